@@ -1,0 +1,147 @@
+"""The `partnerbot` command line: try the demo, run the bot, chat in the console, manage the school."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.app import build_app
+from bot.channels.console import ConsoleChannel
+from bot.demo import FAMILIES, create_demo_school
+from bot.errors import PartnerbotError
+from bot.invites import invite_targets, issue_invites
+from bot.settings import Settings, load_settings
+from storage.accounts import get_or_create_account, link_account
+from storage.db import make_engine, session_scope, upgrade
+from storage.models import utcnow
+from storage.people import find_people
+
+cli = typer.Typer(help=__doc__, no_args_is_help=False, add_completion=False)
+db_cli = typer.Typer(help="Database schema.")
+invite_cli = typer.Typer(help="One-time invite codes.")
+cli.add_typer(db_cli, name="db")
+cli.add_typer(invite_cli, name="invite")
+err = Console(stderr=True)
+
+
+def _settings(*, quiet: bool = False) -> Settings:
+    """Load settings and set up logging; `quiet` keeps INFO lines out of a console chat."""
+    settings = load_settings()
+    level = logging.getLevelName(settings.log_level)
+    logging.basicConfig(
+        level=max(level, logging.WARNING) if quiet else level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return settings
+
+
+def _console(address: str, name: str | None) -> ConsoleChannel:
+    return ConsoleChannel(
+        address=address, display_name=name, stdin=sys.stdin, stdout=sys.stdout, interactive=sys.stdin.isatty()
+    )
+
+
+@cli.callback(invoke_without_command=True)
+def try_it(ctx: typer.Context) -> None:
+    """With no command: set up the demo school and chat in the console, joining with an invite."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings(quiet=True)
+    db = make_engine(settings.database_url)
+    upgrade(db)
+    with session_scope(db) as session:
+        create_demo_school(session=session, settings=settings)
+        account = get_or_create_account(session=session, channel="console", address="console")
+        if account.person_id is None:
+            amina = find_people(session=session, name=FAMILIES[2].parent)[0]
+            invite = issue_invites(session=session, people=[amina], now=utcnow(), ttl=settings.invite_ttl)[0]
+            err.print(
+                f"[bold]partnerbot demo[/] — {amina.name} (Yusuf's mother) has been invited.\n"
+                f"Join as her by typing:  [bold green]/start {invite.code}[/]\n"
+                "Buttons appear as numbered choices: type the number. Ctrl-D quits.\n"
+            )
+    console = _console("console", None)
+    asyncio.run(build_app(settings, {"console": console}, db=db).serve(console))
+
+
+@cli.command()
+def run() -> None:
+    """Run the bot with every channel that is configured (the console when none is)."""
+    settings = _settings()
+    console = _console("console", None)
+    asyncio.run(build_app(settings, {"console": console}).serve(console))
+
+
+@cli.command()
+def chat(as_: Annotated[str | None, typer.Option("--as", help="Act as this person (name).")] = None) -> None:
+    """Chat in the terminal, as a new unlinked account or as a person of the school."""
+    settings = _settings(quiet=True)
+    db = make_engine(settings.database_url)
+    address = "console"
+    if as_:
+        with session_scope(db) as session:
+            people = find_people(session=session, name=as_)
+            if len(people) != 1:
+                err.print(f"[red]{len(people)} people match {as_!r}; use the full name.[/]")
+                raise typer.Exit(1)
+            address = f"console:{people[0].id}"
+            account = get_or_create_account(
+                session=session, channel="console", address=address, display_name=people[0].name
+            )
+            if account.person_id is None:
+                link_account(session=session, account=account, person=people[0], at=utcnow())
+    console = _console(address, as_)
+    asyncio.run(build_app(settings, {"console": console}, db=db).serve(console))
+
+
+@cli.command()
+def demo() -> None:
+    """Create the demo school (idempotent)."""
+    settings = _settings()
+    db = make_engine(settings.database_url)
+    with session_scope(db) as session:
+        created = create_demo_school(session=session, settings=settings)
+    err.print("Demo school created." if created else "The demo school is already there.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations."""
+    upgrade(make_engine(_settings().database_url))
+    err.print("Database is up to date.")
+
+
+@invite_cli.command("create")
+def invite_create(
+    person: Annotated[str | None, typer.Option(help="A person's name.")] = None,
+    family: Annotated[str | None, typer.Option(help="A student's name: invites their family.")] = None,
+    klass: Annotated[str | None, typer.Option("--class", help="A class name: invites every family.")] = None,
+) -> None:
+    """Print one-time invite codes (shown once; only a hash is stored)."""
+    settings = _settings()
+    with session_scope(make_engine(settings.database_url)) as session:
+        people = invite_targets(session=session, person=person, family=family, klass=klass)
+        invites = issue_invites(session=session, people=people, now=utcnow(), ttl=settings.invite_ttl)
+    table = Table("person", "code", "expires (UTC)")
+    for invite in invites:
+        table.add_row(invite.person.name, invite.code, f"{invite.expires_at:%Y-%m-%d %H:%M}")
+    Console().print(table)
+
+
+def main() -> None:
+    try:
+        cli()
+    except PartnerbotError as exc:
+        err.print(f"[red]{exc}[/]")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

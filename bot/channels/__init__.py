@@ -1,0 +1,1 @@
+"""Channel adapters: each turns a platform's updates into Inbound and renders Outbound natively."""

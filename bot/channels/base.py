@@ -1,0 +1,65 @@
+"""The Channel protocol every adapter implements, its rate limits and its typed send failures."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.events import Inbound, Outbound
+
+#: What an adapter calls with each inbound event; returns once the event is safely recorded.
+InboundSink = Callable[[Inbound], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateLimits:
+    """Published platform limits; None means unlimited."""
+
+    overall_per_s: float | None = None
+    per_chat_per_s: float | None = None
+    per_group_per_min: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Capabilities:
+    max_text_length: int = 4096
+    buttons: bool = True
+    attachments: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sent:
+    provider_id: str
+
+
+class SendError(Exception):
+    """A send did not succeed."""
+
+
+class RetryLater(SendError):
+    """Transient failure; try again after `after_s` seconds (the platform's retry-after if given)."""
+
+    def __init__(self, reason: str, after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.after_s = after_s
+
+
+class PermanentFailure(SendError):
+    """The address cannot be reached (blocked, deleted, invalid): never retried."""
+
+
+class AmbiguousSend(SendError):
+    """The platform may or may not have received the message (e.g. a timeout after the request)."""
+
+
+class Channel(Protocol):
+    name: str
+    limits: RateLimits
+    capabilities: Capabilities
+
+    async def start(self, sink: InboundSink) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send(self, address: str, out: Outbound) -> Sent: ...

@@ -1,0 +1,240 @@
+"""The conversation engine: record → identify → load state → route → save → queue replies.
+
+Each event is stored before it is acted on and handled once per (channel, platform id).
+One catch-all boundary per event: whatever a handler raises, the person gets an apology in
+their language, the error is logged with the event id, and the event row keeps what was sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine as DbEngine
+from sqlmodel import Session
+
+from bot.events import Attachment, Inbound
+from bot.handlers import help, join, preferences
+from bot.handlers.flow import Flow, Goto, Step, StepResult, Turn
+from bot.i18n import Speaker, normalise_language
+from bot.settings import Settings
+from storage.accounts import get_or_create_account
+from storage.conversations import clear_state, load_state, save_state
+from storage.db import session_scope
+from storage.inbound import mark_handled, record_inbound, unhandled_events
+from storage.models import ChannelAccount, MessageKind, Person, utcnow
+from storage.outbox import DeliveryDraft, queue_message
+
+_LOGGER = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+FLOWS: Mapping[str, Flow] = {preferences.FLOW.name: preferences.FLOW}
+
+#: Commands for linked accounts: name → (flow the step belongs to, step).
+COMMANDS: Mapping[str, tuple[str | None, Step]] = {
+    "start": (None, join.on_start_when_linked),
+    "settings": (preferences.FLOW.name, preferences.start_menu),
+    "help": (None, help.show_help),
+    "cancel": (None, help.cancel),
+}
+
+_KEEP = {"\n", "\t"}
+
+
+def clean_text(text: str) -> str:
+    """Drop control and format characters a person did not mean to send (keeping RTL marks)."""
+    return "".join(
+        ch for ch in text if ch in _KEEP or unicodedata.category(ch) not in {"Cc", "Cs", "Co"}
+    ).strip()
+
+
+def _to_payload(inbound: Inbound) -> dict[str, Any]:
+    data = asdict(inbound)
+    data["received_at"] = inbound.received_at.isoformat()
+    if inbound.attachment is not None:
+        data["attachment"] = {**data["attachment"], "data": None}
+    return data
+
+
+def _from_payload(payload: dict[str, Any]) -> Inbound:
+    fields = dict(payload)
+    fields["received_at"] = datetime.fromisoformat(fields["received_at"])
+    fields["args"] = tuple(fields.get("args") or ())
+    if fields.get("attachment"):
+        fields["attachment"] = Attachment(**fields["attachment"])
+    return Inbound(**fields)
+
+
+class Engine:
+    """Turns inbound events into state changes and outbox rows. Knows no platform."""
+
+    def __init__(self, *, db: DbEngine, settings: Settings, clock: Clock = utcnow) -> None:
+        self._db = db
+        self._settings = settings
+        self._clock = clock
+
+    async def handle(self, inbound: Inbound) -> bool:
+        """Record and handle one event; False if it was seen before (and so not handled again)."""
+        with session_scope(self._db) as session:
+            event = record_inbound(
+                session=session,
+                channel=inbound.channel,
+                platform_event_id=inbound.event_id,
+                address=inbound.address,
+                payload=_to_payload(inbound),
+            )
+        if event is None:
+            _LOGGER.info("duplicate event %s/%s ignored", inbound.channel, inbound.event_id)
+            return False
+        await self._process(event.id or 0, inbound)
+        return True
+
+    async def replay_unhandled(self) -> int:
+        """Handle events recorded before a crash but never handled; returns how many."""
+        with session_scope(self._db) as session:
+            pending = [(e.id or 0, _from_payload(e.payload)) for e in unhandled_events(session=session)]
+        for event_id, inbound in pending:
+            _LOGGER.info("replaying unhandled event %s", event_id)
+            await self._process(event_id, inbound)
+        return len(pending)
+
+    async def _process(self, event_id: int, inbound: Inbound) -> None:
+        inbound = replace(inbound, text=clean_text(inbound.text))
+        try:
+            with session_scope(self._db) as session:
+                await self._handle_in(session, event_id, inbound)
+        except Exception as exc:
+            _LOGGER.exception("event %s from %s failed", event_id, inbound.channel)
+            self._apologise(event_id, inbound, type(exc).__name__)
+
+    async def _handle_in(self, session: Session, event_id: int, inbound: Inbound) -> None:
+        now = self._clock()
+        account = get_or_create_account(
+            session=session,
+            channel=inbound.channel,
+            address=inbound.address,
+            display_name=inbound.display_name,
+        )
+        person = session.get(Person, account.person_id) if account.person_id else None
+        state = load_state(session=session, account_id=account.id or 0) if person else None
+        turn = Turn(
+            inbound=inbound,
+            session=session,
+            settings=self._settings,
+            account=account,
+            person=person,
+            speaker=self._speaker(person, inbound),
+            now=now,
+            data=dict(state.data) if state else {},
+        )
+        flow_name, result = await self._route(
+            turn, state.flow if state else None, state.state if state else None
+        )
+        if isinstance(result, Goto):
+            flow_name, result = result.flow, result.state
+        if result is None or flow_name is None:
+            clear_state(session=session, account_id=account.id or 0)
+        else:
+            save_state(
+                session=session,
+                account_id=account.id or 0,
+                flow=flow_name,
+                state=str(result),
+                data=turn.data,
+                at=now,
+            )
+        self._queue_replies(session, turn)
+        mark_handled(session=session, event_id=event_id, at=now)
+
+    async def _route(
+        self, turn: Turn, flow_name: str | None, state: str | None
+    ) -> tuple[str | None, StepResult]:
+        inbound = turn.inbound
+        if turn.person is None:
+            return None, await join.on_unlinked(turn)
+        if not inbound.text and inbound.payload is None and inbound.attachment is None:
+            turn.reply(turn._("Sorry, I can only read text messages and button presses here."))
+            return flow_name, state
+        if inbound.command is not None:
+            if inbound.command not in COMMANDS:
+                turn.reply(
+                    turn._(
+                        "Sorry, I do not know the command /{command}. Send /help to see what you can do."
+                    ).format(command=inbound.command[:32])
+                )
+                return flow_name, state
+            command_flow, step = COMMANDS[inbound.command]
+            return command_flow, await step(turn)
+        flow = FLOWS.get(flow_name or "")
+        step = flow.states.get(state or "") if flow else None
+        if flow is None or step is None:
+            if inbound.payload is not None:
+                turn.reply(turn._("That button is no longer active. Send /help to see what you can do."))
+            else:
+                turn.reply(turn._("Sorry, I did not understand that. Send /help to see what you can do."))
+            return None, None
+        return flow.name, await step(turn)
+
+    def _speaker(self, person: Person | None, inbound: Inbound) -> Speaker:
+        if person is not None:
+            return Speaker(person.language, person.timezone)
+        language = normalise_language(inbound.language_hint, self._settings.default_language)
+        return Speaker(language, self._settings.timezone)
+
+    @staticmethod
+    def _queue_replies(session: Session, turn: Turn) -> None:
+        account: ChannelAccount = turn.account
+        for out in turn.replies:
+            draft = DeliveryDraft(
+                account_id=account.id or 0,
+                person_id=account.person_id,
+                channel=account.channel,
+                address=account.address,
+                language=turn.speaker.language,
+                text=out.text,
+                buttons=tuple((b.label, b.payload) for b in out.buttons),
+                rtl=out.rtl,
+            )
+            queue_message(
+                session=session,
+                kind=MessageKind.REPLY,
+                text=out.text,
+                language=turn.speaker.language,
+                drafts=[draft],
+                now=turn.now,
+                school_id=turn.person.school_id if turn.person else None,
+            )
+
+    def _apologise(self, event_id: int, inbound: Inbound, error: str) -> None:
+        """After a failed event: keep the event, note the error, and tell the person."""
+        try:
+            with session_scope(self._db) as session:
+                now = self._clock()
+                mark_handled(session=session, event_id=event_id, at=now, error=error)
+                account = get_or_create_account(
+                    session=session, channel=inbound.channel, address=inbound.address
+                )
+                person = session.get(Person, account.person_id) if account.person_id else None
+                turn = Turn(
+                    inbound=inbound,
+                    session=session,
+                    settings=self._settings,
+                    account=account,
+                    person=person,
+                    speaker=self._speaker(person, inbound),
+                    now=now,
+                )
+                turn.reply(
+                    turn._(
+                        "Sorry, something went wrong on our side. Your message is saved; "
+                        "please try again in a moment."
+                    )
+                )
+                self._queue_replies(session, turn)
+        except Exception:
+            _LOGGER.exception("could not record the failure of event %s", event_id)

@@ -1,0 +1,1 @@
+"""Conversations. They speak through gettext and turn.reply, never through a platform API."""

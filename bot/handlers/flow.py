@@ -1,0 +1,70 @@
+"""Flow and Turn: the shape of every conversation (after PTB's ConversationHandler, state in the DB)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.events import Button, Inbound, Outbound
+from bot.i18n import Speaker
+from bot.settings import Settings
+from storage.models import ChannelAccount, Person
+
+
+@dataclass(frozen=True, slots=True)
+class Goto:
+    """Move to `state` of another flow."""
+
+    flow: str
+    state: str
+
+
+#: A step returns the next state of its own flow, a Goto, or None when the conversation ends.
+StepResult = str | Goto | None
+Step = Callable[["Turn"], Awaitable[StepResult]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Flow:
+    name: str
+    states: Mapping[str, Step]
+
+
+@dataclass(slots=True, kw_only=True)
+class Turn:
+    """One inbound event being handled: who spoke, in what state, and what we say back."""
+
+    inbound: Inbound
+    session: Session
+    settings: Settings
+    account: ChannelAccount
+    person: Person | None
+    speaker: Speaker
+    now: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+    replies: list[Outbound] = field(default_factory=list)
+
+    def _(self, message: str) -> str:
+        return self.speaker._(message)
+
+    def reply(self, text: str, buttons: Sequence[Button] = ()) -> None:
+        self.replies.append(Outbound(text=text, buttons=tuple(buttons), rtl=self.speaker.is_rtl))
+
+    @property
+    def text(self) -> str:
+        return self.inbound.text.strip()
+
+    def choice(self, buttons: Sequence[Button]) -> str | None:
+        """The payload chosen among `buttons`: a pressed button, or typed text equal to a label.
+
+        A payload that is not one of `buttons` (old, forged, or from another question) is None.
+        """
+        payloads = {b.payload for b in buttons}
+        if self.inbound.payload is not None:
+            return self.inbound.payload if self.inbound.payload in payloads else None
+        typed = self.text.casefold()
+        return next((b.payload for b in buttons if typed and b.label.casefold() == typed), None)

@@ -1,0 +1,98 @@
+"""Joining: an unlinked chat account sends an invite code (/start CODE, or just the code) to link itself.
+
+An account that is not linked learns how to join and nothing else: no student, no class, no name.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.handlers import preferences
+from bot.handlers.flow import Goto, StepResult, Turn
+from bot.i18n import Speaker
+from storage.invites import Redeemed, looks_like_code, recent_failures, record_failure, redeem_invite
+from storage.people import memberships_of
+
+_FAILURE_WINDOW = timedelta(hours=1)
+
+
+def how_to_join(turn: Turn) -> StepResult:
+    turn.reply(
+        turn._("Hello! This is the school's partnerbot. It keeps families and school in touch.")
+        + "\n"
+        + turn._("To join, send the invite code your school gave you, like this: /start your-code")
+    )
+    return None
+
+
+async def on_unlinked(turn: Turn) -> StepResult:
+    """Everything an unlinked account sends ends here."""
+    inbound = turn.inbound
+    if inbound.command == "start" and inbound.args:
+        return await redeem(turn, " ".join(inbound.args))
+    if inbound.command is None and looks_like_code(turn.text):
+        return await redeem(turn, turn.text)
+    return how_to_join(turn)
+
+
+async def redeem(turn: Turn, code: str) -> StepResult:
+    account, settings = turn.account, turn.settings
+    failures = recent_failures(
+        session=turn.session, account_id=account.id or 0, now=turn.now, window=_FAILURE_WINDOW
+    )
+    if failures >= settings.invite_max_failures_per_hour:
+        turn.reply(
+            turn._(
+                "Too many codes that did not work. Please wait an hour and try again, "
+                "or ask the school for a new code."
+            )
+        )
+        return None
+    result = redeem_invite(session=turn.session, code=code, account=account, now=turn.now)
+    if result.person is None:
+        record_failure(session=turn.session, account_id=account.id or 0, now=turn.now)
+        turn.reply(
+            {
+                Redeemed.UNKNOWN: turn._(
+                    "Sorry, that code did not work. Please check it and try again, "
+                    "or ask the school for a new one."
+                ),
+                Redeemed.EXPIRED: turn._(
+                    "Sorry, that code has expired. Please ask the school for a new one."
+                ),
+                Redeemed.USED: turn._(
+                    "Sorry, that code has already been used. Please ask the school for a new one."
+                ),
+            }[result.outcome]
+        )
+        return None
+    person = turn.person = result.person
+    turn.speaker = Speaker(person.language, person.timezone)
+    students = [m.student_name for m in memberships_of(session=turn.session, person_id=person.id or 0)]
+    welcome = turn._("Welcome, {name}! You are now connected with the school.").format(name=person.name)
+    if students:
+        welcome += "\n" + turn._("You are part of the learning partnership for: {students}.").format(
+            students=", ".join(students)
+        )
+    turn.reply(welcome + "\n" + turn._("A few quick questions so we keep in touch the way that suits you."))
+    turn.data = {"mode": preferences.ONBOARDING}
+    state = preferences.ask_language(turn)
+    return Goto(preferences.FLOW.name, str(state))
+
+
+async def on_start_when_linked(turn: Turn) -> StepResult:
+    """A linked account sending /start again: greet; a code for someone else links nothing."""
+    if turn.inbound.args:
+        turn.reply(
+            turn._(
+                "This chat is already connected. If a code is for someone else, "
+                "please send it from their own account."
+            )
+        )
+    else:
+        turn.reply(
+            turn._("Hello again, {name}! Send /help to see what you can do.").format(
+                name=turn.person.name if turn.person else ""
+            )
+        )
+    return None

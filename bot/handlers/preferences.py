@@ -1,0 +1,491 @@
+"""Preferences: language, channel, how often, quiet hours, involvement; asked on joining, then /settings.
+
+```mermaid
+flowchart LR
+    join --> LANGUAGE --> CHANNEL --> FREQUENCY -->|weekly, fortnightly| DIGEST_DAY --> DIGEST_TIME
+    FREQUENCY -->|daily| DIGEST_TIME --> QUIET_HOURS
+    FREQUENCY -->|as it happens| QUIET_HOURS --> INVOLVEMENT --> done
+    settings[/settings/] --> MENU -->|one choice| LANGUAGE & CHANNEL & FREQUENCY -.-> MENU
+```
+In onboarding each answer leads to the next question; from the /settings menu each answer
+returns to the menu. Every answer is stored at once and confirmed in the person's language.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from enum import StrEnum
+
+from bot.events import Button
+from bot.handlers.flow import Flow, StepResult, Turn
+from bot.i18n import LANGUAGES, N_, Speaker
+from storage.accounts import accounts_of, set_preferred
+from storage.models import ChannelAccount, Frequency, Involvement, Person
+from storage.people import memberships_of, set_involvement
+
+
+class State(StrEnum):
+    MENU = "menu"
+    LANGUAGE = "language"
+    CHANNEL = "channel"
+    FREQUENCY = "frequency"
+    DIGEST_DAY = "digest_day"
+    DIGEST_TIME = "digest_time"
+    QUIET_HOURS = "quiet_hours"
+    INVOLVEMENT = "involvement"
+
+
+ONBOARDING = "onboarding"
+CHANNEL_NAMES = {
+    "console": N_("Console"),
+    "telegram": N_("Telegram"),
+    "slack": N_("Slack"),
+    "email": N_("E-mail"),
+}
+FREQUENCY_LABELS = {
+    Frequency.IMMEDIATE: N_("As it happens"),
+    Frequency.DAILY: N_("Daily digest"),
+    Frequency.WEEKLY: N_("Weekly digest"),
+    Frequency.FORTNIGHTLY: N_("Fortnightly digest"),
+}
+INVOLVEMENT_LABELS = {
+    Involvement.ADVISER: N_("Adviser: help plan and decide"),
+    Involvement.SUPPORT: N_("Support: try strategies at home"),
+    Involvement.INFORMED: N_("Just keep me informed"),
+}
+DIGEST_TIMES = (time(7, 0), time(12, 0), time(16, 0), time(19, 0))
+QUIET_CHOICES = ((time(21, 0), time(7, 0)), (time(22, 0), time(7, 0)), (time(20, 0), time(8, 0)))
+_TIME = r"(\d{1,2})(?:[:.h](\d{2}))?"
+_TIME_RE = re.compile(rf"^\s*{_TIME}\s*$")
+_RANGE_RE = re.compile(rf"^\s*{_TIME}\s*(?:-|–|—|to|a|à|إلى|到|đến)\s*{_TIME}\s*$", re.IGNORECASE)
+
+
+def parse_time(text: str) -> time | None:
+    """ "7", "07:30", "19.00", "٢١:٠٠" → a time; anything else → None."""
+    match = _TIME_RE.match(text)
+    return _to_time(match.group(1), match.group(2)) if match else None
+
+
+def parse_range(text: str) -> tuple[time, time] | None:
+    """ "21:00-07:00" (any dash, or "to" in a few languages) → (start, end)."""
+    match = _RANGE_RE.match(text)
+    if not match:
+        return None
+    start, end = _to_time(match.group(1), match.group(2)), _to_time(match.group(3), match.group(4))
+    return (start, end) if start and end and start != end else None
+
+
+def _to_time(hours: str, minutes: str | None) -> time | None:
+    h, m = int(hours), int(minutes or 0)
+    return time(h, m) if 0 <= h <= 23 and 0 <= m <= 59 else None
+
+
+def _person(turn: Turn) -> Person:
+    if turn.person is None:  # the engine routes only linked accounts here
+        raise RuntimeError("preferences flow without a person")
+    return turn.person
+
+
+def _channel_label(turn: Turn, account: ChannelAccount) -> str:
+    name = turn._(CHANNEL_NAMES.get(account.channel, account.channel))
+    detail = account.display_name or (account.address if account.channel == "email" else None)
+    return f"{name} ({detail})" if detail else name
+
+
+def _time_range(speaker: Speaker, start: time, end: time) -> str:
+    return f"{speaker.time(start)} – {speaker.time(end)}"
+
+
+# --- entry points ---------------------------------------------------------------------------
+
+
+async def start_onboarding(turn: Turn) -> StepResult:
+    turn.data = {"mode": ONBOARDING}
+    return ask_language(turn)
+
+
+async def start_menu(turn: Turn) -> StepResult:
+    turn.data = {"mode": "menu"}
+    return show_menu(turn)
+
+
+def _next(turn: Turn, answered: State) -> StepResult:
+    """After an answer: the next onboarding question, or back to the menu."""
+    if turn.data.get("mode") != ONBOARDING:
+        return show_menu(turn)
+    person = _person(turn)
+    if answered is State.LANGUAGE:
+        return ask_channel(turn)
+    if answered is State.CHANNEL:
+        return ask_frequency(turn)
+    if answered is State.DIGEST_TIME:  # the end of the "how often" questions
+        return ask_quiet_hours(turn)
+    if answered is State.QUIET_HOURS:
+        turn.data["pending"] = [
+            m.partnership_id for m in memberships_of(session=turn.session, person_id=person.id or 0)
+        ]
+    return ask_involvement(turn) if turn.data.get("pending") else _finish_onboarding(turn)
+
+
+def _finish_onboarding(turn: Turn) -> StepResult:
+    person = _person(turn)
+    person.onboarded_at = turn.now
+    turn.session.add(person)
+    turn.reply(
+        turn._("All set, thank you! Here is how we will keep in touch:")
+        + "\n\n"
+        + summary(turn)
+        + "\n\n"
+        + turn._("You can change any of this at any time with /settings. Send /help to see what you can do.")
+    )
+    return None
+
+
+# --- the menu -------------------------------------------------------------------------------
+
+_MENU = (
+    (State.LANGUAGE, N_("Language")),
+    (State.CHANNEL, N_("Where to reach me")),
+    (State.FREQUENCY, N_("How often")),
+    (State.QUIET_HOURS, N_("Quiet hours")),
+    (State.INVOLVEMENT, N_("My involvement")),
+    ("done", N_("Done")),
+)
+
+
+def summary(turn: Turn) -> str:
+    """The person's current choices, one per line."""
+    person, speaker = _person(turn), turn.speaker
+    preferred = next((a for a in accounts_of(session=turn.session, person_id=person.id) if a.preferred), None)
+    lines = [
+        turn._("Language: {language}").format(language=speaker.language_name(person.language)),
+        turn._("Where to reach you: {channel}").format(
+            channel=_channel_label(turn, preferred) if preferred else turn._("not chosen yet")
+        ),
+        turn._("How often: {frequency}").format(frequency=describe_frequency(turn)),
+        turn._("Quiet hours: {hours}").format(
+            hours=_time_range(speaker, person.quiet_start, person.quiet_end)
+            if person.quiet_start and person.quiet_end
+            else turn._("none")
+        ),
+    ]
+    lines += [
+        turn._("{student}: {involvement}").format(
+            student=m.student_name, involvement=turn._(INVOLVEMENT_LABELS[m.involvement])
+        )
+        for m in memberships_of(session=turn.session, person_id=person.id or 0)
+    ]
+    return "\n".join(f"• {line}" for line in lines)
+
+
+def describe_frequency(turn: Turn) -> str:
+    person, speaker = _person(turn), turn.speaker
+    label = turn._(FREQUENCY_LABELS[person.frequency])
+    if person.frequency == Frequency.IMMEDIATE or person.digest_time is None:
+        return label
+    if person.frequency == Frequency.DAILY or person.digest_weekday is None:
+        return turn._("{frequency} at {time}").format(frequency=label, time=speaker.time(person.digest_time))
+    return turn._("{frequency} on {weekday} at {time}").format(
+        frequency=label, weekday=speaker.weekday(person.digest_weekday), time=speaker.time(person.digest_time)
+    )
+
+
+def _menu_buttons(turn: Turn) -> list[Button]:
+    return [Button(label=turn._(label), payload=f"menu:{key}") for key, label in _MENU]
+
+
+def show_menu(turn: Turn) -> StepResult:
+    turn.reply(
+        turn._("Your settings:") + "\n\n" + summary(turn) + "\n\n" + turn._("What would you like to change?"),
+        _menu_buttons(turn),
+    )
+    return State.MENU
+
+
+async def on_menu(turn: Turn) -> StepResult:
+    choice = turn.choice(_menu_buttons(turn))
+    if choice is None:
+        turn.reply(turn._("Please choose one of the options below."), _menu_buttons(turn))
+        return State.MENU
+    key = choice.removeprefix("menu:")
+    if key == "done":
+        turn.reply(turn._("Saved. You can come back with /settings at any time."))
+        return None
+    if key == State.INVOLVEMENT:
+        turn.data["pending"] = [
+            m.partnership_id for m in memberships_of(session=turn.session, person_id=_person(turn).id or 0)
+        ]
+        if not turn.data["pending"]:
+            turn.reply(turn._("You are not part of a student's partnership yet."))
+            return show_menu(turn)
+    return {
+        State.LANGUAGE: ask_language,
+        State.CHANNEL: ask_channel,
+        State.FREQUENCY: ask_frequency,
+        State.QUIET_HOURS: ask_quiet_hours,
+        State.INVOLVEMENT: ask_involvement,
+    }[State(key)](turn)
+
+
+# --- language -------------------------------------------------------------------------------
+
+
+def _language_buttons(turn: Turn) -> list[Button]:
+    return [Button(label=turn.speaker.language_name(code), payload=f"lang:{code}") for code in LANGUAGES]
+
+
+def ask_language(turn: Turn) -> StepResult:
+    turn.reply(turn._("Which language would you like us to use?"), _language_buttons(turn))
+    return State.LANGUAGE
+
+
+async def on_language(turn: Turn) -> StepResult:
+    choice = turn.choice(_language_buttons(turn))
+    if choice is None:
+        turn.reply(turn._("Please choose a language from the list."), _language_buttons(turn))
+        return State.LANGUAGE
+    person = _person(turn)
+    person.language = choice.removeprefix("lang:")
+    turn.session.add(person)
+    turn.speaker = Speaker(person.language, person.timezone)
+    turn.reply(
+        turn._("Thank you. From now on we will write to you in {language}.").format(
+            language=turn.speaker.language_name(person.language)
+        )
+    )
+    return _next(turn, State.LANGUAGE)
+
+
+# --- channel --------------------------------------------------------------------------------
+
+
+def _channel_buttons(turn: Turn) -> list[Button]:
+    accounts = accounts_of(session=turn.session, person_id=_person(turn).id, active_only=True)
+    return [Button(label=_channel_label(turn, a), payload=f"account:{a.id}") for a in accounts]
+
+
+def ask_channel(turn: Turn) -> StepResult:
+    turn.reply(
+        turn._("Where should we send your messages?")
+        + "\n"
+        + turn._("To add another app later, ask the school for a new invite code and send it from that app."),
+        _channel_buttons(turn),
+    )
+    return State.CHANNEL
+
+
+async def on_channel(turn: Turn) -> StepResult:
+    choice = turn.choice(_channel_buttons(turn))
+    chosen = (
+        set_preferred(
+            session=turn.session, person_id=_person(turn).id or 0, account_id=int(choice.split(":")[1])
+        )
+        if choice
+        else None
+    )
+    if chosen is None:
+        turn.reply(turn._("Please choose one of the options below."), _channel_buttons(turn))
+        return State.CHANNEL
+    turn.reply(
+        turn._("Done: we will send your messages to {channel}.").format(channel=_channel_label(turn, chosen))
+    )
+    return _next(turn, State.CHANNEL)
+
+
+# --- frequency, digest day and time ---------------------------------------------------------
+
+
+def _frequency_buttons(turn: Turn) -> list[Button]:
+    return [Button(label=turn._(label), payload=f"freq:{f.value}") for f, label in FREQUENCY_LABELS.items()]
+
+
+def ask_frequency(turn: Turn) -> StepResult:
+    turn.reply(
+        turn._("How often would you like to hear from us? Urgent messages always come straight away."),
+        _frequency_buttons(turn),
+    )
+    return State.FREQUENCY
+
+
+async def on_frequency(turn: Turn) -> StepResult:
+    choice = turn.choice(_frequency_buttons(turn))
+    if choice is None:
+        turn.reply(turn._("Please choose one of the options below."), _frequency_buttons(turn))
+        return State.FREQUENCY
+    person = _person(turn)
+    person.frequency = Frequency(choice.removeprefix("freq:"))
+    if person.frequency == Frequency.IMMEDIATE:
+        person.digest_weekday = person.digest_time = None
+    else:
+        person.digest_time = person.digest_time or time(18, 0)
+        if person.frequency == Frequency.DAILY:
+            person.digest_weekday = None
+        elif person.digest_weekday is None:
+            person.digest_weekday = 4  # Friday, until they choose
+    turn.session.add(person)
+    if person.frequency == Frequency.IMMEDIATE:
+        turn.reply(turn._("Done: {frequency}.").format(frequency=describe_frequency(turn)))
+        return _next(turn, State.DIGEST_TIME)
+    return ask_digest_day(turn) if person.frequency != Frequency.DAILY else ask_digest_time(turn)
+
+
+def _day_buttons(turn: Turn) -> list[Button]:
+    return [Button(label=turn.speaker.weekday(day), payload=f"day:{day}") for day in range(7)]
+
+
+def ask_digest_day(turn: Turn) -> StepResult:
+    turn.reply(turn._("On which day would you like your digest?"), _day_buttons(turn))
+    return State.DIGEST_DAY
+
+
+async def on_digest_day(turn: Turn) -> StepResult:
+    choice = turn.choice(_day_buttons(turn))
+    if choice is None:
+        turn.reply(turn._("Please choose a day from the list."), _day_buttons(turn))
+        return State.DIGEST_DAY
+    person = _person(turn)
+    person.digest_weekday = int(choice.removeprefix("day:"))
+    turn.session.add(person)
+    return ask_digest_time(turn)
+
+
+def _digest_time_buttons(turn: Turn) -> list[Button]:
+    return [Button(label=turn.speaker.time(t), payload=f"time:{t:%H:%M}") for t in DIGEST_TIMES]
+
+
+def ask_digest_time(turn: Turn) -> StepResult:
+    turn.reply(turn._("At what time? Choose one, or type a time such as 18:30."), _digest_time_buttons(turn))
+    return State.DIGEST_TIME
+
+
+async def on_digest_time(turn: Turn) -> StepResult:
+    choice = turn.choice(_digest_time_buttons(turn))
+    chosen = parse_time(choice.removeprefix("time:") if choice else turn.text)
+    if chosen is None:
+        turn.reply(
+            turn._("Sorry, I did not understand that time. Please choose one, or type it like 18:30."),
+            _digest_time_buttons(turn),
+        )
+        return State.DIGEST_TIME
+    person = _person(turn)
+    person.digest_time = chosen
+    turn.session.add(person)
+    turn.reply(turn._("Done: {frequency}.").format(frequency=describe_frequency(turn)))
+    return _next(turn, State.DIGEST_TIME)
+
+
+# --- quiet hours ----------------------------------------------------------------------------
+
+
+def _quiet_buttons(turn: Turn) -> list[Button]:
+    buttons = [
+        Button(label=_time_range(turn.speaker, start, end), payload=f"quiet:{start:%H:%M}-{end:%H:%M}")
+        for start, end in QUIET_CHOICES
+    ]
+    return [*buttons, Button(label=turn._("No quiet hours"), payload="quiet:none")]
+
+
+def ask_quiet_hours(turn: Turn) -> StepResult:
+    turn.reply(
+        turn._(
+            "When should we not send you messages (for example at night)? "
+            "Choose, or type a range such as 21:30-07:00. Urgent messages still come through."
+        ),
+        _quiet_buttons(turn),
+    )
+    return State.QUIET_HOURS
+
+
+async def on_quiet_hours(turn: Turn) -> StepResult:
+    choice = turn.choice(_quiet_buttons(turn))
+    person = _person(turn)
+    if choice == "quiet:none":
+        person.quiet_start = person.quiet_end = None
+        turn.session.add(person)
+        turn.reply(turn._("Done: no quiet hours. Messages can arrive at any time."))
+        return _next(turn, State.QUIET_HOURS)
+    chosen = parse_range(choice.removeprefix("quiet:") if choice else turn.text)
+    if chosen is None:
+        turn.reply(
+            turn._("Sorry, I did not understand that. Please choose one, or type a range like 21:30-07:00."),
+            _quiet_buttons(turn),
+        )
+        return State.QUIET_HOURS
+    person.quiet_start, person.quiet_end = chosen
+    turn.session.add(person)
+    turn.reply(
+        turn._("Done: no messages between {start} and {end}, except urgent ones.").format(
+            start=turn.speaker.time(chosen[0]), end=turn.speaker.time(chosen[1])
+        )
+    )
+    return _next(turn, State.QUIET_HOURS)
+
+
+# --- involvement ----------------------------------------------------------------------------
+
+
+def _involvement_buttons(turn: Turn) -> list[Button]:
+    return [Button(label=turn._(label), payload=f"inv:{i.value}") for i, label in INVOLVEMENT_LABELS.items()]
+
+
+def ask_involvement(turn: Turn) -> StepResult:
+    pending = turn.data.get("pending", [])
+    membership = next(
+        (
+            m
+            for m in memberships_of(session=turn.session, person_id=_person(turn).id or 0)
+            if pending and m.partnership_id == pending[0]
+        ),
+        None,
+    )
+    if membership is None:
+        turn.data["pending"] = []
+        return _finish_onboarding(turn) if turn.data.get("mode") == ONBOARDING else show_menu(turn)
+    turn.reply(
+        turn._("How would you like to be involved in {student}'s learning partnership?").format(
+            student=membership.student_name
+        ),
+        _involvement_buttons(turn),
+    )
+    return State.INVOLVEMENT
+
+
+async def on_involvement(turn: Turn) -> StepResult:
+    choice = turn.choice(_involvement_buttons(turn))
+    pending: list[int] = turn.data.get("pending", [])
+    if choice is None or not pending:
+        turn.reply(turn._("Please choose one of the options below."), _involvement_buttons(turn))
+        return State.INVOLVEMENT
+    involvement = Involvement(choice.removeprefix("inv:"))
+    membership = set_involvement(
+        session=turn.session,
+        person_id=_person(turn).id or 0,
+        partnership_id=pending[0],
+        involvement=involvement,
+    )
+    turn.data["pending"] = pending[1:]
+    if membership is not None:
+        turn.reply(
+            turn._("Done: for {student}, {involvement}.").format(
+                student=membership.student_name, involvement=turn._(INVOLVEMENT_LABELS[involvement])
+            )
+        )
+    if turn.data["pending"]:
+        return ask_involvement(turn)
+    return _finish_onboarding(turn) if turn.data.get("mode") == ONBOARDING else show_menu(turn)
+
+
+FLOW = Flow(
+    name="preferences",
+    states={
+        State.MENU: on_menu,
+        State.LANGUAGE: on_language,
+        State.CHANNEL: on_channel,
+        State.FREQUENCY: on_frequency,
+        State.DIGEST_DAY: on_digest_day,
+        State.DIGEST_TIME: on_digest_time,
+        State.QUIET_HOURS: on_quiet_hours,
+        State.INVOLVEMENT: on_involvement,
+    },
+)

@@ -1,0 +1,270 @@
+"""All tables. Timestamps are timezone-aware UTC; enums are stored as their string values."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC and always reads back an aware datetime (SQLite would drop the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(*, nullable: bool = True, now: bool = False) -> Any:
+    """A UTC timestamp column; `now` fills it with the insert time."""
+    column = Column(UTCDateTime(), nullable=nullable)
+    if now:
+        return Field(default_factory=utcnow, sa_column=column)
+    return Field(default=None, sa_column=column)
+
+
+def _enum(default: StrEnum) -> Any:
+    """A portable enum column: stores the value as VARCHAR, no native PostgreSQL type to migrate."""
+    sa_type = SAEnum(
+        type(default),
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+    )
+    return Field(default=default, sa_column=Column(sa_type, nullable=False))
+
+
+class Role(StrEnum):
+    PARENT = "parent"
+    STUDENT = "student"
+    TEACHER = "teacher"
+    SUPPORT_STAFF = "support_staff"
+    LEADER = "leader"
+    EXTERNAL = "external"
+
+    @property
+    def is_staff(self) -> bool:
+        return self in {Role.TEACHER, Role.SUPPORT_STAFF, Role.LEADER}
+
+
+class Involvement(StrEnum):
+    ADVISER = "adviser"
+    SUPPORT = "support"
+    INFORMED = "informed"
+
+
+class Frequency(StrEnum):
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+
+
+class MessageKind(StrEnum):
+    REPLY = "reply"
+    HIGHLIGHT = "highlight"
+    POSTCARD_TO_HOME = "postcard_to_home"
+    POSTCARD_FROM_HOME = "postcard_from_home"
+    UPDATE = "update"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNREACHED = "unreached"
+
+
+class School(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    timezone: str = "UTC"
+    default_language: str = "en"
+
+
+class ClassGroup(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("school_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    name: str
+    external_id: str | None = Field(default=None, index=True)
+
+
+class Student(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    class_id: int | None = Field(default=None, foreign_key="classgroup.id", index=True)
+    name: str
+    external_id: str | None = Field(default=None, index=True)
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    name: str
+    role: Role = _enum(Role.PARENT)
+    language: str = "en"
+    timezone: str = "UTC"
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    frequency: Frequency = _enum(Frequency.IMMEDIATE)
+    digest_weekday: int | None = None  # 0 = Monday, for weekly and fortnightly digests
+    digest_time: time | None = None
+    email: str | None = Field(default=None, index=True)
+    phone: str | None = None
+    telegram_username: str | None = None
+    external_id: str | None = Field(default=None, index=True)
+    onboarded_at: datetime | None = _ts()
+    created_at: datetime | None = _ts(now=True)
+
+
+class ChannelAccount(SQLModel, table=True):
+    """A chat account on one channel; `person_id` is None until an invite links it."""
+
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    address: str
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    display_name: str | None = None
+    preferred: bool = False
+    active: bool = True
+    linked_at: datetime | None = _ts()
+    created_at: datetime | None = _ts(now=True)
+
+
+class Partnership(SQLModel, table=True):
+    """The team around one student, with its communication plan (seed 000, step 5)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    student_id: int = Field(foreign_key="student.id", unique=True)
+    goals: str = ""
+    coordinator_id: int | None = Field(default=None, foreign_key="person.id")
+    review_date: date | None = None
+
+
+class PartnershipMember(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("partnership_id", "person_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    involvement: Involvement = _enum(Involvement.INFORMED)
+    relationship: str | None = None  # "mother", "speech therapist", …
+    key_contact: bool = False
+
+
+class Invite(SQLModel, table=True):
+    """A one-time code; only its SHA-256 is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    code_hash: str = Field(unique=True)
+    created_at: datetime | None = _ts(now=True)
+    expires_at: datetime | None = _ts(nullable=False)
+    used_at: datetime | None = _ts()
+    used_by_account_id: int | None = Field(default=None, foreign_key="channelaccount.id")
+
+
+class InviteFailure(SQLModel, table=True):
+    """A wrong code sent by an account, for the per-hour limit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="channelaccount.id", index=True)
+    at: datetime | None = _ts(nullable=False)
+
+
+class ConversationState(SQLModel, table=True):
+    """Where an account is in a flow, so a restart mid-conversation loses nothing."""
+
+    account_id: int = Field(foreign_key="channelaccount.id", primary_key=True)
+    flow: str
+    state: str
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime | None = _ts(now=True)
+
+
+class InboundEvent(SQLModel, table=True):
+    """Every inbound event, recorded before it is acted on; (channel, platform id) is handled once."""
+
+    __table_args__ = (UniqueConstraint("channel", "platform_event_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    platform_event_id: str
+    address: str
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    received_at: datetime | None = _ts(now=True)
+    handled_at: datetime | None = _ts()
+    error: str | None = None
+
+
+class Message(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
+    kind: MessageKind = _enum(MessageKind.REPLY)
+    author_id: int | None = Field(default=None, foreign_key="person.id")
+    text: str
+    language: str
+    urgent: bool = False
+    created_at: datetime | None = _ts(now=True)
+
+
+class Delivery(SQLModel, table=True):
+    """One message to one person on one channel in one language: the outbox row."""
+
+    __table_args__ = (Index("ix_delivery_due", "status", "channel", "not_before"),)
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    account_id: int = Field(foreign_key="channelaccount.id")
+    channel: str
+    address: str
+    language: str
+    text: str
+    buttons: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    rtl: bool = False
+    urgent: bool = False
+    status: DeliveryStatus = _enum(DeliveryStatus.PENDING)
+    attempts: int = 0
+    provider_id: str | None = None
+    last_error: str | None = None
+    created_at: datetime | None = _ts(now=True)
+    not_before: datetime | None = _ts()
+    claimed_until: datetime | None = _ts()
+    sent_at: datetime | None = _ts()
+    delivered_at: datetime | None = _ts()
+    acknowledged_at: datetime | None = _ts()
+
+
+class Translation(SQLModel, table=True):
+    """Translation cache: each text is translated once per (source, target, backend)."""
+
+    __table_args__ = (UniqueConstraint("text_hash", "source_language", "target_language", "backend"),)
+    id: int | None = Field(default=None, primary_key=True)
+    text_hash: str
+    source_language: str
+    target_language: str
+    backend: str
+    text: str
+    created_at: datetime | None = _ts(now=True)

@@ -1,0 +1,132 @@
+"""The outbox: messages and their deliveries, claimed before sending and confirmed after."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, col, select
+
+from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message, MessageKind
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryDraft:
+    """What a handler wants said to one account, already rendered in the recipient's language."""
+
+    account_id: int
+    person_id: int | None
+    channel: str
+    address: str
+    language: str
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()
+    rtl: bool = False
+
+
+def queue_message(
+    *,
+    session: Session,
+    kind: MessageKind,
+    text: str,
+    language: str,
+    drafts: Sequence[DeliveryDraft],
+    now: datetime,
+    author_id: int | None = None,
+    school_id: int | None = None,
+    urgent: bool = False,
+) -> Message:
+    """Store one message and a pending delivery per draft, in the caller's transaction."""
+    message = Message(
+        kind=kind, text=text, language=language, author_id=author_id, school_id=school_id, urgent=urgent
+    )
+    session.add(message)
+    session.flush()
+    for draft in drafts:
+        session.add(
+            Delivery(
+                message_id=message.id or 0,
+                person_id=draft.person_id,
+                account_id=draft.account_id,
+                channel=draft.channel,
+                address=draft.address,
+                language=draft.language,
+                text=draft.text,
+                buttons=[{"label": label, "payload": payload} for label, payload in draft.buttons],
+                rtl=draft.rtl,
+                urgent=urgent,
+                created_at=now,
+                not_before=now,
+            )
+        )
+    session.flush()
+    return message
+
+
+def claim_due(
+    *, session: Session, channels: Sequence[str], now: datetime, lease: timedelta, limit: int
+) -> list[Delivery]:
+    """Claim due deliveries (pending, or sending with an expired lease) and commit the claim."""
+    due = (
+        select(Delivery)
+        .where(
+            col(Delivery.channel).in_(channels),
+            or_(
+                (col(Delivery.status) == DeliveryStatus.PENDING)
+                & or_(col(Delivery.not_before).is_(None), col(Delivery.not_before) <= now),
+                (col(Delivery.status) == DeliveryStatus.SENDING) & (col(Delivery.claimed_until) < now),
+            ),
+        )
+        .order_by(col(Delivery.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed = list(session.exec(due).all())
+    for delivery in claimed:
+        delivery.status = DeliveryStatus.SENDING
+        delivery.claimed_until = now + lease
+        delivery.attempts += 1
+        session.add(delivery)
+    session.commit()
+    return claimed
+
+
+def confirm_sent(
+    *, session: Session, delivery_id: int, provider_id: str, at: datetime, note: str | None = None
+) -> None:
+    session.execute(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id)
+        .values(
+            status=DeliveryStatus.SENT,
+            provider_id=provider_id,
+            sent_at=at,
+            claimed_until=None,
+            last_error=note,
+        )
+    )
+
+
+def retry_later(*, session: Session, delivery_id: int, not_before: datetime, error: str) -> None:
+    session.execute(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id)
+        .values(status=DeliveryStatus.PENDING, not_before=not_before, claimed_until=None, last_error=error)
+    )
+
+
+def give_up(*, session: Session, delivery_id: int, status: DeliveryStatus, error: str) -> None:
+    """Stop trying a delivery; an UNREACHED one also marks its chat account inactive."""
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None:
+        return
+    delivery.status, delivery.last_error, delivery.claimed_until = status, error, None
+    session.add(delivery)
+    if status == DeliveryStatus.UNREACHED:
+        account = session.get(ChannelAccount, delivery.account_id)
+        if account is not None:
+            account.active = False
+            session.add(account)

@@ -1,0 +1,108 @@
+"""People, their partnerships and preferences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    ClassGroup,
+    Involvement,
+    Partnership,
+    PartnershipMember,
+    Person,
+    Role,
+    Student,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A person's seat in one student's partnership."""
+
+    member_id: int
+    partnership_id: int
+    student_name: str
+    involvement: Involvement
+
+
+def get_person(*, session: Session, person_id: int) -> Person | None:
+    return session.get(Person, person_id)
+
+
+def find_people(*, session: Session, name: str) -> list[Person]:
+    """People whose full name, or first name, matches `name` (case-insensitive)."""
+    wanted = name.strip().casefold()
+    people = session.exec(select(Person).order_by(Person.id)).all()
+    return [p for p in people if wanted in (p.name.casefold(), p.name.casefold().split()[0])]
+
+
+def memberships_of(*, session: Session, person_id: int) -> list[Membership]:
+    rows = session.exec(
+        select(PartnershipMember, Student)
+        .join(Partnership, col(Partnership.id) == PartnershipMember.partnership_id)
+        .join(Student, col(Student.id) == Partnership.student_id)
+        .where(PartnershipMember.person_id == person_id)
+        .order_by(Student.name)
+    ).all()
+    return [
+        Membership(
+            member_id=member.id or 0,
+            partnership_id=member.partnership_id,
+            student_name=student.name,
+            involvement=member.involvement,
+        )
+        for member, student in rows
+    ]
+
+
+def set_involvement(
+    *, session: Session, person_id: int, partnership_id: int, involvement: Involvement
+) -> Membership | None:
+    """Change the person's own involvement; None if they are not a member of that partnership."""
+    member = session.exec(
+        select(PartnershipMember).where(
+            PartnershipMember.person_id == person_id, PartnershipMember.partnership_id == partnership_id
+        )
+    ).first()
+    if member is None:
+        return None
+    member.involvement = involvement
+    session.add(member)
+    return next(
+        (
+            m
+            for m in memberships_of(session=session, person_id=person_id)
+            if m.partnership_id == partnership_id
+        ),
+        None,
+    )
+
+
+def family_of(*, session: Session, student_id: int) -> list[Person]:
+    """The parents and carers in a student's partnership."""
+    return list(
+        session.exec(
+            select(Person)
+            .join(PartnershipMember, col(PartnershipMember.person_id) == Person.id)
+            .join(Partnership, col(Partnership.id) == PartnershipMember.partnership_id)
+            .where(Partnership.student_id == student_id, Person.role == Role.PARENT)
+            .order_by(Person.id)
+        ).all()
+    )
+
+
+def find_students(*, session: Session, name: str) -> list[Student]:
+    wanted = name.strip().casefold()
+    students = session.exec(select(Student).order_by(Student.id)).all()
+    return [s for s in students if wanted in (s.name.casefold(), s.name.casefold().split()[0])]
+
+
+def find_class(*, session: Session, name: str) -> ClassGroup | None:
+    wanted = name.strip().casefold()
+    return next((c for c in session.exec(select(ClassGroup)).all() if c.name.casefold() == wanted), None)
+
+
+def students_in_class(*, session: Session, class_id: int) -> list[Student]:
+    return list(session.exec(select(Student).where(Student.class_id == class_id).order_by(Student.id)).all())

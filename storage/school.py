@@ -1,0 +1,140 @@
+"""Schools, classes, students, people and partnerships: the roster, created idempotently."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from storage.models import (
+    ChannelAccount,
+    ClassGroup,
+    Involvement,
+    Partnership,
+    PartnershipMember,
+    Person,
+    Role,
+    School,
+    Student,
+)
+
+
+def get_or_create_school(*, session: Session, name: str, timezone: str, default_language: str) -> School:
+    school = session.exec(select(School).where(School.name == name)).first()
+    if school is None:
+        school = School(name=name, timezone=timezone, default_language=default_language)
+        session.add(school)
+        session.flush()
+    return school
+
+
+def first_school(*, session: Session) -> School | None:
+    return session.exec(select(School).order_by(School.id)).first()
+
+
+def get_or_create_class(
+    *, session: Session, school_id: int, name: str, external_id: str | None = None
+) -> ClassGroup:
+    query = select(ClassGroup).where(ClassGroup.school_id == school_id)
+    query = (
+        query.where(ClassGroup.external_id == external_id)
+        if external_id
+        else query.where(ClassGroup.name == name)
+    )
+    group = session.exec(query).first()
+    if group is None:
+        group = ClassGroup(school_id=school_id, name=name, external_id=external_id)
+        session.add(group)
+        session.flush()
+    return group
+
+
+def get_or_create_student(
+    *, session: Session, school_id: int, class_id: int | None, name: str, external_id: str | None = None
+) -> tuple[Student, bool]:
+    """Find a student by external id, else by name within the class; (student, created)."""
+    query = select(Student).where(Student.school_id == school_id)
+    if external_id:
+        query = query.where(Student.external_id == external_id)
+    else:
+        query = query.where(Student.name == name, Student.class_id == class_id)
+    student = session.exec(query).first()
+    if student is not None:
+        return student, False
+    student = Student(school_id=school_id, class_id=class_id, name=name, external_id=external_id)
+    session.add(student)
+    session.flush()
+    return student, True
+
+
+def find_person(
+    *, session: Session, school_id: int, name: str, email: str | None = None, external_id: str | None = None
+) -> Person | None:
+    """The same person across imports: by external id, else e-mail, else exact name."""
+    query = select(Person).where(Person.school_id == school_id)
+    if external_id:
+        query = query.where(Person.external_id == external_id)
+    elif email:
+        query = query.where(Person.email == email)
+    else:
+        query = query.where(Person.name == name)
+    return session.exec(query).first()
+
+
+def add_person(*, session: Session, person: Person) -> Person:
+    session.add(person)
+    session.flush()
+    if person.email:
+        session.add(ChannelAccount(channel="email", address=person.email, person_id=person.id, active=True))
+        session.flush()
+    return person
+
+
+def partnership_for(*, session: Session, student_id: int) -> Partnership:
+    partnership = session.exec(select(Partnership).where(Partnership.student_id == student_id)).first()
+    if partnership is None:
+        partnership = Partnership(student_id=student_id)
+        session.add(partnership)
+        session.flush()
+    return partnership
+
+
+def add_member(
+    *,
+    session: Session,
+    partnership: Partnership,
+    person: Person,
+    involvement: Involvement = Involvement.INFORMED,
+    relationship: str | None = None,
+    key_contact: bool = False,
+) -> bool:
+    """Add a member unless already there; True if added."""
+    existing = session.exec(
+        select(PartnershipMember).where(
+            PartnershipMember.partnership_id == partnership.id, PartnershipMember.person_id == person.id
+        )
+    ).first()
+    if existing is not None:
+        return False
+    session.add(
+        PartnershipMember(
+            partnership_id=partnership.id or 0,
+            person_id=person.id or 0,
+            involvement=involvement,
+            relationship=relationship,
+            key_contact=key_contact,
+        )
+    )
+    session.flush()
+    return True
+
+
+def staff_of_class(*, session: Session, class_id: int) -> list[Person]:
+    """Teachers and support staff already in partnerships of this class's students."""
+    rows = session.exec(
+        select(Person)
+        .join(PartnershipMember, PartnershipMember.person_id == Person.id)  # type: ignore[arg-type]
+        .join(Partnership, Partnership.id == PartnershipMember.partnership_id)  # type: ignore[arg-type]
+        .join(Student, Student.id == Partnership.student_id)  # type: ignore[arg-type]
+        .where(Student.class_id == class_id, Person.role.in_([Role.TEACHER, Role.SUPPORT_STAFF]))  # type: ignore[attr-defined]
+        .distinct()
+    ).all()
+    return list(rows)

@@ -73,10 +73,18 @@ def _from_payload(payload: dict[str, Any]) -> Inbound:
 class Engine:
     """Turns inbound events into state changes and outbox rows. Knows no platform."""
 
-    def __init__(self, *, db: DbEngine, settings: Settings, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        *,
+        db: DbEngine,
+        settings: Settings,
+        clock: Clock = utcnow,
+        commands: Mapping[str, tuple[str | None, Step]] = COMMANDS,
+    ) -> None:
         self._db = db
         self._settings = settings
         self._clock = clock
+        self._commands = commands
 
     async def handle(self, inbound: Inbound) -> bool:
         """Record and handle one event; False if it was seen before (and so not handled again)."""
@@ -161,14 +169,14 @@ class Engine:
             turn.reply(turn._("Sorry, I can only read text messages and button presses here."))
             return flow_name, state
         if inbound.command is not None:
-            if inbound.command not in COMMANDS:
+            if inbound.command not in self._commands:
                 turn.reply(
                     turn._(
                         "Sorry, I do not know the command /{command}. Send /help to see what you can do."
                     ).format(command=inbound.command[:32])
                 )
                 return flow_name, state
-            command_flow, step = COMMANDS[inbound.command]
+            command_flow, step = self._commands[inbound.command]
             return command_flow, await step(turn)
         flow = FLOWS.get(flow_name or "")
         step = flow.states.get(state or "") if flow else None

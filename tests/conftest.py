@@ -1,0 +1,127 @@
+"""Fixtures: each test gets a migrated database (SQLite, and PostgreSQL when a URL is given)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+from bot.app import App, build_app
+from bot.demo import create_demo_school
+from bot.invites import issue_invites
+from bot.settings import Settings
+from storage.db import make_engine, session_scope, upgrade
+from storage.people import find_people
+from tests.harness import Chat, FakeClock, TestChannel
+
+POSTGRES_URL = os.environ.get("PARTNERBOT_TEST_POSTGRES_URL")
+LOCALE_DIR = Path(__file__).parent.parent / "bot" / "locale"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the catalogs, so tests see the .po files as they are now."""
+    CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(LOCALE_DIR), "-D", "messages"])
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection to a non-loopback address fails the test."""
+    real_connect = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else None
+        if host is not None and not str(host).startswith(("127.", "::1", "localhost")):
+            raise AssertionError(f"test tried to reach {address!r}: only loopback is allowed")
+        return real_connect(sock, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+def _backends() -> list[object]:
+    postgres = pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not POSTGRES_URL and not os.environ.get("CI"),
+            reason="set PARTNERBOT_TEST_POSTGRES_URL (see .ci/postgres.sh) to run on PostgreSQL",
+        ),
+    )
+    return ["sqlite", postgres]
+
+
+@pytest.fixture(params=_backends())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'partnerbot.db'}"
+    if not POSTGRES_URL:
+        pytest.fail("CI must provide PARTNERBOT_TEST_POSTGRES_URL")
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, timezone="Europe/London", _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def school(db: Engine, settings: Settings) -> None:
+    with session_scope(db) as session:
+        create_demo_school(session=session, settings=settings)
+
+
+@pytest.fixture
+def channel() -> TestChannel:
+    return TestChannel()
+
+
+@pytest.fixture
+def app(settings: Settings, db: Engine, channel: TestChannel, clock: FakeClock) -> App:
+    return build_app(settings, {"test": channel}, db=db, clock=clock)
+
+
+@pytest.fixture
+def invite(db: Engine, settings: Settings, clock: FakeClock, school: None):
+    """invite("Amina") → a fresh code for that person."""
+
+    def make(name: str) -> str:
+        with session_scope(db) as session:
+            person = find_people(session=session, name=name)[0]
+            return issue_invites(session=session, people=[person], now=clock(), ttl=settings.invite_ttl)[
+                0
+            ].code
+
+    return make
+
+
+@pytest.fixture
+def chat(app: App, channel: TestChannel):
+    """chat("amina-phone") → a Chat for that address."""
+    return lambda address, **kw: Chat(app, channel, address, **kw)
+
+
+@pytest.fixture
+def session(db: Engine) -> Iterator[Session]:
+    with Session(db) as s:
+        yield s

@@ -1,0 +1,83 @@
+"""Joining with a one-time invite, and what an unlinked account may see (nothing)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from storage.models import ChannelAccount, Invite
+
+
+async def test_start_with_code_links_the_account_and_starts_preferences(chat, invite, session):
+    code = invite("Amina")
+    replies = await chat("amina-phone").say(f"/start {code}")
+
+    assert "Welcome, Amina Haddad" in replies[0].text
+    assert "Yusuf Haddad" in replies[0].text
+    assert "العربية" in [b.label for b in replies[-1].buttons]
+    account = session.exec(select(ChannelAccount).where(ChannelAccount.address == "amina-phone")).one()
+    assert account.person_id is not None
+    assert account.preferred
+
+
+async def test_the_code_alone_also_links_in_any_case_and_spacing(chat, invite):
+    code = invite("Carlos")
+    replies = await chat("carlos").say("  " + code.upper().replace("-", " ") + " ")
+    assert "Welcome, Carlos García" in replies[0].text
+
+
+async def test_code_is_stored_hashed_and_works_once(chat, invite, session):
+    code = invite("Amina")
+    assert code.replace("-", "") not in {i.code_hash for i in session.exec(select(Invite)).all()}
+    await chat("first").say(f"/start {code}")
+    replies = await chat("second").say(f"/start {code}")
+    assert "already been used" in replies[-1].text
+
+
+async def test_expired_code_links_nothing(chat, invite, clock, settings):
+    code = invite("Amina")
+    clock.advance(days=settings.invite_ttl_days, seconds=1)
+    replies = await chat("late").say(f"/start {code}")
+    assert "expired" in replies[-1].text
+    assert "Yusuf" not in replies[-1].text
+
+
+async def test_unknown_code_links_nothing(chat, invite):
+    invite("Amina")
+    replies = await chat("guess").say("/start aaaa-bbbb-cccc-dddd-eeee-ffff-gg")
+    assert "did not work" in replies[-1].text
+    assert (await chat("guess").say("/settings"))[-1].text.startswith("Hello!")
+
+
+async def test_five_wrong_codes_lock_the_account_for_an_hour(chat, invite, clock):
+    guesser = chat("guesser")
+    for attempt in range(5):
+        await guesser.say(f"/start wrong-code-{attempt}")
+    good = invite("Amina")
+    assert "Too many codes" in (await guesser.say(f"/start {good}"))[-1].text
+    clock.advance(hours=1, seconds=1)
+    assert "Welcome" in (await guesser.say(f"/start {good}"))[0].text
+
+
+async def test_unlinked_account_sees_nothing_about_any_student(chat, school):
+    stranger = chat("stranger")
+    for text in ["hello", "/settings", "/help", "/start", "Yusuf Haddad", "/acks", "1"]:
+        for reply in await stranger.say(text):
+            assert "partnerbot" in reply.text and "/start" in reply.text
+            for name in ["Yusuf", "Sofía", "Oliver", "Amina", "Emma", "Class 3B"]:
+                assert name not in reply.text
+            assert not reply.buttons
+
+
+async def test_unlinked_account_is_answered_in_its_platform_language(chat, school):
+    replies = await chat("hola", language_hint="es-MX").say("hola")
+    assert "/start" in replies[0].text
+    assert "Hello" not in replies[0].text
+
+
+async def test_linked_account_sending_another_code_links_nothing_new(chat, invite, session):
+    amina = chat("amina")
+    await amina.say(f"/start {invite('Amina')}")
+    replies = await amina.say(f"/start {invite('Carlos')}")
+    assert "already connected" in replies[-1].text
+    carlos_invite = session.exec(select(Invite).where(Invite.used_at.is_(None))).all()
+    assert len(carlos_invite) == 1

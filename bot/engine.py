@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,12 +35,22 @@ Clock = Callable[[], datetime]
 
 FLOWS: Mapping[str, Flow] = {preferences.FLOW.name: preferences.FLOW}
 
-#: Commands for linked accounts: name → (flow the step belongs to, step).
-COMMANDS: Mapping[str, tuple[str | None, Step]] = {
-    "start": (None, join.on_start_when_linked),
-    "settings": (preferences.FLOW.name, preferences.start_menu),
-    "help": (None, help.show_help),
-    "cancel": (None, help.cancel),
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Command:
+    """A slash command for linked accounts: a step that starts `flow`, or an aside that keeps the
+    current question open (so /help in the middle of a question does not lose it)."""
+
+    step: Step
+    flow: str | None = None
+    keeps_state: bool = False
+
+
+COMMANDS: Mapping[str, Command] = {
+    "start": Command(step=join.on_start_when_linked, keeps_state=True),
+    "settings": Command(step=preferences.start_menu, flow=preferences.FLOW.name),
+    "help": Command(step=help.show_help, keeps_state=True),
+    "cancel": Command(step=help.cancel),
 }
 
 _KEEP = {"\n", "\t"}
@@ -79,7 +89,7 @@ class Engine:
         db: DbEngine,
         settings: Settings,
         clock: Clock = utcnow,
-        commands: Mapping[str, tuple[str | None, Step]] = COMMANDS,
+        commands: Mapping[str, Command] = COMMANDS,
     ) -> None:
         self._db = db
         self._settings = settings
@@ -176,8 +186,9 @@ class Engine:
                     ).format(command=inbound.command[:32])
                 )
                 return flow_name, state
-            command_flow, step = self._commands[inbound.command]
-            return command_flow, await step(turn)
+            command = self._commands[inbound.command]
+            result = await command.step(turn)
+            return (flow_name, state) if command.keeps_state else (command.flow, result)
         flow = FLOWS.get(flow_name or "")
         step = flow.states.get(state or "") if flow else None
         if flow is None or step is None:

@@ -56,7 +56,7 @@ INVOLVEMENT_LABELS = {
 }
 DIGEST_TIMES = (time(7, 0), time(12, 0), time(16, 0), time(19, 0))
 QUIET_CHOICES = ((time(21, 0), time(7, 0)), (time(22, 0), time(7, 0)), (time(20, 0), time(8, 0)))
-_TIME = r"(\d{1,2})(?:[:.h](\d{2}))?"
+_TIME = r"(\d{1,2})(?:[:.h](\d{2})?)?"
 _TIME_RE = re.compile(rf"^\s*{_TIME}\s*$")
 _RANGE_RE = re.compile(rf"^\s*{_TIME}\s*(?:-|–|—|to|a|à|إلى|到|đến)\s*{_TIME}\s*$", re.IGNORECASE)
 

@@ -1,0 +1,86 @@
+"""The engine: events recorded before acting, handled once, failures contained, nothing lost."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.app import build_app
+from bot.engine import COMMANDS, Command, Engine, clean_text
+from bot.events import Inbound
+from storage.db import session_scope
+from storage.inbound import record_inbound
+from storage.models import Delivery, DeliveryStatus, InboundEvent, Message, MessageKind
+from tests.harness import Chat
+
+
+async def test_an_event_seen_twice_is_handled_once(chat, school, session):
+    stranger = chat("stranger")
+    event = stranger.inbound("hello")
+    assert len(await stranger.send(event)) == 1
+    assert await stranger.send(event) == []
+    assert len(session.exec(select(InboundEvent)).all()) == 1
+
+
+async def test_every_event_is_recorded_with_what_was_sent(chat, school, session):
+    await chat("stranger").say("hello there")
+    event = session.exec(select(InboundEvent)).one()
+    assert (event.channel, event.address, event.payload["text"]) == ("test", "stranger", "hello there")
+    assert event.handled_at is not None and event.error is None
+
+
+async def test_replies_are_delivery_rows_sent_through_the_channel(chat, school, session):
+    await chat("stranger").say("hello")
+    delivery = session.exec(select(Delivery)).one()
+    message = session.get(Message, delivery.message_id)
+    assert message.kind == MessageKind.REPLY
+    assert (delivery.status, delivery.attempts, delivery.provider_id) == (DeliveryStatus.SENT, 1, "test-1")
+
+
+async def test_a_failing_handler_is_contained_and_the_person_told(settings, db, channel, clock, chat, invite):
+    async def boom(turn):
+        raise RuntimeError("handler bug")
+
+    amina = chat("amina")
+    await amina.say(f"/start {invite('Amina')}")
+    app = build_app(settings, {"test": channel}, db=db, clock=clock)
+    app.engine = Engine(
+        db=db, settings=settings, clock=clock, commands={**COMMANDS, "boom": Command(step=boom)}
+    )
+    broken = Chat(app, channel, "amina")
+    replies = await broken.say("/boom")
+    assert replies[-1].text.startswith("Sorry, something went wrong on our side.")
+    with session_scope(db) as session:
+        event = session.exec(select(InboundEvent).where(InboundEvent.error.is_not(None))).one()
+        assert event.error == "RuntimeError"
+        assert event.payload["text"] == "/boom"
+    # the conversation state from before the failure is intact
+    replies = await broken.press("English")
+    assert replies[0].text == "Thank you. From now on we will write to you in English."
+
+
+async def test_events_recorded_before_a_crash_are_handled_on_start(app, db, channel, school):
+    lost = Inbound(channel="test", address="crashy", event_id="e-1", text="hello")
+    with session_scope(db) as session:
+        record_inbound(
+            session=session,
+            channel="test",
+            platform_event_id="e-1",
+            address="crashy",
+            payload={
+                "channel": "test",
+                "address": "crashy",
+                "event_id": "e-1",
+                "text": "hello",
+                "received_at": lost.received_at.isoformat(),
+            },
+        )
+    assert await app.engine.replay_unhandled() == 1
+    await app.dispatcher.drain()
+    assert channel.sent["crashy"][0].text.startswith("Hello!")
+    assert await app.engine.replay_unhandled() == 0
+
+
+def test_clean_text_drops_control_characters_but_keeps_words_and_direction_marks():
+    assert clean_text("hi\x00\x07 there\x1b[31m\n") == "hi there[31m"
+    assert clean_text("\u200fمرحبا\u200e") == "\u200fمرحبا\u200e"
+    assert clean_text("line one\nline two\t!") == "line one\nline two\t!"

@@ -2,7 +2,7 @@
 # Start a throwaway PostgreSQL on 127.0.0.1 for the tests; prints the URL to use.
 # Installs the server from Debian's packages when it is missing.
 set -euo pipefail
-port="${PGPORT_TEST:-54329}"
+port="${PGPORT_TEST:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.frontend import CommandLineInterface
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlmodel import Session
 
 from bot.app import App, build_app
@@ -54,17 +54,33 @@ def _backends() -> list[object]:
     return ["sqlite", postgres]
 
 
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database of this test session's own on the server, so parallel runs do not collide."""
+    if not POSTGRES_URL:
+        pytest.fail("CI must provide PARTNERBOT_TEST_POSTGRES_URL")
+    server = make_url(POSTGRES_URL)
+    name = f"partnerbot_test_{os.getpid()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(params=_backends())
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'partnerbot.db'}"
-    if not POSTGRES_URL:
-        pytest.fail("CI must provide PARTNERBOT_TEST_POSTGRES_URL")
-    engine = make_engine(POSTGRES_URL)
+    url: str = request.getfixturevalue("postgres_database")
+    engine = make_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     engine.dispose()
-    return POSTGRES_URL
+    return url
 
 
 @pytest.fixture

@@ -1,0 +1,117 @@
+"""The console channel: numbered buttons, piped conversations, and the command line around it."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.channels.console import render, to_inbound
+from bot.events import Button, Outbound
+
+BUTTONS = (Button(label="English", payload="lang:en"), Button(label="العربية", payload="lang:ar"))
+
+
+@pytest.mark.parametrize(
+    ("line", "payload", "command", "text"),
+    [
+        ("2\n", "lang:ar", None, "العربية"),
+        ("1", "lang:en", None, "English"),
+        ("3", None, None, "3"),  # out of range: stays text, the flow asks again
+        ("٢", None, None, "٢"),  # only ASCII digits pick a choice
+        ("/start abc-def", None, "start", "/start abc-def"),
+        ("hello /help", None, None, "hello /help"),
+    ],
+)
+def test_to_inbound(line, payload, command, text):
+    inbound = to_inbound(line, address="console", display_name=None, buttons=BUTTONS)
+    assert (inbound.payload, inbound.command, inbound.text) == (payload, command, text)
+
+
+def test_render_numbers_the_buttons():
+    assert render(Outbound(text="Which?", buttons=BUTTONS)) == "Which?\n  1) English\n  2) العربية"
+
+
+def _cli(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PARTNERBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "PARTNERBOT_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.run(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_scripted_console_conversation_in_arabic(tmp_path):
+    assert _cli(tmp_path, "db", "upgrade").returncode == 0
+    assert _cli(tmp_path, "demo").returncode == 0
+    table = _cli(tmp_path, "invite", "create", "--person", "Amina Haddad").stdout
+    code = re.search(r"[a-z2-7]{4}(?:-[a-z2-7]{2,4}){6}", table).group(0)
+    chat = _cli(tmp_path, "chat", stdin=f"/start {code}\n3\n2\n3\n1\n4\n2\n3\n/settings\n6\n")
+    assert chat.returncode == 0, chat.stderr
+    assert "Welcome, Amina Haddad!" in chat.stdout
+    assert "  3) العربية" in chat.stdout
+    lines = chat.stdout.splitlines()
+    assert sum(1 for line in lines if re.search("[\u0600-\u06ff]{3}", line)) > 20
+
+
+def test_bare_partnerbot_sets_up_the_demo_and_prints_an_invite(tmp_path):
+    result = _cli(tmp_path, stdin="hello\n")
+    assert result.returncode == 0, result.stderr
+    code = re.search(r"/start ([a-z2-7-]{32})", result.stderr).group(1)
+    assert "To join, send the invite code" in result.stdout
+    joined = _cli(tmp_path, stdin=f"/start {code}\n")
+    assert "Welcome, Amina Haddad!" in joined.stdout
+
+
+def test_chat_as_a_person_of_the_school(tmp_path):
+    _cli(tmp_path, "db", "upgrade")
+    _cli(tmp_path, "demo")
+    result = _cli(tmp_path, "chat", "--as", "emma", stdin="/help\n")
+    assert "/settings" in result.stdout
+    assert _cli(tmp_path, "chat", "--as", "nobody", stdin="").returncode == 1
+
+
+def test_run_refuses_an_out_of_date_schema(tmp_path):
+    result = _cli(tmp_path, "run", stdin="")
+    assert result.returncode == 2
+    assert "partnerbot db upgrade" in result.stderr
+
+
+def test_invites_for_a_family_and_a_class(tmp_path):
+    _cli(tmp_path, "db", "upgrade")
+    _cli(tmp_path, "demo")
+    assert "Carlos García" in _cli(tmp_path, "invite", "create", "--family", "Sofía García").stdout
+    whole_class = _cli(tmp_path, "invite", "create", "--class", "class 3b").stdout
+    assert all(name in whole_class for name in ["Sarah Bennett", "Carlos García", "Amina Haddad"])
+    assert "Emma Clarke" not in whole_class
+    missing = _cli(tmp_path, "invite", "create", "--class", "Class 9Z")
+    assert missing.returncode == 2
+    assert "no class called" in missing.stderr
+
+
+def test_a_bad_setting_stops_the_cli_naming_it(tmp_path):
+    env = {**os.environ, "PARTNERBOT_TIMEZONE": "Nowhere/Land"}
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "bot", "demo"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "PARTNERBOT_TIMEZONE" in result.stderr

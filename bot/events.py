@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-
-from storage.models import utcnow
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,7 +30,7 @@ class Inbound:
     payload: str | None = None
     attachment: Attachment | None = None
     language_hint: str | None = None
-    received_at: datetime = field(default_factory=utcnow)
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

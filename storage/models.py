@@ -6,10 +6,20 @@ from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, TypeDecorator, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
+
+
+# Named constraints, so later migrations can alter them on SQLite and PostgreSQL alike.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 
 def utcnow() -> datetime:
@@ -220,14 +230,51 @@ class InboundEvent(SQLModel, table=True):
 
 
 class Message(SQLModel, table=True):
+    """What someone said, in its author's language; the original is never changed."""
+
     id: int | None = Field(default=None, primary_key=True)
     school_id: int | None = Field(default=None, foreign_key="school.id", index=True)
     kind: MessageKind = _enum(MessageKind.REPLY)
-    author_id: int | None = Field(default=None, foreign_key="person.id")
+    author_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    class_id: int | None = Field(default=None, foreign_key="classgroup.id", index=True)
+    student_id: int | None = Field(default=None, foreign_key="student.id", index=True)
+    answers_id: int | None = Field(default=None, foreign_key="message.id", index=True)
     text: str
     language: str
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     urgent: bool = False
     created_at: datetime | None = _ts(now=True)
+
+
+class MessageTranslation(SQLModel, table=True):
+    """A message's text in one more language, and the backend that made it."""
+
+    __table_args__ = (UniqueConstraint("message_id", "language"),)
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    language: str
+    text: str
+    backend: str
+
+
+class MessagePhoto(SQLModel, table=True):
+    """A photo sent with a postcard, kept in the database so a backup holds everything."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    filename: str
+    content_type: str
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class GlossaryTerm(SQLModel, table=True):
+    """A school's own words: kept as they are (language "*"), or translated a fixed way."""
+
+    __table_args__ = (UniqueConstraint("term", "language"),)
+    id: int | None = Field(default=None, primary_key=True)
+    term: str
+    language: str = "*"
+    translation: str
 
 
 class Delivery(SQLModel, table=True):
@@ -255,6 +302,7 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = _ts()
     delivered_at: datetime | None = _ts()
     acknowledged_at: datetime | None = _ts()
+    acknowledged_channel: str | None = None
 
 
 class Translation(SQLModel, table=True):

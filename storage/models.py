@@ -284,9 +284,9 @@ class Delivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(foreign_key="message.id", index=True)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
-    account_id: int = Field(foreign_key="channelaccount.id")
-    channel: str
-    address: str
+    account_id: int | None = Field(default=None, foreign_key="channelaccount.id")  # None: no account to reach
+    channel: str = ""
+    address: str = ""
     language: str
     text: str
     buttons: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -17,8 +17,9 @@ from sqlalchemy import Engine as DbEngine
 
 from bot.channels.base import AmbiguousSend, Channel, PermanentFailure, RetryLater
 from bot.engine import Clock
-from bot.events import Button, Outbound
+from bot.events import Attachment, Button, Outbound
 from storage.db import session_scope
+from storage.messages import photo_of
 from storage.models import Delivery, DeliveryStatus, utcnow
 from storage.outbox import claim_due, confirm_sent, give_up, retry_later
 
@@ -85,6 +86,7 @@ class Dispatcher:
         out = Outbound(
             text=delivery.text,
             buttons=tuple(Button(label=b["label"], payload=b["payload"]) for b in delivery.buttons),
+            attachment=self._photo(delivery) if delivery.with_photo else None,
             urgent=delivery.urgent,
             rtl=delivery.rtl,
         )
@@ -118,6 +120,13 @@ class Dispatcher:
                 confirm_sent(
                     session=session, delivery_id=delivery_id, provider_id=sent.provider_id, at=self._clock()
                 )
+
+    def _photo(self, delivery: Delivery) -> Attachment | None:
+        with session_scope(self._db) as session:
+            photo = photo_of(session=session, message_id=delivery.message_id)
+        if photo is None:
+            return None
+        return Attachment(filename=photo.filename, content_type=photo.content_type, data=photo.data)
 
     def _retry(self, delivery: Delivery, error: str, after_s: float | None) -> None:
         delivery_id = delivery.id or 0

@@ -26,7 +26,7 @@ from storage.accounts import get_or_create_account
 from storage.conversations import clear_state, load_state, save_state
 from storage.db import session_scope
 from storage.inbound import mark_handled, record_inbound, unhandled_events
-from storage.models import ChannelAccount, MessageKind, Person, utcnow
+from storage.models import ChannelAccount, Message, MessageKind, Person, utcnow
 from storage.outbox import DeliveryDraft, queue_message
 
 _LOGGER = logging.getLogger(__name__)
@@ -207,10 +207,11 @@ class Engine:
 
     @staticmethod
     def _queue_replies(session: Session, turn: Turn) -> None:
+        """What a handler said back to the speaker becomes reply messages on the same account."""
         account: ChannelAccount = turn.account
         for out in turn.replies:
             draft = DeliveryDraft(
-                account_id=account.id or 0,
+                account_id=account.id,
                 person_id=account.person_id,
                 channel=account.channel,
                 address=account.address,
@@ -219,15 +220,13 @@ class Engine:
                 buttons=tuple((b.label, b.payload) for b in out.buttons),
                 rtl=out.rtl,
             )
-            queue_message(
-                session=session,
+            message = Message(
                 kind=MessageKind.REPLY,
                 text=out.text,
                 language=turn.speaker.language,
-                drafts=[draft],
-                now=turn.now,
                 school_id=turn.person.school_id if turn.person else None,
             )
+            queue_message(session=session, message=message, drafts=[draft], now=turn.now)
 
     def _apologise(self, event_id: int, inbound: Inbound, error: str) -> None:
         """After a failed event: keep the event, note the error, and tell the person."""

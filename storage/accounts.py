@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import ChannelAccount, Person
 
@@ -53,4 +53,17 @@ def set_preferred(*, session: Session, person_id: int, account_id: int) -> Chann
     for account in accounts:
         account.preferred = account.id == account_id
         session.add(account)
+    return chosen
+
+
+def reachable_accounts(*, session: Session, person_ids: list[int]) -> dict[int, ChannelAccount]:
+    """`reachable_account` for many people in one query (fan-out to a whole class)."""
+    rows = session.exec(
+        select(ChannelAccount)
+        .where(col(ChannelAccount.person_id).in_(person_ids), ChannelAccount.active)
+        .order_by(col(ChannelAccount.preferred).desc(), col(ChannelAccount.id))
+    ).all()
+    chosen: dict[int, ChannelAccount] = {}
+    for account in rows:
+        chosen.setdefault(account.person_id or 0, account)
     return chosen

@@ -11,7 +11,6 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
-
 # Named constraints, so later migrations can alter them on SQLite and PostgreSQL alike.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -292,6 +291,7 @@ class Delivery(SQLModel, table=True):
     buttons: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     rtl: bool = False
     urgent: bool = False
+    with_photo: bool = False
     status: DeliveryStatus = _enum(DeliveryStatus.PENDING)
     attempts: int = 0
     provider_id: str | None = None

@@ -6,18 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import insert, or_, update
 from sqlmodel import Session, col, select
 
-from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message, MessageKind
+from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeliveryDraft:
-    """What a handler wants said to one account, already rendered in the recipient's language."""
+    """What to say to one person, already rendered in their language; no account means unreached."""
 
-    account_id: int
     person_id: int | None
+    account_id: int | None
     channel: str
     address: str
     language: str
@@ -26,42 +26,54 @@ class DeliveryDraft:
     rtl: bool = False
 
 
-def queue_message(
-    *,
-    session: Session,
-    kind: MessageKind,
-    text: str,
-    language: str,
-    drafts: Sequence[DeliveryDraft],
-    now: datetime,
-    author_id: int | None = None,
-    school_id: int | None = None,
-    urgent: bool = False,
-) -> Message:
-    """Store one message and a pending delivery per draft, in the caller's transaction."""
-    message = Message(
-        kind=kind, text=text, language=language, author_id=author_id, school_id=school_id, urgent=urgent
-    )
+def add_message(*, session: Session, message: Message) -> Message:
+    """Store a message and give it its id (deliveries and buttons refer to it)."""
     session.add(message)
     session.flush()
-    for draft in drafts:
-        session.add(
-            Delivery(
-                message_id=message.id or 0,
-                person_id=draft.person_id,
-                account_id=draft.account_id,
-                channel=draft.channel,
-                address=draft.address,
-                language=draft.language,
-                text=draft.text,
-                buttons=[{"label": label, "payload": payload} for label, payload in draft.buttons],
-                rtl=draft.rtl,
-                urgent=urgent,
-                created_at=now,
-                not_before=now,
-            )
-        )
-    session.flush()
+    return message
+
+
+def add_deliveries(
+    *,
+    session: Session,
+    message: Message,
+    drafts: Sequence[DeliveryDraft],
+    now: datetime,
+    with_photo: bool = False,
+) -> None:
+    """One pending delivery per draft, bulk-inserted (fan-out to a whole school is one statement);
+    a draft without an account is recorded as unreached."""
+    rows = [
+        {
+            "message_id": message.id,
+            "person_id": draft.person_id,
+            "account_id": draft.account_id,
+            "channel": draft.channel,
+            "address": draft.address,
+            "language": draft.language,
+            "text": draft.text,
+            "buttons": [{"label": label, "payload": payload} for label, payload in draft.buttons],
+            "rtl": draft.rtl,
+            "urgent": message.urgent,
+            "with_photo": with_photo,
+            "status": DeliveryStatus.PENDING if draft.account_id else DeliveryStatus.UNREACHED,
+            "last_error": None if draft.account_id else "no linked account",
+            "attempts": 0,
+            "created_at": now,
+            "not_before": now,
+        }
+        for draft in drafts
+    ]
+    if rows:
+        session.execute(insert(Delivery), rows)
+
+
+def queue_message(
+    *, session: Session, message: Message, drafts: Sequence[DeliveryDraft], now: datetime
+) -> Message:
+    """A message and its deliveries, for replies whose buttons do not refer to the message itself."""
+    add_message(session=session, message=message)
+    add_deliveries(session=session, message=message, drafts=drafts, now=now)
     return message
 
 

@@ -106,3 +106,78 @@ def find_class(*, session: Session, name: str) -> ClassGroup | None:
 
 def students_in_class(*, session: Session, class_id: int) -> list[Student]:
     return list(session.exec(select(Student).where(Student.class_id == class_id).order_by(Student.id)).all())
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A person to reach, and the student through whom they are reached."""
+
+    person: Person
+    student_id: int | None
+
+
+def students_of(*, session: Session, person_id: int) -> list[Student]:
+    """The students whose partnerships this person is a member of."""
+    return list(
+        session.exec(
+            select(Student)
+            .join(Partnership, col(Partnership.student_id) == Student.id)
+            .join(PartnershipMember, col(PartnershipMember.partnership_id) == Partnership.id)
+            .where(PartnershipMember.person_id == person_id)
+            .order_by(Student.name)
+        ).all()
+    )
+
+
+def classes_for_staff(*, session: Session, person: Person) -> list[ClassGroup]:
+    """Leaders see every class of their school; teachers and support staff the classes they work in."""
+    if person.role == Role.LEADER:
+        query = select(ClassGroup).where(ClassGroup.school_id == person.school_id)
+    else:
+        class_ids = {s.class_id for s in students_of(session=session, person_id=person.id or 0) if s.class_id}
+        query = select(ClassGroup).where(col(ClassGroup.id).in_(class_ids))
+    return list(session.exec(query.order_by(ClassGroup.name)).all())
+
+
+def families_of_class(*, session: Session, class_id: int) -> list[Recipient]:
+    """Each parent or carer of the class once (the first of their children in it)."""
+    rows = session.exec(
+        select(Person, Student.id)
+        .join(PartnershipMember, col(PartnershipMember.person_id) == Person.id)
+        .join(Partnership, col(Partnership.id) == PartnershipMember.partnership_id)
+        .join(Student, col(Student.id) == Partnership.student_id)
+        .where(Student.class_id == class_id, Person.role == Role.PARENT)
+        .order_by(col(Person.id))
+    ).all()
+    seen: dict[int, Recipient] = {}
+    for person, student_id in rows:
+        seen.setdefault(person.id or 0, Recipient(person, student_id))
+    return list(seen.values())
+
+
+def school_side_of(*, session: Session, student_id: int) -> list[Person]:
+    """Who hears from home: staff in the partnership, and outside partners who advise or support."""
+    rows = session.exec(
+        select(Person, PartnershipMember.involvement)
+        .join(PartnershipMember, col(PartnershipMember.person_id) == Person.id)
+        .join(Partnership, col(Partnership.id) == PartnershipMember.partnership_id)
+        .where(Partnership.student_id == student_id, Person.role != Role.PARENT, Person.role != Role.STUDENT)
+        .order_by(col(Person.id))
+    ).all()
+    return [
+        person
+        for person, involvement in rows
+        if person.role.is_staff or involvement in {Involvement.ADVISER, Involvement.SUPPORT}
+    ]
+
+
+def is_member(*, session: Session, person_id: int, student_id: int) -> bool:
+    return any(s.id == student_id for s in students_of(session=session, person_id=person_id))
+
+
+def relationship_to(*, session: Session, person_id: int, student_id: int) -> str | None:
+    return session.exec(
+        select(PartnershipMember.relationship)
+        .join(Partnership, col(Partnership.id) == PartnershipMember.partnership_id)
+        .where(PartnershipMember.person_id == person_id, Partnership.student_id == student_id)
+    ).first()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 21:02:32.690151
+Create Date: 2026-11-25 21:02:53.102288
 """
 from collections.abc import Sequence
 
@@ -216,6 +216,7 @@ def upgrade() -> None:
     sa.Column('buttons', sa.JSON(), nullable=False),
     sa.Column('rtl', sa.Boolean(), nullable=False),
     sa.Column('urgent', sa.Boolean(), nullable=False),
+    sa.Column('with_photo', sa.Boolean(), nullable=False),
     sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', 'unreached', name='deliverystatus', native_enum=False, length=32), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('provider_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),

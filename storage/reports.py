@@ -1,0 +1,129 @@
+"""Who has heard: acknowledgement summaries per message and per language community."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from storage.models import Delivery, DeliveryStatus, Message, MessageKind, Person, Role
+from storage.people import classes_for_staff, students_of
+
+REPORTED_KINDS = (MessageKind.HIGHLIGHT, MessageKind.POSTCARD_TO_HOME, MessageKind.POSTCARD_FROM_HOME)
+_UNREACHED = (DeliveryStatus.UNREACHED, DeliveryStatus.FAILED)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecipientStatus:
+    person_id: int
+    name: str
+    language: str
+    channel: str
+    status: str  # "acknowledged", "delivered", "pending" or "unreached"
+    sent_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_channel: str | None
+
+
+@dataclass(slots=True)
+class AckSummary:
+    recipients: list[RecipientStatus] = field(default_factory=list)
+
+    def _names(self, *statuses: str) -> list[str]:
+        return [r.name for r in self.recipients if r.status in statuses]
+
+    @property
+    def acknowledged(self) -> list[str]:
+        return self._names("acknowledged")
+
+    @property
+    def waiting(self) -> list[str]:
+        """Reached (or about to be) but not acknowledged: the people a nudge is for."""
+        return self._names("delivered", "pending")
+
+    @property
+    def unreached(self) -> list[str]:
+        return self._names("unreached")
+
+
+def _status(delivery: Delivery) -> str:
+    if delivery.acknowledged_at is not None:
+        return "acknowledged"
+    if delivery.status in _UNREACHED:
+        return "unreached"
+    return "delivered" if delivery.status == DeliveryStatus.SENT else "pending"
+
+
+def ack_summaries(*, session: Session, message_ids: Sequence[int]) -> dict[int, AckSummary]:
+    """Each message's recipients with their status, in one query."""
+    rows = session.exec(
+        select(Delivery, Person.name, Person.language)
+        .join(Person, col(Person.id) == Delivery.person_id)
+        .where(col(Delivery.message_id).in_(message_ids))
+        .order_by(col(Person.name))
+    ).all()
+    summaries: dict[int, AckSummary] = {mid: AckSummary() for mid in message_ids}
+    for delivery, name, language in rows:
+        summaries[delivery.message_id].recipients.append(
+            RecipientStatus(
+                person_id=delivery.person_id or 0,
+                name=name,
+                language=language,
+                channel=delivery.channel,
+                status=_status(delivery),
+                sent_at=delivery.sent_at,
+                acknowledged_at=delivery.acknowledged_at,
+                acknowledged_channel=delivery.acknowledged_channel,
+            )
+        )
+    return summaries
+
+
+def by_language(summary: AckSummary) -> dict[str, dict[str, int]]:
+    """Counts per language community, so staff see if one is being left behind."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for recipient in summary.recipients:
+        counts[recipient.language][recipient.status] += 1
+    return {language: dict(statuses) for language, statuses in sorted(counts.items())}
+
+
+def visible_messages(*, session: Session, person: Person, limit: int | None) -> list[Message]:
+    """Reported messages a staff member may see: a leader's whole school; otherwise their classes,
+    their students' partnerships, and what they wrote themselves."""
+    query = select(Message).where(
+        col(Message.kind).in_(REPORTED_KINDS), Message.school_id == person.school_id
+    )
+    if person.role != Role.LEADER:
+        class_ids = [c.id for c in classes_for_staff(session=session, person=person)]
+        student_ids = [s.id for s in students_of(session=session, person_id=person.id or 0)]
+        query = query.where(
+            col(Message.class_id).in_(class_ids)
+            | col(Message.student_id).in_(student_ids)
+            | (Message.author_id == person.id)
+        )
+    query = query.order_by(col(Message.id).desc())
+    return list(session.exec(query.limit(limit) if limit else query).all())
+
+
+def all_reported(*, session: Session, message_id: int | None = None, limit: int = 20) -> list[Message]:
+    """For the command line: one message, or the latest ones of every school."""
+    query = select(Message).where(col(Message.kind).in_(REPORTED_KINDS))
+    if message_id is not None:
+        query = query.where(Message.id == message_id)
+    return list(session.exec(query.order_by(col(Message.id).desc()).limit(limit)).all())
+
+
+def waiting_deliveries(*, session: Session, message_id: int) -> list[Delivery]:
+    """Deliveries that went out but were not acknowledged: what a nudge repeats."""
+    return list(
+        session.exec(
+            select(Delivery).where(
+                Delivery.message_id == message_id,
+                Delivery.status == DeliveryStatus.SENT,
+                col(Delivery.acknowledged_at).is_(None),
+            )
+        ).all()
+    )

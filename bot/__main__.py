@@ -5,20 +5,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot import roster
 from bot.app import build_app
 from bot.channels.console import ConsoleChannel
 from bot.demo import FAMILIES, create_demo_school
-from bot.errors import PartnerbotError
+from bot.errors import PartnerbotError, RosterError
 from bot.invites import invite_targets, issue_invites
 from bot.settings import Settings, load_settings
 from storage.accounts import get_or_create_account, link_account
-from storage.db import make_engine, session_scope, upgrade
+from storage.db import ensure_current, make_engine, session_scope, upgrade
 from storage.models import utcnow
 from storage.people import find_people
 
@@ -133,6 +135,38 @@ def invite_create(
     for invite in invites:
         table.add_row(invite.person.name, invite.code, f"{invite.expires_at:%Y-%m-%d %H:%M}")
     Console().print(table)
+
+
+@cli.command("import")
+def import_roster(
+    path: Annotated[Path, typer.Argument(help="A partnerbot .csv, or a OneRoster 1.1 folder or .zip.")],
+    school: Annotated[str, typer.Option(help="School name, if there is no school yet.")] = "My School",
+    invites_csv: Annotated[
+        Path | None, typer.Option("--invites-csv", help="Write new invite codes to this CSV, not the screen.")
+    ] = None,
+) -> None:
+    """Import classes, students, families and staff; new family members get invites (docs/roster.md)."""
+    settings = _settings()
+    db = make_engine(settings.database_url)
+    ensure_current(db)
+    try:
+        with session_scope(db) as session:
+            summary = roster.import_roster(
+                session=session, path=path, settings=settings, school_name=school, now=utcnow()
+            )
+    except RosterError:
+        err.print("[bold]Nothing was imported.[/] Fix these rows and run the import again:")
+        raise
+    out = Console()
+    out.print(str(summary), markup=False)
+    if invites_csv is not None:
+        roster.write_invites_csv(invites_csv, summary.invites)
+        out.print(f"Invite codes written to {invites_csv}.", markup=False)
+    elif summary.invites:
+        table = Table("person", "code", "expires (UTC)")
+        for invite in summary.invites:
+            table.add_row(invite.person.name, invite.code, f"{invite.expires_at:%Y-%m-%d %H:%M}")
+        out.print(table)
 
 
 def main() -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from storage.models import (
     ChannelAccount,
@@ -47,6 +48,18 @@ def get_or_create_class(
     return group
 
 
+def find_class_group(
+    *, session: Session, school_id: int, name: str, external_id: str | None
+) -> ClassGroup | None:
+    """A class by external id, else by name (names are unique within a school)."""
+    query = select(ClassGroup).where(ClassGroup.school_id == school_id)
+    if external_id:
+        group = session.exec(query.where(ClassGroup.external_id == external_id)).first()
+        if group is not None:
+            return group
+    return session.exec(query.where(ClassGroup.name == name)).first()
+
+
 def get_or_create_student(
     *, session: Session, school_id: int, class_id: int | None, name: str, external_id: str | None = None
 ) -> tuple[Student, bool]:
@@ -77,6 +90,37 @@ def find_person(
     else:
         query = query.where(Person.name == name)
     return session.exec(query).first()
+
+
+def find_roster_person(
+    *,
+    session: Session,
+    school_id: int,
+    name: str,
+    student_id: int,
+    email: str | None = None,
+    external_id: str | None = None,
+) -> Person | None:
+    """The same person across roster imports: by external id, else e-mail, else name in the partnership.
+
+    Each key is tried in turn, so someone first imported from a plain CSV (no external id) is
+    still found when the school later switches to OneRoster; a name alone only identifies a
+    person within one student's partnership, since two families may share a name.
+    """
+    query = select(Person).where(Person.school_id == school_id).order_by(col(Person.id))
+    if external_id:
+        person = session.exec(query.where(Person.external_id == external_id)).first()
+        if person is not None:
+            return person
+    if email:
+        person = session.exec(query.where(func.lower(Person.email) == email.lower())).first()
+        if person is not None:
+            return person
+    return session.exec(
+        query.join(PartnershipMember, col(PartnershipMember.person_id) == Person.id)
+        .join(Partnership, col(Partnership.id) == PartnershipMember.partnership_id)
+        .where(Partnership.student_id == student_id, Person.name == name)
+    ).first()
 
 
 def add_person(*, session: Session, person: Person) -> Person:
@@ -125,6 +169,13 @@ def add_member(
     )
     session.flush()
     return True
+
+
+def has_key_contact(*, session: Session, partnership_id: int) -> bool:
+    query = select(PartnershipMember.id).where(
+        PartnershipMember.partnership_id == partnership_id, col(PartnershipMember.key_contact)
+    )
+    return session.exec(query).first() is not None
 
 
 def staff_of_class(*, session: Session, class_id: int) -> list[Person]:

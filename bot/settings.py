@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigurationError
 from bot.i18n import LANGUAGES
+
+_TELEGRAM_TOKEN = re.compile(r"[0-9]{3,}:[A-Za-z0-9_-]{20,}")
+_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
 
 
 class Settings(BaseSettings):
@@ -30,6 +34,25 @@ class Settings(BaseSettings):
         default=5, ge=1, le=100, description="Wrong codes an account may send in an hour."
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    telegram_token: SecretStr | None = Field(
+        default=None, description="Bot token from BotFather; the Telegram channel runs when it is set."
+    )
+    telegram_base_url: str = Field(
+        default="https://api.telegram.org/bot", description="Bot API URL (a self-hosted Bot API server's)."
+    )
+    telegram_base_file_url: str = Field(
+        default="https://api.telegram.org/file/bot", description="Bot API file download URL."
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None, description="Public https:// URL of /telegram/webhook; long polling when unset."
+    )
+    telegram_secret_token: SecretStr | None = Field(
+        default=None,
+        validate_default=True,
+        description="Secret Telegram sends with every webhook call; required with a webhook URL.",
+    )
+    web_host: str = Field(default="127.0.0.1", description="Address the web app (webhooks) listens on.")
+    web_port: int = Field(default=8080, ge=1, le=65535, description="Port the web app listens on.")
 
     @field_validator("default_language")
     @classmethod
@@ -53,6 +76,44 @@ class Settings(BaseSettings):
         if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return value.upper()
+
+    @field_validator("telegram_token", "telegram_webhook_url", "telegram_secret_token", mode="before")
+    @classmethod
+    def _blank_telegram_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TELEGRAM_TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError("is not a BotFather token (digits, a colon, then letters)")
+        return value
+
+    @field_validator("telegram_base_url", "telegram_base_file_url")
+    @classmethod
+    def _telegram_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must be an https:// URL (Telegram calls webhooks over HTTPS only)")
+        return value
+
+    @field_validator("telegram_secret_token")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """Telegram allows A-Z, a-z, 0-9, _ and -; we also want it long enough not to be guessed."""
+        if value is None:
+            if info.data.get("telegram_webhook_url"):
+                raise ValueError("is required when PARTNERBOT_TELEGRAM_WEBHOOK_URL is set")
+            return value
+        if not _TELEGRAM_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
 
     @property
     def invite_ttl(self) -> timedelta:

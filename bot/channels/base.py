@@ -53,6 +53,19 @@ class AmbiguousSend(SendError):
     """The platform may or may not have received the message (e.g. a timeout after the request)."""
 
 
+class AddressChanged(PermanentFailure):
+    """The chat moved (a Telegram group became a supergroup): this address is gone, `new_address` works."""
+
+    def __init__(self, reason: str, new_address: str) -> None:
+        super().__init__(reason)
+        self.new_address = new_address
+
+
+class Rejected(SendError):
+    """The platform refused this message as it is (too long, bad markup, bad file): the address is
+    fine, and sending the same message again will not help."""
+
+
 class Channel(Protocol):
     name: str
     limits: RateLimits

@@ -1,0 +1,77 @@
+"""Python-telegram-bot errors → the typed send failures of bot.channels.base (what the dispatcher acts on)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import warnings
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.channels.base import AddressChanged, AmbiguousSend, PermanentFailure, Rejected, RetryLater, SendError
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Phrases of Bot API errors that mean the chat cannot be reached at all.
+_UNREACHABLE = re.compile(
+    r"chat not found|user not found|peer_id_invalid|chat_id_invalid|bot was blocked|user is deactivated"
+    r"|bot was kicked|not enough rights to send|have no rights to send|chat_write_forbidden",
+    re.IGNORECASE,
+)
+#: Transport errors raised once the whole request had left us: Telegram may have acted on it.
+_AFTER_SENDING = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError)
+
+
+def classify(exc: TelegramError) -> SendError | None:
+    """A PTB error → the typed send failure the dispatcher acts on; None when it is none of them."""
+    if isinstance(exc, RetryAfter):
+        return RetryLater(str(exc), after_s=after_s(exc))
+    if isinstance(exc, ChatMigrated):
+        return AddressChanged(str(exc), new_address=str(exc.new_chat_id))
+    if isinstance(exc, Forbidden):
+        return PermanentFailure(str(exc))
+    if isinstance(exc, BadRequest):
+        return PermanentFailure(str(exc)) if _UNREACHABLE.search(str(exc)) else Rejected(str(exc))
+    if isinstance(exc, NetworkError):
+        # Timed out or dropped after the request left: Telegram may have the message already.
+        # A 5xx answer or a failure to connect: nothing was done, try again.
+        cause = exc.__cause__
+        after_sending = isinstance(cause, _AFTER_SENDING) or (isinstance(exc, TimedOut) and cause is None)
+        return AmbiguousSend(str(exc)) if after_sending else RetryLater(str(exc))
+    return None
+
+
+@contextlib.contextmanager
+def mapped(subject: str) -> Iterator[None]:
+    """Re-raise PTB errors as typed send failures (the original as their cause)."""
+    try:
+        yield
+    except TelegramError as exc:
+        failure = classify(exc)
+        if failure is None:
+            raise
+        _LOGGER.info("Telegram call for %s failed: %s", subject, type(failure).__name__)
+        raise failure from exc
+
+
+def after_s(exc: Exception) -> float | None:
+    """RetryAfter's wait in seconds (read without PTB's int-or-timedelta deprecation warning)."""
+    if not isinstance(exc, RetryAfter):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

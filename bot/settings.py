@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
@@ -14,6 +15,7 @@ from bot.i18n import LANGUAGES
 
 _TELEGRAM_TOKEN = re.compile(r"[0-9]{3,}:[A-Za-z0-9_-]{20,}")
 _TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
+_PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "xxx", "todo", "your-key", "your-api-key", "..."}
 
 
 class Settings(BaseSettings):
@@ -34,6 +36,24 @@ class Settings(BaseSettings):
         default=5, ge=1, le=100, description="Wrong codes an account may send in an hour."
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    translator: Literal["none", "libretranslate", "deepl"] = Field(
+        default="none", description="Machine translation backend for what people write."
+    )
+    libretranslate_url: str | None = Field(
+        default=None, validate_default=True, description="Base URL of a LibreTranslate server."
+    )
+    libretranslate_api_key: SecretStr | None = Field(
+        default=None, description="LibreTranslate API key, if any."
+    )
+    deepl_auth_key: SecretStr | None = Field(
+        default=None, validate_default=True, description="DeepL API authentication key."
+    )
+    deepl_server_url: str | None = Field(
+        default=None, description="DeepL API URL; by default the one the key belongs to (Free or Pro)."
+    )
+    translator_timeout_s: float = Field(
+        default=10.0, gt=0, le=120, description="Seconds to wait for the translation backend."
+    )
     telegram_token: SecretStr | None = Field(
         default=None, description="Bot token from BotFather; the Telegram channel runs when it is set."
     )
@@ -76,6 +96,39 @@ class Settings(BaseSettings):
         if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return value.upper()
+
+    @field_validator(
+        "libretranslate_url", "libretranslate_api_key", "deepl_auth_key", "deepl_server_url", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`PARTNERBOT_DEEPL_AUTH_KEY=` left empty in a .env means not set."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("libretranslate_url", "deepl_server_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("libretranslate_url", "deepl_auth_key")
+    @classmethod
+    def _needed_by_backend(
+        cls, value: str | SecretStr | None, info: ValidationInfo
+    ) -> str | SecretStr | None:
+        """The chosen backend's URL or key must be set: a bot that cannot translate should not start."""
+        backend = {"libretranslate_url": "libretranslate", "deepl_auth_key": "deepl"}[info.field_name or ""]
+        if value is None and info.data.get("translator") == backend:
+            raise ValueError(f"is required when PARTNERBOT_TRANSLATOR is {backend}")
+        return value
+
+    @field_validator("libretranslate_api_key", "deepl_auth_key")
+    @classmethod
+    def _real_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDER_SECRETS:
+            raise ValueError("is a placeholder: set the real key")
+        return value
 
     @field_validator("telegram_token", "telegram_webhook_url", "telegram_secret_token", mode="before")
     @classmethod

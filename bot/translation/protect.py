@@ -1,0 +1,80 @@
+"""What machine translation must not touch: URLs, e-mail addresses, numbers, names, glossary terms.
+
+Each is swapped for a token before the backend sees the text and swapped back afterwards, so
+"Meet at 18:30, ask for Amina" keeps its time and name in every language. Names and addresses
+then never reach the backend at all, and texts that differ only in them share a cache entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.translation.base import PLACEHOLDER, PLACEHOLDER_PATTERN
+
+# Scripts written without spaces between words: a term may sit right next to these letters.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+#: A letter or digit that continues a word ("class" inside "classes"), so not a match boundary.
+_WORD = rf"[^\W{_CJK}]"
+_LETTER = rf"[^\W\d_{_CJK}]"
+
+_ADDRESSES = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]}]"  # a URL, without the sentence's full stop
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an e-mail address
+)
+# 18:30, 3/12, 2024-09-01, 3.5, 1,000, and what is glued to them: 3B, 8am, 1st.
+_NUMBERS = re.compile(rf"(?<!{_WORD})\d(?:[\d:./,\-]*\d)?{_LETTER}*")
+
+
+@dataclass(frozen=True, slots=True)
+class Masked:
+    """A text with its protected spans replaced by tokens, and what each token becomes again."""
+
+    text: str
+    restored: tuple[str, ...]
+
+
+def _key(term: str) -> str:
+    return " ".join(term.split()).lower()
+
+
+def _terms_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern for all terms, longest first so "INSET day" wins over "INSET"; case-insensitive,
+    on word boundaries, any run of spaces matching a space."""
+    words = sorted({_key(t) for t in terms if t.strip()}, key=len, reverse=True)
+    if not words:
+        return None
+    alternatives = "|".join(r"\s+".join(re.escape(w) for w in word.split()) for word in words)
+    return re.compile(rf"(?<!{_WORD})(?:{alternatives})(?!{_WORD})", re.IGNORECASE)
+
+
+def mask(text: str, *, terms: Mapping[str, str | None]) -> Masked:
+    """Tokens for addresses, then `terms` (term → its fixed translation, or None to keep it as
+    written), then numbers; a span already taken by an earlier kind is not taken again."""
+    fixed = {_key(term): translation for term, translation in terms.items()}
+    spans: list[tuple[int, int, str]] = []
+    for pattern in (_ADDRESSES, _terms_pattern(terms), _NUMBERS):
+        if pattern is None:
+            continue
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(start < taken_end and taken_start < end for taken_start, taken_end, _ in spans):
+                continue
+            spans.append((start, end, fixed.get(_key(match.group())) or match.group()))
+    spans.sort()
+    parts, position = [], 0
+    for index, (start, end, _) in enumerate(spans):
+        parts += [text[position:start], PLACEHOLDER.format(index)]
+        position = end
+    parts.append(text[position:])
+    return Masked(text="".join(parts), restored=tuple(replacement for _, _, replacement in spans))
+
+
+def restore(translated: str, masked: Masked) -> str | None:
+    """`translated` with its tokens swapped back; None when the backend lost, repeated or invented
+    a token, because a postcard without its time or link is worse than one left untranslated."""
+    found = [int(match.group(1)) for match in PLACEHOLDER_PATTERN.finditer(translated)]
+    if sorted(found) != list(range(len(masked.restored))):
+        return None
+    return PLACEHOLDER_PATTERN.sub(lambda match: masked.restored[int(match.group(1))], translated)

@@ -17,7 +17,10 @@ from bot.app import build_app
 from bot.channels.console import ConsoleChannel
 from bot.demo import FAMILIES, create_demo_school
 from bot.errors import PartnerbotError, RosterError
+from bot.glossary_cli import glossary_cli
 from bot.invites import invite_targets, issue_invites
+from bot.report_cli import report_cli
+from bot.send_cli import send_cli
 from bot.settings import Settings, load_settings
 from storage.accounts import get_or_create_account, link_account
 from storage.db import ensure_current, make_engine, session_scope, upgrade
@@ -29,6 +32,9 @@ db_cli = typer.Typer(help="Database schema.")
 invite_cli = typer.Typer(help="One-time invite codes.")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(invite_cli, name="invite")
+cli.add_typer(send_cli, name="send")
+cli.add_typer(report_cli, name="report")
+cli.add_typer(glossary_cli, name="glossary")
 err = Console(stderr=True)
 
 
@@ -173,7 +179,7 @@ def main() -> None:
     try:
         cli()
     except PartnerbotError as exc:
-        err.print(f"[red]{exc}[/]")
+        err.print(str(exc), style="red", markup=False, highlight=False)
         sys.exit(2)
 
 

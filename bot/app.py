@@ -15,6 +15,8 @@ from bot.dispatcher import Dispatcher
 from bot.engine import Clock, Engine
 from bot.events import Inbound
 from bot.settings import Settings
+from bot.translation import TranslationService, Translator
+from bot.translation.backends import make_translator
 from storage.db import ensure_current, make_engine
 from storage.models import utcnow
 
@@ -49,11 +51,17 @@ class App:
 
 
 def build_app(
-    settings: Settings, channels: Mapping[str, Channel], *, db: DbEngine | None = None, clock: Clock = utcnow
+    settings: Settings,
+    channels: Mapping[str, Channel],
+    *,
+    db: DbEngine | None = None,
+    clock: Clock = utcnow,
+    translator: Translator | None = None,
 ) -> App:
     """Wire the app; refuses to start on a database whose schema is not current."""
     db = db or make_engine(settings.database_url)
     ensure_current(db)
-    engine = Engine(db=db, settings=settings, clock=clock)
+    translation = TranslationService(db=db, translator=translator or make_translator(settings))
+    engine = Engine(db=db, settings=settings, clock=clock, translator=translation)
     dispatcher = Dispatcher(db=db, channels=channels, clock=clock)
     return App(settings=settings, db=db, engine=engine, dispatcher=dispatcher, channels=channels)

@@ -18,9 +18,10 @@ from sqlalchemy import Engine as DbEngine
 from sqlmodel import Session
 
 from bot.events import Attachment, Inbound
-from bot.handlers import help, join, preferences
+from bot.handlers import acks, help, highlights, join, postcards, preferences, replies
 from bot.handlers.flow import Flow, Goto, Step, StepResult, Turn
 from bot.i18n import Speaker, normalise_language
+from bot.messaging import Translates
 from bot.settings import Settings
 from storage.accounts import get_or_create_account
 from storage.conversations import clear_state, load_state, save_state
@@ -33,7 +34,9 @@ _LOGGER = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
-FLOWS: Mapping[str, Flow] = {preferences.FLOW.name: preferences.FLOW}
+FLOWS: Mapping[str, Flow] = {
+    flow.name: flow for flow in (preferences.FLOW, highlights.FLOW, postcards.FLOW, replies.FLOW)
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,6 +54,19 @@ COMMANDS: Mapping[str, Command] = {
     "settings": Command(step=preferences.start_menu, flow=preferences.FLOW.name),
     "help": Command(step=help.show_help, keeps_state=True),
     "cancel": Command(step=help.cancel),
+    "highlights": Command(step=highlights.start, flow=highlights.FLOW.name),
+    "postcard": Command(step=postcards.start_to_home, flow=postcards.FLOW.name),
+    "tried": Command(step=postcards.start_from_home, flow=postcards.FLOW.name),
+    "acks": Command(step=acks.show_acks, keeps_state=True),
+}
+
+#: Buttons that work at any time, by payload prefix ("ack:42"); the rest belong to the open question.
+ACTIONS: Mapping[str, Command] = {
+    "ack": Command(step=acks.on_got_it, keeps_state=True),
+    "orig": Command(step=acks.on_show_original, keeps_state=True),
+    "nudge": Command(step=acks.on_nudge, keeps_state=True),
+    "tried": Command(step=postcards.on_tried_button, flow=postcards.FLOW.name),
+    "ask": Command(step=replies.on_ask, flow=replies.FLOW.name),
 }
 
 _KEEP = {"\n", "\t"}
@@ -89,9 +105,11 @@ class Engine:
         db: DbEngine,
         settings: Settings,
         clock: Clock = utcnow,
+        translator: Translates,
         commands: Mapping[str, Command] = COMMANDS,
     ) -> None:
         self._db = db
+        self._translator = translator
         self._settings = settings
         self._clock = clock
         self._commands = commands
@@ -148,6 +166,7 @@ class Engine:
             person=person,
             speaker=self._speaker(person, inbound),
             now=now,
+            translator=self._translator,
             data=dict(state.data) if state else {},
         )
         flow_name, result = await self._route(
@@ -186,18 +205,25 @@ class Engine:
                     ).format(command=inbound.command[:32])
                 )
                 return flow_name, state
-            command = self._commands[inbound.command]
-            result = await command.step(turn)
-            return (flow_name, state) if command.keeps_state else (command.flow, result)
+            return await self._run(self._commands[inbound.command], turn, flow_name, state)
+        action = ACTIONS.get((inbound.payload or "").partition(":")[0])
+        if action is not None:
+            return await self._run(action, turn, flow_name, state)
         flow = FLOWS.get(flow_name or "")
         step = flow.states.get(state or "") if flow else None
         if flow is None or step is None:
             if inbound.payload is not None:
                 turn.reply(turn._("That button is no longer active. Send /help to see what you can do."))
-            else:
-                turn.reply(turn._("Sorry, I did not understand that. Send /help to see what you can do."))
-            return None, None
+                return None, None
+            return None, await replies.on_free_text(turn)
         return flow.name, await step(turn)
+
+    @staticmethod
+    async def _run(
+        command: Command, turn: Turn, flow_name: str | None, state: str | None
+    ) -> tuple[str | None, StepResult]:
+        result = await command.step(turn)
+        return (flow_name, state) if command.keeps_state else (command.flow, result)
 
     def _speaker(self, person: Person | None, inbound: Inbound) -> Speaker:
         if person is not None:
@@ -246,6 +272,7 @@ class Engine:
                     person=person,
                     speaker=self._speaker(person, inbound),
                     now=now,
+                    translator=self._translator,
                 )
                 turn.reply(
                     turn._(

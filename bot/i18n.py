@@ -86,6 +86,10 @@ class Speaker:
         """Name of weekday `index` (0 = Monday) in this locale."""
         return get_day_names("wide", locale=self.locale)[index]
 
+    def language_name_here(self, code: str) -> str:
+        """A language's name in this speaker's language ("Arabic" to an English reader)."""
+        return Locale.parse(LANGUAGES[code]).get_display_name(self.locale) or code
+
     def language_name(self, code: str) -> str:
         """A language's name in its own tongue ("العربية", "Español"), for the language buttons."""
         name = Locale.parse(LANGUAGES[code]).get_display_name() or code

@@ -63,18 +63,17 @@ def postcards_received(
     *, session: Session, person_id: int, student_id: int, class_id: int | None, limit: int = 5
 ) -> list[Message]:
     """The latest "Something to try at home" postcards this person received about this student."""
+    received = select(Delivery.message_id).where(Delivery.person_id == person_id)
     return list(
         session.exec(
             select(Message)
-            .join(Delivery, col(Delivery.message_id) == Message.id)
             .where(
-                Delivery.person_id == person_id,
+                col(Message.id).in_(received),
                 Message.kind == MessageKind.POSTCARD_TO_HOME,
                 (col(Message.student_id) == student_id)
                 | (col(Message.student_id).is_(None) & (col(Message.class_id) == class_id)),
             )
             .order_by(col(Message.id).desc())
-            .distinct()
             .limit(limit)
         ).all()
     )

@@ -8,9 +8,15 @@ from pathlib import Path
 
 
 def test_import_contracts_are_kept():
-    lint_imports = shutil.which("lint-imports") or str(Path(__file__).parents[1] / ".venv" / "bin" / "lint-imports")
+    lint_imports = shutil.which("lint-imports") or str(
+        Path(__file__).parents[1] / ".venv" / "bin" / "lint-imports"
+    )
     result = subprocess.run(  # noqa: S603 - a dev tool of ours
-        [lint_imports, "--no-cache"], capture_output=True, text=True, cwd=Path(__file__).parents[1], check=False,
+        [lint_imports, "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[1],
+        check=False,
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -7,6 +7,9 @@ from sqlmodel import select
 from bot.app import build_app
 from bot.engine import COMMANDS, Command, Engine, clean_text
 from bot.events import Inbound
+from bot.i18n import Speaker
+from bot.translation import TranslationService
+from bot.translation.backends import NoTranslator
 from storage.db import session_scope
 from storage.inbound import record_inbound
 from storage.models import Delivery, DeliveryStatus, InboundEvent, Message, MessageKind
@@ -44,17 +47,23 @@ async def test_a_failing_handler_is_contained_and_the_person_told(settings, db, 
     await amina.say(f"/start {invite('Amina')}")
     app = build_app(settings, {"test": channel}, db=db, clock=clock)
     app.engine = Engine(
-        db=db, settings=settings, clock=clock, commands={**COMMANDS, "boom": Command(step=boom)}
+        db=db,
+        settings=settings,
+        clock=clock,
+        commands={**COMMANDS, "boom": Command(step=boom)},
+        translator=TranslationService(db=db, translator=NoTranslator()),
     )
     broken = Chat(app, channel, "amina")
     replies = await broken.say("/boom")
-    assert replies[-1].text.startswith("Sorry, something went wrong on our side.")
+    assert replies[-1].text == Speaker("ar")._(
+        "Sorry, something went wrong on our side. Your message is saved; please try again in a moment."
+    )
     with session_scope(db) as session:
         event = session.exec(select(InboundEvent).where(InboundEvent.error.is_not(None))).one()
         assert event.error == "RuntimeError"
         assert event.payload["text"] == "/boom"
     # the conversation state from before the failure is intact
-    replies = await broken.press("English")
+    replies = await broken.press("English")  # the language question is still open
     assert replies[0].text == "Thank you. From now on we will write to you in English."
 
 

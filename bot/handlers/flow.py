@@ -15,6 +15,8 @@ from storage.models import ChannelAccount, Person
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from bot.messaging import Translates
+
 
 @dataclass(frozen=True, slots=True)
 class Goto:
@@ -46,11 +48,22 @@ class Turn:
     person: Person | None
     speaker: Speaker
     now: datetime
+    translator: Translates
     data: dict[str, Any] = field(default_factory=dict)
     replies: list[Outbound] = field(default_factory=list)
 
+    @property
+    def me(self) -> Person:
+        """The linked person speaking; every flow past joining has one."""
+        if self.person is None:
+            raise RuntimeError("this step needs a linked person")
+        return self.person
+
     def _(self, message: str) -> str:
         return self.speaker._(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.speaker.ngettext(singular, plural, n)
 
     def reply(self, text: str, buttons: Sequence[Button] = ()) -> None:
         self.replies.append(Outbound(text=text, buttons=tuple(buttons), rtl=self.speaker.is_rtl))

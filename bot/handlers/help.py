@@ -1,11 +1,19 @@
-"""/help and /cancel: what a person can do, and a way out of any question."""
+"""/help and /cancel: what a person can do (by role), and a way out of any question."""
 
 from __future__ import annotations
 
 from bot.handlers.flow import StepResult, Turn
 from bot.i18n import N_
+from storage.models import Role
 
-COMMANDS = (
+FAMILY = (("tried", N_("tell the school about something you tried at home")),)
+STAFF = (
+    ("highlights", N_("share your class's learning highlights with every family")),
+    ("postcard", N_('send a "Something to try at home" postcard to a family or a class')),
+    ("acks", N_("see who has read your messages, and nudge those who have not")),
+)
+EXTERNAL = (STAFF[1],)
+COMMON = (
     ("settings", N_("see or change your language, app, how often, quiet hours and involvement")),
     ("help", N_("show this list")),
     ("cancel", N_("stop the current question")),
@@ -13,8 +21,12 @@ COMMANDS = (
 
 
 async def show_help(turn: Turn) -> StepResult:
+    role = turn.me.role
+    own = STAFF if role.is_staff else EXTERNAL if role == Role.EXTERNAL else FAMILY
     lines = [turn._("Here is what you can do:")]
-    lines += [f"/{name} – {turn._(description)}" for name, description in COMMANDS]
+    lines += [f"/{name} – {turn._(description)}" for name, description in (*own, *COMMON)]
+    if not role.is_staff:
+        lines.append(turn._("You can also answer any message just by writing back."))
     turn.reply("\n".join(lines))
     return None
 

@@ -18,7 +18,7 @@ _FAILURE_WINDOW = timedelta(hours=1)
 
 def how_to_join(turn: Turn) -> StepResult:
     turn.reply(
-        turn._("Hello! This is the school's partnerbot. It keeps families and school in touch.")
+        turn._("Hello! This is the school's partnerbot. It keeps families and the school in touch.")
         + "\n"
         + turn._("To join, send the invite code your school gave you, like this: /start your-code")
     )
@@ -43,8 +43,7 @@ async def redeem(turn: Turn, code: str) -> StepResult:
     if failures >= settings.invite_max_failures_per_hour:
         turn.reply(
             turn._(
-                "Too many codes that did not work. Please wait an hour and try again, "
-                "or ask the school for a new code."
+                "Too many wrong codes. Please wait an hour and try again, or ask the school for a new code."
             )
         )
         return None
@@ -86,7 +85,7 @@ async def on_start_when_linked(turn: Turn) -> StepResult:
         turn.reply(
             turn._(
                 "This chat is already connected. If a code is for someone else, "
-                "please send it from their own account."
+                "they should send it from their own account."
             )
         )
     else:

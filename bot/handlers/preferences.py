@@ -21,7 +21,7 @@ from bot.events import Button
 from bot.handlers.flow import Flow, StepResult, Turn
 from bot.i18n import LANGUAGES, N_, Speaker
 from storage.accounts import accounts_of, set_preferred
-from storage.models import ChannelAccount, Frequency, Involvement, Person
+from storage.models import ChannelAccount, Frequency, Involvement
 from storage.people import memberships_of, set_involvement
 
 
@@ -44,10 +44,10 @@ CHANNEL_NAMES = {
     "email": N_("E-mail"),
 }
 FREQUENCY_LABELS = {
-    Frequency.IMMEDIATE: N_("As it happens"),
+    Frequency.IMMEDIATE: N_("Straight away"),
     Frequency.DAILY: N_("Daily digest"),
     Frequency.WEEKLY: N_("Weekly digest"),
-    Frequency.FORTNIGHTLY: N_("Fortnightly digest"),
+    Frequency.FORTNIGHTLY: N_("Digest every two weeks"),
 }
 INVOLVEMENT_LABELS = {
     Involvement.ADVISER: N_("Adviser: help plan and decide"),
@@ -81,12 +81,6 @@ def _to_time(hours: str, minutes: str | None) -> time | None:
     return time(h, m) if 0 <= h <= 23 and 0 <= m <= 59 else None
 
 
-def _person(turn: Turn) -> Person:
-    if turn.person is None:  # the engine routes only linked accounts here
-        raise RuntimeError("preferences flow without a person")
-    return turn.person
-
-
 def _channel_label(turn: Turn, account: ChannelAccount) -> str:
     name = turn._(CHANNEL_NAMES.get(account.channel, account.channel))
     detail = account.display_name or (account.address if account.channel == "email" else None)
@@ -114,7 +108,7 @@ def _next(turn: Turn, answered: State) -> StepResult:
     """After an answer: the next onboarding question, or back to the menu."""
     if turn.data.get("mode") != ONBOARDING:
         return show_menu(turn)
-    person = _person(turn)
+    person = turn.me
     if answered is State.LANGUAGE:
         return ask_channel(turn)
     if answered is State.CHANNEL:
@@ -129,7 +123,7 @@ def _next(turn: Turn, answered: State) -> StepResult:
 
 
 def _finish_onboarding(turn: Turn) -> StepResult:
-    person = _person(turn)
+    person = turn.me
     person.onboarded_at = turn.now
     turn.session.add(person)
     turn.reply(
@@ -156,7 +150,7 @@ _MENU = (
 
 def summary(turn: Turn) -> str:
     """The person's current choices, one per line."""
-    person, speaker = _person(turn), turn.speaker
+    person, speaker = turn.me, turn.speaker
     preferred = next((a for a in accounts_of(session=turn.session, person_id=person.id) if a.preferred), None)
     lines = [
         turn._("Language: {language}").format(language=speaker.language_name(person.language)),
@@ -171,7 +165,7 @@ def summary(turn: Turn) -> str:
         ),
     ]
     lines += [
-        turn._("{student}: {involvement}").format(
+        turn._("{student} – {involvement}").format(
             student=m.student_name, involvement=turn._(INVOLVEMENT_LABELS[m.involvement])
         )
         for m in memberships_of(session=turn.session, person_id=person.id or 0)
@@ -180,7 +174,7 @@ def summary(turn: Turn) -> str:
 
 
 def describe_frequency(turn: Turn) -> str:
-    person, speaker = _person(turn), turn.speaker
+    person, speaker = turn.me, turn.speaker
     label = turn._(FREQUENCY_LABELS[person.frequency])
     if person.frequency == Frequency.IMMEDIATE or person.digest_time is None:
         return label
@@ -214,10 +208,10 @@ async def on_menu(turn: Turn) -> StepResult:
         return None
     if key == State.INVOLVEMENT:
         turn.data["pending"] = [
-            m.partnership_id for m in memberships_of(session=turn.session, person_id=_person(turn).id or 0)
+            m.partnership_id for m in memberships_of(session=turn.session, person_id=turn.me.id or 0)
         ]
         if not turn.data["pending"]:
-            turn.reply(turn._("You are not part of a student's partnership yet."))
+            turn.reply(turn._("You are not linked to a child yet."))
             return show_menu(turn)
     return {
         State.LANGUAGE: ask_language,
@@ -245,7 +239,7 @@ async def on_language(turn: Turn) -> StepResult:
     if choice is None:
         turn.reply(turn._("Please choose a language from the list."), _language_buttons(turn))
         return State.LANGUAGE
-    person = _person(turn)
+    person = turn.me
     person.language = choice.removeprefix("lang:")
     turn.session.add(person)
     turn.speaker = Speaker(person.language, person.timezone)
@@ -261,7 +255,7 @@ async def on_language(turn: Turn) -> StepResult:
 
 
 def _channel_buttons(turn: Turn) -> list[Button]:
-    accounts = accounts_of(session=turn.session, person_id=_person(turn).id, active_only=True)
+    accounts = accounts_of(session=turn.session, person_id=turn.me.id, active_only=True)
     return [Button(label=_channel_label(turn, a), payload=f"account:{a.id}") for a in accounts]
 
 
@@ -278,9 +272,7 @@ def ask_channel(turn: Turn) -> StepResult:
 async def on_channel(turn: Turn) -> StepResult:
     choice = turn.choice(_channel_buttons(turn))
     chosen = (
-        set_preferred(
-            session=turn.session, person_id=_person(turn).id or 0, account_id=int(choice.split(":")[1])
-        )
+        set_preferred(session=turn.session, person_id=turn.me.id or 0, account_id=int(choice.split(":")[1]))
         if choice
         else None
     )
@@ -313,7 +305,7 @@ async def on_frequency(turn: Turn) -> StepResult:
     if choice is None:
         turn.reply(turn._("Please choose one of the options below."), _frequency_buttons(turn))
         return State.FREQUENCY
-    person = _person(turn)
+    person = turn.me
     person.frequency = Frequency(choice.removeprefix("freq:"))
     if person.frequency == Frequency.IMMEDIATE:
         person.digest_weekday = person.digest_time = None
@@ -344,7 +336,7 @@ async def on_digest_day(turn: Turn) -> StepResult:
     if choice is None:
         turn.reply(turn._("Please choose a day from the list."), _day_buttons(turn))
         return State.DIGEST_DAY
-    person = _person(turn)
+    person = turn.me
     person.digest_weekday = int(choice.removeprefix("day:"))
     turn.session.add(person)
     return ask_digest_time(turn)
@@ -368,7 +360,7 @@ async def on_digest_time(turn: Turn) -> StepResult:
             _digest_time_buttons(turn),
         )
         return State.DIGEST_TIME
-    person = _person(turn)
+    person = turn.me
     person.digest_time = chosen
     turn.session.add(person)
     turn.reply(turn._("Done: {frequency}.").format(frequency=describe_frequency(turn)))
@@ -399,7 +391,7 @@ def ask_quiet_hours(turn: Turn) -> StepResult:
 
 async def on_quiet_hours(turn: Turn) -> StepResult:
     choice = turn.choice(_quiet_buttons(turn))
-    person = _person(turn)
+    person = turn.me
     if choice == "quiet:none":
         person.quiet_start = person.quiet_end = None
         turn.session.add(person)
@@ -434,7 +426,7 @@ def ask_involvement(turn: Turn) -> StepResult:
     membership = next(
         (
             m
-            for m in memberships_of(session=turn.session, person_id=_person(turn).id or 0)
+            for m in memberships_of(session=turn.session, person_id=turn.me.id or 0)
             if pending and m.partnership_id == pending[0]
         ),
         None,
@@ -460,14 +452,14 @@ async def on_involvement(turn: Turn) -> StepResult:
     involvement = Involvement(choice.removeprefix("inv:"))
     membership = set_involvement(
         session=turn.session,
-        person_id=_person(turn).id or 0,
+        person_id=turn.me.id or 0,
         partnership_id=pending[0],
         involvement=involvement,
     )
     turn.data["pending"] = pending[1:]
     if membership is not None:
         turn.reply(
-            turn._("Done: for {student}, {involvement}.").format(
+            turn._("Saved. For {student} you chose: {involvement}.").format(
                 student=membership.student_name, involvement=turn._(INVOLVEMENT_LABELS[involvement])
             )
         )

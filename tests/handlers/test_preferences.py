@@ -1,4 +1,4 @@
-"""Preferences after joining and through /settings: each answer stored and confirmed in the person's language."""
+"""Preferences after joining and with /settings: each answer stored and confirmed in the person's language."""
 
 from __future__ import annotations
 
@@ -77,8 +77,8 @@ async def test_onboarding_in_arabic_confirms_every_answer_in_arabic(amina, sessi
 async def test_as_it_happens_skips_the_digest_questions(amina, session):
     await amina.press("English")
     await amina.press("test")
-    replies = await amina.press("As it happens")
-    assert replies[0].text == "Done: As it happens."
+    replies = await amina.press("Straight away")
+    assert replies[0].text == "Done: Straight away."
     assert replies[1].text.startswith("When should we not send you messages")
     replies = await amina.press("No quiet hours")
     assert replies[0].text.startswith("Done: no quiet hours")
@@ -98,13 +98,13 @@ async def test_settings_shows_current_choices_and_changes_one(amina, session):
     replies = await amina.say("/settings")
     assert "• Language: English" in replies[0].text
     assert "• How often: Daily digest at 7:00\u202fAM" in replies[0].text
-    assert "• Yusuf Haddad: Just keep me informed" in replies[0].text
+    assert "• Yusuf Haddad – Just keep me informed" in replies[0].text
 
     await amina.press("How often")
-    await amina.press("Fortnightly digest")
+    await amina.press("Digest every two weeks")
     await amina.press("Wednesday")
     replies = await amina.say("18:45")
-    assert replies[0].text == "Done: Fortnightly digest on Wednesday at 6:45\u202fPM."
+    assert replies[0].text == "Done: Digest every two weeks on Wednesday at 6:45\u202fPM."
     assert "What would you like to change?" in replies[1].text  # back to the menu
     await amina.press("My involvement")
     await amina.press("Adviser: help plan and decide")
@@ -130,9 +130,9 @@ async def test_settings_shows_current_choices_and_changes_one(amina, session):
 
 async def test_a_button_from_another_question_or_forged_is_not_accepted(amina, session):
     replies = await amina.press_payload("freq:daily")  # asked for a language, not a frequency
-    assert replies[0].text == "Please choose a language from the list."
+    assert replies[0].text == AR._("Please choose a language from the list.")
     replies = await amina.press_payload("lang:xx")
-    assert replies[0].text == "Please choose a language from the list."
+    assert replies[0].text == AR._("Please choose a language from the list.")
     await amina.press("English")
     replies = await amina.press_payload("account:999999")  # someone else's account id
     assert replies[0].text == "Please choose one of the options below."

@@ -1,0 +1,117 @@
+"""Acknowledgements: "Got it", "Show original", and /acks with Nudge for staff."""
+
+from __future__ import annotations
+
+from bot.events import Button
+from bot.handlers.flow import StepResult, Turn
+from bot.handlers.permissions import message_from_payload, refuse_unless_staff
+from bot.messaging import nudge
+from bot.rendering import Version, render_original
+from storage.messages import Ack, acknowledge
+from storage.models import Message
+from storage.reports import AckSummary, ack_summaries, visible_messages
+
+RECENT = 5
+NAMES_SHOWN = 10
+
+
+async def on_got_it(turn: Turn) -> StepResult:
+    payload = turn.inbound.payload or ""
+    raw_id = payload.removeprefix("ack:")
+    outcome = (
+        acknowledge(
+            session=turn.session,
+            message_id=int(raw_id),
+            person_id=turn.me.id or 0,
+            at=turn.now,
+            channel=turn.inbound.channel,
+        )
+        if raw_id.isdecimal()
+        else Ack.NOT_YOURS
+    )
+    if outcome == Ack.NOT_YOURS:
+        turn.reply(turn._("That button is no longer active. Send /help to see what you can do."))
+    elif outcome == Ack.ALREADY:
+        turn.reply(turn._("Already noted, thank you."))
+    else:
+        turn.reply(turn._("Thank you, noted."))
+    return None
+
+
+async def on_show_original(turn: Turn) -> StepResult:
+    message = message_from_payload(turn, "orig")
+    if message is not None:
+        original = Version(
+            language=message.language,
+            text=message.text,
+            title=message.details.get("title", ""),
+            why=message.details.get("why", ""),
+        )
+        turn.reply(render_original(turn.speaker, original))
+    return None
+
+
+def _describe(turn: Turn, message: Message, summary: AckSummary) -> str:
+    _ = turn._
+    snippet = (message.details.get("title") or message.text).replace("\n", " ")
+    lines = [
+        f"#{message.id} · {turn.speaker.datetime(message.created_at, 'short') if message.created_at else ''}"
+        " · "
+        f"“{snippet[:60]}{'…' if len(snippet) > 60 else ''}”",
+        _("Got it: {acked} · Not yet: {waiting} · Can't be reached: {unreached}").format(
+            acked=len(summary.acknowledged), waiting=len(summary.waiting), unreached=len(summary.unreached)
+        ),
+    ]
+    if summary.waiting:
+        lines.append(_("Not yet: {names}").format(names=_names(summary.waiting)))
+    if summary.unreached:
+        lines.append(_("Can't be reached: {names}").format(names=_names(summary.unreached)))
+    return "\n".join(lines)
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:NAMES_SHOWN])
+    return shown + (f" (+{len(names) - NAMES_SHOWN})" if len(names) > NAMES_SHOWN else "")
+
+
+async def show_acks(turn: Turn) -> StepResult:
+    """/acks: the latest messages this staff member can see, who has acknowledged, with Nudge."""
+    if refuse_unless_staff(turn):
+        return None
+    messages = visible_messages(session=turn.session, person=turn.me, limit=RECENT)
+    if not messages:
+        turn.reply(turn._("No highlights or postcards have been sent yet."))
+        return None
+    summaries = ack_summaries(session=turn.session, message_ids=[m.id or 0 for m in messages])
+    for message in messages:
+        summary = summaries[message.id or 0]
+        buttons = (
+            [
+                Button(
+                    label=turn._("Nudge {count}").format(count=len(summary.waiting)),
+                    payload=f"nudge:{message.id}",
+                )
+            ]
+            if summary.waiting
+            else []
+        )
+        turn.reply(_describe(turn, message, summary), buttons)
+    return None
+
+
+async def on_nudge(turn: Turn) -> StepResult:
+    if refuse_unless_staff(turn):
+        return None
+    payload = (turn.inbound.payload or "").removeprefix("nudge:")
+    visible = {m.id: m for m in visible_messages(session=turn.session, person=turn.me, limit=None)}
+    message = visible.get(int(payload)) if payload.isdecimal() else None
+    if message is None:
+        turn.reply(turn._("That button is no longer active. Send /help to see what you can do."))
+        return None
+    count = nudge(session=turn.session, message=message, now=turn.now)
+    turn.reply(
+        turn.ngettext("Reminder sent to {count} person.", "Reminder sent to {count} people.", count).format(
+            count=count
+        )
+    )
+    return None

@@ -1,0 +1,145 @@
+"""/highlights: a teacher shares the class's learning highlights with every family.
+
+```mermaid
+flowchart LR
+    start[/highlights/] -->|several classes| CLASS --> TEXT --> CONFIRM -->|Send or Send as urgent| sent
+    start -->|one class| TEXT
+    CONFIRM -->|Cancel| cancelled
+```
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.events import Button
+from bot.handlers.flow import Flow, StepResult, Turn
+from bot.handlers.permissions import refuse_unless_staff
+from bot.messaging import send_highlights
+from storage.people import classes_for_staff, families_of_class
+
+MAX_LENGTH = 3000
+
+
+class State(StrEnum):
+    CLASS = "class"
+    TEXT = "text"
+    CONFIRM = "confirm"
+
+
+def _class_buttons(turn: Turn) -> list[Button]:
+    groups = classes_for_staff(session=turn.session, person=turn.me)
+    return [Button(label=g.name, payload=f"class:{g.id}") for g in groups]
+
+
+async def start(turn: Turn) -> StepResult:
+    if refuse_unless_staff(turn):
+        return None
+    buttons = _class_buttons(turn)
+    if not buttons:
+        turn.reply(turn._("You are not linked to a class yet. Please ask your coordinator to add you."))
+        return None
+    if len(buttons) == 1:
+        return _ask_text(turn, buttons[0])
+    turn.reply(turn._("Which class are these highlights for?"), buttons)
+    return State.CLASS
+
+
+async def on_class(turn: Turn) -> StepResult:
+    buttons = _class_buttons(turn)
+    choice = turn.choice(buttons)
+    chosen = next((b for b in buttons if b.payload == choice), None)
+    if chosen is None:
+        turn.reply(turn._("Please choose one of the options below."), buttons)
+        return State.CLASS
+    return _ask_text(turn, chosen)
+
+
+def _ask_text(turn: Turn, group: Button) -> StepResult:
+    turn.data = {"class_id": int(group.payload.removeprefix("class:")), "class_name": group.label}
+    turn.reply(
+        turn._(
+            "Write the learning highlights for {group}: what the class learned, and how families can "
+            "talk about it at home. Send it as one message; each family will read it in their own language."
+        ).format(group=group.label)
+    )
+    return State.TEXT
+
+
+def _confirm_buttons(turn: Turn) -> list[Button]:
+    return [
+        Button(label=turn._("Send"), payload="send"),
+        Button(label=turn._("Send as urgent"), payload="urgent"),
+        Button(label=turn._("Cancel"), payload="cancel"),
+    ]
+
+
+async def on_text(turn: Turn) -> StepResult:
+    if not turn.text or turn.inbound.payload is not None:
+        turn.reply(turn._("Please write the highlights as a text message."))
+        return State.TEXT
+    if len(turn.text) > MAX_LENGTH:
+        turn.reply(
+            turn._("That is long for a phone screen: please keep it under {limit} characters.").format(
+                limit=MAX_LENGTH
+            )
+        )
+        return State.TEXT
+    turn.data["text"] = turn.text
+    families = families_of_class(session=turn.session, class_id=turn.data["class_id"])
+    languages = sorted({turn.speaker.language_name_here(r.person.language) for r in families})
+    turn.reply(
+        turn._("Here is your message:")
+        + "\n\n"
+        + turn.text
+        + "\n\n"
+        + turn.ngettext(
+            "It will go to {count} family member. Languages: {languages}.",
+            "It will go to {count} family members. Languages: {languages}.",
+            len(families),
+        ).format(count=len(families), languages=", ".join(languages)),
+        _confirm_buttons(turn),
+    )
+    return State.CONFIRM
+
+
+async def on_confirm(turn: Turn) -> StepResult:
+    choice = turn.choice(_confirm_buttons(turn))
+    if choice is None:
+        turn.reply(turn._("Please choose one of the options below."), _confirm_buttons(turn))
+        return State.CONFIRM
+    if choice == "cancel":
+        turn.reply(turn._("Cancelled. Nothing was sent."))
+        return None
+    group = next(
+        g for g in classes_for_staff(session=turn.session, person=turn.me) if g.id == turn.data["class_id"]
+    )
+    report = await send_highlights(
+        session=turn.session,
+        translator=turn.translator,
+        author=turn.me,
+        group=group,
+        text=turn.data["text"],
+        now=turn.now,
+        urgent=choice == "urgent",
+    )
+    turn.reply(sent_summary(turn, report.recipients, report.unreached))
+    return None
+
+
+def sent_summary(turn: Turn, recipients: int, unreached: int) -> str:
+    text = turn.ngettext(
+        "Sent to {count} person. Send /acks to see who has read it.",
+        "Sent to {count} people. Send /acks to see who has read it.",
+        recipients,
+    ).format(count=recipients)
+    if unreached:
+        text += "\n" + turn.ngettext(
+            "{count} of them cannot be reached yet: they have not joined and have no e-mail address.",
+            "{count} of them cannot be reached yet: they have not joined and have no e-mail address.",
+            unreached,
+        ).format(count=unreached)
+    return text
+
+
+FLOW = Flow(name="highlights", states={State.CLASS: on_class, State.TEXT: on_text, State.CONFIRM: on_confirm})

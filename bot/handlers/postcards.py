@@ -1,0 +1,416 @@
+"""Postcards: "Something to try at home" (school → home) and "Something we tried at home" (home → school).
+
+```mermaid
+flowchart LR
+    postcard[/postcard/] --> TARGET --> TITLE --> STEPS --> WHY --> PHOTO --> CONFIRM --> sent
+    tried[/tried/] -->|several children| STUDENT --> WHICH
+    tried --> WHICH -->|a postcard| OUTCOME
+    WHICH -->|something new| NEW_TITLE --> OUTCOME
+    button[We tried it] --> OUTCOME --> WHAT --> HOME_PHOTO --> sent_home[sent to the school side]
+```
+"""
+
+from __future__ import annotations
+
+import base64
+from enum import StrEnum
+
+from bot.events import Attachment, Button
+from bot.handlers.flow import Flow, StepResult, Turn
+from bot.handlers.highlights import sent_summary
+from bot.handlers.permissions import is_staff, message_from_payload
+from bot.messaging import Outgoing, send
+from bot.rendering import OUTCOMES
+from storage.messages import postcards_received
+from storage.models import MessageKind, Role
+from storage.people import (
+    classes_for_staff,
+    families_of_class,
+    family_of,
+    relationship_to,
+    school_side_of,
+    students_of,
+)
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+
+
+class State(StrEnum):
+    TARGET = "target"
+    TITLE = "title"
+    STEPS = "steps"
+    WHY = "why"
+    PHOTO = "photo"
+    CONFIRM = "confirm"
+    STUDENT = "student"
+    WHICH = "which"
+    NEW_TITLE = "new_title"
+    OUTCOME = "outcome"
+    WHAT = "what"
+    HOME_PHOTO = "home_photo"
+
+
+def _ask_text(turn: Turn, state: State, question: str) -> StepResult:
+    turn.reply(question)
+    return state
+
+
+def _take_text(turn: Turn, key: str, limit: int = 1500) -> bool:
+    """Store the typed answer under `key`; False (and a gentle ask) when it is not usable text."""
+    if not turn.text or turn.inbound.payload is not None:
+        turn.reply(turn._("Please answer with a text message."))
+        return False
+    if len(turn.text) > limit:
+        turn.reply(
+            turn._("That is long for a phone screen: please keep it under {limit} characters.").format(
+                limit=limit
+            )
+        )
+        return False
+    turn.data[key] = turn.text
+    return True
+
+
+def _skip_button(turn: Turn) -> list[Button]:
+    return [Button(label=turn._("Skip"), payload="skip")]
+
+
+def _take_photo(turn: Turn) -> bool | None:
+    """A photo sent → stored in the flow (True); Skip → False; anything else → asked again (None)."""
+    attachment = turn.inbound.attachment
+    if attachment is not None and attachment.content_type.startswith("image/"):
+        if attachment.data is not None and len(attachment.data) > MAX_PHOTO_BYTES:
+            turn.reply(
+                turn._("That photo is too large. Please send a smaller one, or press Skip."),
+                _skip_button(turn),
+            )
+            return None
+        turn.data["photo"] = {
+            "filename": attachment.filename,
+            "content_type": attachment.content_type,
+            "data": base64.b64encode(attachment.data).decode() if attachment.data else None,
+            "platform_ref": attachment.platform_ref,
+        }
+        return True
+    if turn.choice(_skip_button(turn)) == "skip":
+        return False
+    turn.reply(turn._("Please send a photo, or press Skip."), _skip_button(turn))
+    return None
+
+
+def _photo(turn: Turn) -> Attachment | None:
+    stored = turn.data.get("photo")
+    if not stored:
+        return None
+    data = base64.b64decode(stored["data"]) if stored.get("data") else None
+    return Attachment(
+        filename=stored["filename"],
+        content_type=stored["content_type"],
+        data=data,
+        platform_ref=stored.get("platform_ref"),
+    )
+
+
+# --- school → home --------------------------------------------------------------------------
+
+
+def _target_buttons(turn: Turn) -> list[Button]:
+    buttons = []
+    if is_staff(turn.me):
+        buttons += [
+            Button(label=turn._("Whole class: {group}").format(group=g.name), payload=f"class:{g.id}")
+            for g in classes_for_staff(session=turn.session, person=turn.me)
+        ]
+    buttons += [
+        Button(label=s.name, payload=f"student:{s.id}")
+        for s in students_of(session=turn.session, person_id=turn.me.id or 0)
+    ]
+    return buttons
+
+
+async def start_to_home(turn: Turn) -> StepResult:
+    if turn.me.role not in {Role.TEACHER, Role.SUPPORT_STAFF, Role.LEADER, Role.EXTERNAL}:
+        turn.reply(turn._("Sorry, only school staff can do that. Send /help to see what you can do."))
+        return None
+    buttons = _target_buttons(turn)
+    if not buttons:
+        turn.reply(turn._("You are not linked to a class yet. Please ask your coordinator to add you."))
+        return None
+    turn.data = {}
+    turn.reply(turn._("Who is this postcard for?"), buttons)
+    return State.TARGET
+
+
+async def on_target(turn: Turn) -> StepResult:
+    buttons = _target_buttons(turn)
+    choice = turn.choice(buttons)
+    chosen = next((b for b in buttons if b.payload == choice), None)
+    if chosen is None:
+        turn.reply(turn._("Please choose one of the options below."), buttons)
+        return State.TARGET
+    kind, _, raw_id = chosen.payload.partition(":")
+    names = {f"class:{g.id}": g.name for g in classes_for_staff(session=turn.session, person=turn.me)}
+    turn.data = {"target": kind, "target_id": int(raw_id), "about": names.get(chosen.payload, chosen.label)}
+    return _ask_text(turn, State.TITLE, turn._("What is the strategy called? A short title, please."))
+
+
+async def on_title(turn: Turn) -> StepResult:
+    if not _take_text(turn, "title", limit=120):
+        return State.TITLE
+    return _ask_text(turn, State.STEPS, turn._("What should the family try? Short steps, one per line."))
+
+
+async def on_steps(turn: Turn) -> StepResult:
+    if not _take_text(turn, "steps"):
+        return State.STEPS
+    return _ask_text(turn, State.WHY, turn._("Why does it help? One or two sentences."))
+
+
+async def on_why(turn: Turn) -> StepResult:
+    if not _take_text(turn, "why"):
+        return State.WHY
+    turn.reply(turn._("Would you like to add a photo? Send it now, or press Skip."), _skip_button(turn))
+    return State.PHOTO
+
+
+def _confirm_buttons(turn: Turn) -> list[Button]:
+    return [Button(label=turn._("Send"), payload="send"), Button(label=turn._("Cancel"), payload="cancel")]
+
+
+async def on_photo(turn: Turn) -> StepResult:
+    if _take_photo(turn) is None:
+        return State.PHOTO
+    data = turn.data
+    turn.reply(
+        turn._("Here is your postcard for {about}:").format(about=data["about"])
+        + f"\n\n“{data['title']}”\n\n{data['steps']}\n\n{data['why']}",
+        _confirm_buttons(turn),
+    )
+    return State.CONFIRM
+
+
+async def on_confirm(turn: Turn) -> StepResult:
+    choice = turn.choice(_confirm_buttons(turn))
+    if choice is None:
+        turn.reply(turn._("Please choose one of the options below."), _confirm_buttons(turn))
+        return State.CONFIRM
+    if choice == "cancel":
+        turn.reply(turn._("Cancelled. Nothing was sent."))
+        return None
+    data = turn.data
+    # checked again at sending: the target must still be one this person may reach
+    allowed = {b.payload for b in _target_buttons(turn)}
+    if f"{data['target']}:{data['target_id']}" not in allowed:
+        turn.reply(turn._("Sorry, only school staff can do that. Send /help to see what you can do."))
+        return None
+    if data["target"] == "class":
+        recipients = [r.person for r in families_of_class(session=turn.session, class_id=data["target_id"])]
+    else:
+        recipients = family_of(session=turn.session, student_id=data["target_id"])
+    outgoing = Outgoing(
+        kind=MessageKind.POSTCARD_TO_HOME,
+        author=turn.me,
+        language=turn.me.language,
+        text=data["steps"],
+        title=data["title"],
+        why=data["why"],
+        about=data["about"],
+        photo=_photo(turn),
+        class_id=data["target_id"] if data["target"] == "class" else None,
+        student_id=data["target_id"] if data["target"] == "student" else None,
+        keep=(turn.me.name, data["about"]),
+    )
+    report = await send(
+        session=turn.session,
+        translator=turn.translator,
+        outgoing=outgoing,
+        recipients=recipients,
+        now=turn.now,
+    )
+    turn.reply(sent_summary(turn, report.recipients, report.unreached))
+    return None
+
+
+# --- home → school --------------------------------------------------------------------------
+
+
+def _student_buttons(turn: Turn) -> list[Button]:
+    return [
+        Button(label=s.name, payload=f"student:{s.id}")
+        for s in students_of(session=turn.session, person_id=turn.me.id or 0)
+    ]
+
+
+async def start_from_home(turn: Turn) -> StepResult:
+    """/tried: which child (if several), then which strategy."""
+    if turn.me.role != Role.PARENT:
+        turn.reply(turn._("This is for families, to tell the school what they tried at home."))
+        return None
+    buttons = _student_buttons(turn)
+    if not buttons:
+        turn.reply(turn._("You are not linked to a child yet."))
+        return None
+    turn.data = {}
+    if len(buttons) == 1:
+        return _ask_which(turn, buttons[0])
+    turn.reply(turn._("Which child is this about?"), buttons)
+    return State.STUDENT
+
+
+async def on_student(turn: Turn) -> StepResult:
+    buttons = _student_buttons(turn)
+    chosen = next((b for b in buttons if b.payload == turn.choice(buttons)), None)
+    if chosen is None:
+        turn.reply(turn._("Please choose one of the options below."), buttons)
+        return State.STUDENT
+    return _ask_which(turn, chosen)
+
+
+def _which_buttons(turn: Turn) -> list[Button]:
+    student = next(
+        s
+        for s in students_of(session=turn.session, person_id=turn.me.id or 0)
+        if s.id == turn.data["student_id"]
+    )
+    postcards = postcards_received(
+        session=turn.session, person_id=turn.me.id or 0, student_id=student.id or 0, class_id=student.class_id
+    )
+    return [
+        Button(label=p.details.get("title") or p.text[:40], payload=f"postcard:{p.id}") for p in postcards
+    ] + [Button(label=turn._("Something new"), payload="new")]
+
+
+def _ask_which(turn: Turn, student: Button) -> StepResult:
+    turn.data.update(student_id=int(student.payload.removeprefix("student:")), about=student.label)
+    turn.reply(turn._("Which strategy did you try?"), _which_buttons(turn))
+    return State.WHICH
+
+
+async def on_which(turn: Turn) -> StepResult:
+    buttons = _which_buttons(turn)
+    choice = turn.choice(buttons)
+    if choice is None:
+        turn.reply(turn._("Please choose one of the options below."), buttons)
+        return State.WHICH
+    if choice == "new":
+        return _ask_text(turn, State.NEW_TITLE, turn._("What did you try? A few words are enough."))
+    chosen = next(b for b in buttons if b.payload == choice)
+    turn.data.update(answers_id=int(choice.removeprefix("postcard:")), strategy=chosen.label)
+    return _ask_outcome(turn)
+
+
+async def on_new_title(turn: Turn) -> StepResult:
+    if not _take_text(turn, "title", limit=120):
+        return State.NEW_TITLE
+    return _ask_outcome(turn)
+
+
+async def on_tried_button(turn: Turn) -> StepResult:
+    """ "We tried it" on a postcard: straight to how it went, filed against that postcard."""
+    message = message_from_payload(turn, "tried")
+    if message is None or message.kind != MessageKind.POSTCARD_TO_HOME:
+        return None
+    students = students_of(session=turn.session, person_id=turn.me.id or 0)
+    student = next(
+        (
+            s
+            for s in students
+            if s.id == message.student_id or (message.student_id is None and s.class_id == message.class_id)
+        ),
+        None,
+    )
+    if student is None:
+        turn.reply(turn._("That button is no longer active. Send /help to see what you can do."))
+        return None
+    turn.data = {
+        "student_id": student.id,
+        "about": student.name,
+        "answers_id": message.id,
+        "strategy": message.details.get("title", ""),
+    }
+    return _ask_outcome(turn)
+
+
+def _outcome_buttons(turn: Turn) -> list[Button]:
+    return [Button(label=turn._(label), payload=f"outcome:{key}") for key, label in OUTCOMES.items()]
+
+
+def _ask_outcome(turn: Turn) -> StepResult:
+    turn.reply(turn._("How did it go?"), _outcome_buttons(turn))
+    return State.OUTCOME
+
+
+async def on_outcome(turn: Turn) -> StepResult:
+    choice = turn.choice(_outcome_buttons(turn))
+    if choice is None:
+        turn.reply(turn._("Please choose one of the options below."), _outcome_buttons(turn))
+        return State.OUTCOME
+    turn.data["outcome"] = choice.removeprefix("outcome:")
+    return _ask_text(turn, State.WHAT, turn._("What happened? Tell us in your own words, in any language."))
+
+
+async def on_what(turn: Turn) -> StepResult:
+    if not _take_text(turn, "what"):
+        return State.WHAT
+    turn.reply(turn._("Would you like to add a photo? Send it now, or press Skip."), _skip_button(turn))
+    return State.HOME_PHOTO
+
+
+async def on_home_photo(turn: Turn) -> StepResult:
+    if _take_photo(turn) is None:
+        return State.HOME_PHOTO
+    data, me = turn.data, turn.me
+    recipients = school_side_of(session=turn.session, student_id=data["student_id"])
+    if not recipients:
+        turn.reply(turn._("Sorry, nobody at school is linked to this child yet. Please contact the school."))
+        return None
+    language = await turn.translator.detect(data["what"], fallback=me.language)
+    outgoing = Outgoing(
+        kind=MessageKind.POSTCARD_FROM_HOME,
+        author=me,
+        language=language,
+        text=data["what"],
+        title=data.get("title", ""),
+        strategy=data.get("strategy", ""),
+        outcome=data["outcome"],
+        about=data["about"],
+        relationship=relationship_to(
+            session=turn.session, person_id=me.id or 0, student_id=data["student_id"]
+        ),
+        student_id=data["student_id"],
+        answers_id=data.get("answers_id"),
+        photo=_photo(turn),
+        keep=(me.name, data["about"]),
+    )
+    await send(
+        session=turn.session,
+        translator=turn.translator,
+        outgoing=outgoing,
+        recipients=recipients,
+        now=turn.now,
+    )
+    turn.reply(
+        turn._("Thank you! Your postcard was sent to: {names}.").format(
+            names=", ".join(p.name for p in recipients)
+        )
+    )
+    return None
+
+
+FLOW = Flow(
+    name="postcards",
+    states={
+        State.TARGET: on_target,
+        State.TITLE: on_title,
+        State.STEPS: on_steps,
+        State.WHY: on_why,
+        State.PHOTO: on_photo,
+        State.CONFIRM: on_confirm,
+        State.STUDENT: on_student,
+        State.WHICH: on_which,
+        State.NEW_TITLE: on_new_title,
+        State.OUTCOME: on_outcome,
+        State.WHAT: on_what,
+        State.HOME_PHOTO: on_home_photo,
+    },
+)

@@ -1,0 +1,87 @@
+"""Replies: a free-text answer, or "Ask a question" / "Reply", threads back to the message's author,
+translated into the author's language with the original kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+
+from bot.handlers.flow import Flow, StepResult, Turn
+from bot.handlers.permissions import message_from_payload
+from bot.messaging import Outgoing, send
+from storage.messages import get_message, latest_authored_received
+from storage.models import Message, MessageKind
+from storage.people import get_person
+
+#: How long after a message a free-text answer still counts as a reply to it.
+THREAD_WINDOW = timedelta(days=14)
+
+
+class State(StrEnum):
+    WRITE = "write"
+
+
+async def on_ask(turn: Turn) -> StepResult:
+    """ "Ask a question" or "Reply" on a message: ask for the text."""
+    message = message_from_payload(turn, "ask")
+    if message is None or message.author_id is None:
+        return None
+    author = get_person(session=turn.session, person_id=message.author_id)
+    turn.data = {"answers_id": message.id}
+    turn.reply(
+        turn._("Write your message to {name}. You can write in any language.").format(
+            name=author.name if author else ""
+        )
+    )
+    return State.WRITE
+
+
+async def on_write(turn: Turn) -> StepResult:
+    if not turn.text or turn.inbound.payload is not None:
+        turn.reply(turn._("Please answer with a text message."))
+        return State.WRITE
+    message = get_message(session=turn.session, message_id=turn.data["answers_id"])
+    if message is None:
+        return None
+    await _thread(turn, message)
+    return None
+
+
+async def on_free_text(turn: Turn) -> StepResult:
+    """Text with no question open: an answer to the latest message someone wrote to this person."""
+    message = latest_authored_received(
+        session=turn.session, person_id=turn.me.id or 0, since=turn.now - THREAD_WINDOW
+    )
+    if message is None or not turn.text:
+        turn.reply(turn._("Sorry, I did not understand that. Send /help to see what you can do."))
+        return None
+    await _thread(turn, message)
+    return None
+
+
+async def _thread(turn: Turn, answered: Message) -> None:
+    author = get_person(session=turn.session, person_id=answered.author_id or 0)
+    if author is None:
+        turn.reply(turn._("Sorry, I did not understand that. Send /help to see what you can do."))
+        return
+    me = turn.me
+    language = await turn.translator.detect(turn.text, fallback=me.language)
+    about = answered.details.get("about", "")
+    outgoing = Outgoing(
+        kind=MessageKind.REPLY,
+        author=me,
+        language=language,
+        text=turn.text,
+        about=about,
+        student_id=answered.student_id,
+        class_id=answered.class_id,
+        answers_id=answered.id,
+        keep=(me.name,),
+    )
+    await send(
+        session=turn.session, translator=turn.translator, outgoing=outgoing, recipients=[author], now=turn.now
+    )
+    turn.reply(turn._("Sent to {name}.").format(name=author.name))
+
+
+FLOW = Flow(name="replies", states={State.WRITE: on_write})

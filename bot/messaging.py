@@ -1,0 +1,262 @@
+"""Sending what people write — highlights, postcards, replies — to everyone concerned.
+
+One message, translated once per language (the translation service caches), then one
+delivery per recipient in their language on their reachable account, bulk-inserted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlmodel import Session
+
+from bot.events import Attachment
+from bot.i18n import Speaker
+from bot.rendering import Context, Version, render_for_family, render_for_staff
+from storage.accounts import reachable_accounts
+from storage.messages import add_photo, save_translations
+from storage.models import ClassGroup, Message, MessageKind, Person, Role
+from storage.outbox import DeliveryDraft, add_deliveries, add_message
+from storage.people import families_of_class
+from storage.reports import waiting_deliveries
+
+
+class Translated(Protocol):
+    text: str
+    language: str
+    backend: str
+    translated: bool
+
+
+class Translates(Protocol):
+    """What messaging needs of bot.translation.TranslationService."""
+
+    async def translate(
+        self, text: str, *, source: str, targets: Sequence[str], protect: Sequence[str] = ()
+    ) -> dict[str, Translated]: ...
+
+    async def detect(self, text: str, *, fallback: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Outgoing:
+    """What an author wants to say, in their own language."""
+
+    kind: MessageKind
+    author: Person
+    language: str
+    text: str
+    title: str = ""
+    why: str = ""
+    about: str = ""  # the student's or the class's name, for the header
+    relationship: str | None = None
+    outcome: str | None = None
+    strategy: str = ""
+    class_id: int | None = None
+    student_id: int | None = None
+    answers_id: int | None = None
+    urgent: bool = False
+    photo: Attachment | None = None
+    keep: tuple[str, ...] = ()  # names that must never be translated
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SendReport:
+    message_id: int
+    recipients: int
+    unreached: int
+    languages: tuple[str, ...]
+
+
+async def _versions(
+    translator: Translates, outgoing: Outgoing, targets: Sequence[str]
+) -> tuple[dict[str, Version], dict[str, str]]:
+    """Each target language's version and the backend that made it; a message that could not be
+    translated whole stays in the original (half-translated postcards confuse more than help)."""
+    fields = {name: getattr(outgoing, name) for name in ("text", "title", "why") if getattr(outgoing, name)}
+    done = {
+        name: await translator.translate(
+            value, source=outgoing.language, targets=targets, protect=outgoing.keep
+        )
+        for name, value in fields.items()
+    }
+    versions, backends = {}, {}
+    for target in targets:
+        parts = {name: done[name][target] for name in fields}
+        translated = all(p.translated for p in parts.values()) and target != outgoing.language
+        versions[target] = Version(
+            language=target if translated else outgoing.language,
+            translated=translated,
+            **{name: (p.text if translated else fields[name]) for name, p in parts.items()},
+        )
+        backends[target] = parts["text"].backend
+    return versions, backends
+
+
+async def send(
+    *,
+    session: Session,
+    translator: Translates,
+    outgoing: Outgoing,
+    recipients: Sequence[Person],
+    now: datetime,
+) -> SendReport:
+    """Store the message, its translations and one delivery per recipient; nothing is sent here
+    (the dispatcher does that), so a failure rolls the whole message back."""
+    languages = tuple(sorted({p.language for p in recipients}))
+    versions, backends = await _versions(translator, outgoing, languages)
+    original = Version(language=outgoing.language, text=outgoing.text, title=outgoing.title, why=outgoing.why)
+    message = add_message(
+        session=session,
+        message=Message(
+            school_id=outgoing.author.school_id,
+            kind=outgoing.kind,
+            author_id=outgoing.author.id,
+            class_id=outgoing.class_id,
+            student_id=outgoing.student_id,
+            answers_id=outgoing.answers_id,
+            text=outgoing.text,
+            language=outgoing.language,
+            urgent=outgoing.urgent,
+            details={
+                "title": outgoing.title,
+                "why": outgoing.why,
+                "outcome": outgoing.outcome,
+                "about": outgoing.about,
+                "relationship": outgoing.relationship,
+                "strategy": outgoing.strategy,
+                **outgoing.details,
+            },
+        ),
+    )
+    save_translations(
+        session=session,
+        message_id=message.id or 0,
+        texts={lang: (_joined(v), backends[lang]) for lang, v in versions.items() if v.translated},
+    )
+    if outgoing.photo is not None and outgoing.photo.data is not None:
+        add_photo(
+            session=session,
+            message_id=message.id or 0,
+            filename=outgoing.photo.filename,
+            content_type=outgoing.photo.content_type,
+            data=outgoing.photo.data,
+        )
+    ctx = Context(
+        message_id=message.id or 0,
+        kind=outgoing.kind,
+        author_name=outgoing.author.name,
+        about=outgoing.about,
+        relationship=outgoing.relationship,
+        outcome=outgoing.outcome,
+        strategy=outgoing.strategy,
+        urgent=outgoing.urgent,
+    )
+    accounts = reachable_accounts(session=session, person_ids=[p.id or 0 for p in recipients])
+    drafts = []
+    for person in recipients:
+        speaker = Speaker(person.language, person.timezone)
+        version = versions[person.language]
+        if person.role in {Role.PARENT, Role.STUDENT}:
+            text, buttons = render_for_family(speaker, ctx, version, outgoing.language)
+        else:
+            text, buttons = render_for_staff(speaker, ctx, version, original)
+        account = accounts.get(person.id or 0)
+        drafts.append(
+            DeliveryDraft(
+                person_id=person.id,
+                account_id=account.id if account else None,
+                channel=account.channel if account else "",
+                address=account.address if account else "",
+                language=person.language,
+                text=text,
+                buttons=tuple((b.label, b.payload) for b in buttons),
+                rtl=speaker.is_rtl,
+            )
+        )
+    add_deliveries(
+        session=session, message=message, drafts=drafts, now=now, with_photo=outgoing.photo is not None
+    )
+    return SendReport(
+        message_id=message.id or 0,
+        recipients=len(recipients),
+        unreached=sum(1 for d in drafts if d.account_id is None),
+        languages=languages,
+    )
+
+
+def _joined(version: Version) -> str:
+    return "\n\n".join(part for part in (version.title, version.text, version.why) if part)
+
+
+async def send_highlights(
+    *,
+    session: Session,
+    translator: Translates,
+    author: Person,
+    group: ClassGroup,
+    text: str,
+    now: datetime,
+    urgent: bool = False,
+) -> SendReport:
+    """A class's learning highlights to every family of the class, each in their own language."""
+    families = families_of_class(session=session, class_id=group.id or 0)
+    outgoing = Outgoing(
+        kind=MessageKind.HIGHLIGHT,
+        author=author,
+        language=author.language,
+        text=text,
+        about=group.name,
+        class_id=group.id,
+        urgent=urgent,
+        keep=(author.name, group.name),
+    )
+    return await send(
+        session=session,
+        translator=translator,
+        outgoing=outgoing,
+        recipients=[r.person for r in families],
+        now=now,
+    )
+
+
+def nudge(*, session: Session, message: Message, now: datetime) -> int:
+    """Remind everyone who received `message` but has not said "Got it": the same text, marked as a
+    reminder in their language, with the same buttons (so "Got it" acknowledges the original)."""
+    waiting = waiting_deliveries(session=session, message_id=message.id or 0)
+    if not waiting:
+        return 0
+    reminder = add_message(
+        session=session,
+        message=Message(
+            school_id=message.school_id,
+            kind=MessageKind.UPDATE,
+            author_id=message.author_id,
+            answers_id=message.id,
+            text=message.text,
+            language=message.language,
+            details={"reminder": True},
+        ),
+    )
+    accounts = reachable_accounts(session=session, person_ids=[d.person_id or 0 for d in waiting])
+    drafts = []
+    for delivery in waiting:
+        account = accounts.get(delivery.person_id or 0)
+        drafts.append(
+            DeliveryDraft(
+                person_id=delivery.person_id,
+                account_id=account.id if account else None,
+                channel=account.channel if account else "",
+                address=account.address if account else "",
+                language=delivery.language,
+                text=Speaker(delivery.language)._("Reminder:") + "\n\n" + delivery.text,
+                buttons=tuple((b["label"], b["payload"]) for b in delivery.buttons),
+                rtl=delivery.rtl,
+            )
+        )
+    add_deliveries(session=session, message=reminder, drafts=drafts, now=now, with_photo=False)
+    return len(drafts)

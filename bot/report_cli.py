@@ -1,0 +1,111 @@
+"""`partnerbot report acks`: who has acknowledged what, and how each language community is reached."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.i18n import Speaker
+from bot.settings import load_settings
+from storage.db import ensure_current, make_engine, session_scope
+from storage.models import Message
+from storage.reports import AckSummary, ack_summaries, all_reported, by_language
+
+report_cli = typer.Typer(help="Reports for staff.")
+STATUSES = ("acknowledged", "delivered", "pending", "unreached")
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "–"
+
+
+@report_cli.command("acks")
+def report_acks(
+    message: Annotated[int | None, typer.Option(help="Only this message id.")] = None,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Write one row per recipient to this file.")
+    ] = None,
+) -> None:
+    """Acknowledged / delivered but not acknowledged / pending / unreached, per message and per language."""
+    settings = load_settings()
+    db = make_engine(settings.database_url)
+    ensure_current(db)
+    with session_scope(db) as session:
+        messages = all_reported(session=session, message_id=message)
+        summaries = ack_summaries(session=session, message_ids=[m.id or 0 for m in messages])
+    console = Console()
+    if not messages:
+        console.print("No highlights or postcards have been sent yet.")
+        raise typer.Exit(0 if message is None else 1)
+    table = Table("id", "sent", "kind", "about", "recipients", *STATUSES, title="Acknowledgements")
+    for item in messages:
+        summary = summaries[item.id or 0]
+        counts = [sum(r.status == s for r in summary.recipients) for s in STATUSES]
+        table.add_row(
+            str(item.id),
+            f"{item.created_at:%Y-%m-%d %H:%M}" if item.created_at else "",
+            item.kind.value,
+            str(item.details.get("about", "")),
+            str(len(summary.recipients)),
+            *map(str, counts),
+        )
+    console.print(table)
+    console.print(_language_table(summaries.values()))
+    if csv_file is not None:
+        _write_csv(csv_file, messages, summaries)
+        console.print(f"Wrote {csv_file}")
+
+
+def _language_table(summaries: Iterable[AckSummary]) -> Table:
+    merged = AckSummary()
+    for summary in summaries:
+        merged.recipients.extend(summary.recipients)
+    table = Table("language", "recipients", *STATUSES, "acknowledged %", title="By language")
+    for language, counts in by_language(merged).items():
+        total = sum(counts.values())
+        table.add_row(
+            Speaker("en").language_name_here(language),
+            str(total),
+            *(str(counts.get(s, 0)) for s in STATUSES),
+            _percent(counts.get("acknowledged", 0), total),
+        )
+    return table
+
+
+def _write_csv(path: Path, messages: list[Message], summaries: dict[int, AckSummary]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "message_id",
+                "kind",
+                "person",
+                "language",
+                "channel",
+                "status",
+                "sent_at",
+                "acknowledged_at",
+                "acknowledged_channel",
+            ]
+        )
+        for item in messages:
+            for r in summaries[item.id or 0].recipients:
+                writer.writerow(
+                    [
+                        item.id,
+                        item.kind.value,
+                        r.name,
+                        r.language,
+                        r.channel,
+                        r.status,
+                        r.sent_at.isoformat() if r.sent_at else "",
+                        r.acknowledged_at.isoformat() if r.acknowledged_at else "",
+                        r.acknowledged_channel or "",
+                    ]
+                )

@@ -1,0 +1,65 @@
+"""`partnerbot send highlights`: a class's highlights from a file, as if the teacher had used /highlights."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bot.errors import NotFound
+from bot.messaging import send_highlights
+from bot.settings import load_settings
+from bot.translation import TranslationService
+from bot.translation.backends import make_translator
+from storage.db import ensure_current, make_engine, session_scope
+from storage.models import utcnow
+from storage.people import find_class, find_people
+
+send_cli = typer.Typer(help="Send messages from the command line.")
+
+
+@send_cli.command("highlights")
+def highlights(
+    klass: Annotated[str, typer.Option("--class", help="The class name.")],
+    file: Annotated[
+        Path, typer.Option(help="A UTF-8 text file with the highlights.", exists=True, dir_okay=False)
+    ],
+    author: Annotated[str, typer.Option(help="The teacher sending them (name).")],
+    urgent: Annotated[bool, typer.Option(help="Skip digests and quiet hours.")] = False,
+) -> None:
+    """Queue the highlights for every family of the class; `partnerbot run` sends them."""
+    text = file.read_text(encoding="utf-8").strip()
+    if not text:
+        raise NotFound(f"{file} is empty")
+    settings = load_settings()
+    db = make_engine(settings.database_url)
+    ensure_current(db)
+    service = TranslationService(db=db, translator=make_translator(settings))
+
+    async def queue() -> tuple[int, int, tuple[str, ...]]:
+        with session_scope(db) as session:
+            group = find_class(session=session, name=klass)
+            if group is None:
+                raise NotFound(f"no class called {klass!r}")
+            people = [p for p in find_people(session=session, name=author) if p.role.is_staff]
+            if len(people) != 1:
+                raise NotFound(f"{len(people)} staff members match {author!r}; use the full name")
+            report = await send_highlights(
+                session=session,
+                translator=service,
+                author=people[0],
+                group=group,
+                text=text,
+                now=utcnow(),
+                urgent=urgent,
+            )
+            return report.recipients, report.unreached, report.languages
+
+    recipients, unreached, languages = asyncio.run(queue())
+    Console().print(
+        f"Queued for {recipients} family members in {len(languages)} languages ({', '.join(languages)}); "
+        f"{unreached} cannot be reached yet. They go out while `partnerbot run` is running."
+    )

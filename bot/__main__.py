@@ -8,13 +8,15 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import segno
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from bot import roster
-from bot.app import build_app
+from bot.app import App, build_app, command_menus, configured_channels
 from bot.channels.console import ConsoleChannel
+from bot.channels.telegram import TelegramChannel
 from bot.demo import FAMILIES, create_demo_school
 from bot.errors import PartnerbotError, RosterError
 from bot.glossary_cli import glossary_cli
@@ -22,6 +24,7 @@ from bot.invites import invite_targets, issue_invites
 from bot.report_cli import report_cli
 from bot.send_cli import send_cli
 from bot.settings import Settings, load_settings
+from bot.web import make_web_app, make_web_server
 from storage.accounts import get_or_create_account, link_account
 from storage.db import ensure_current, make_engine, session_scope, upgrade
 from storage.models import utcnow
@@ -81,10 +84,32 @@ def try_it(ctx: typer.Context) -> None:
 
 @cli.command()
 def run() -> None:
-    """Run the bot with every channel that is configured (the console when none is)."""
+    """Run the bot with every configured channel (Telegram when a token is set); else the console."""
     settings = _settings()
-    console = _console("console", None)
-    asyncio.run(build_app(settings, {"console": console}).serve(console))
+    channels = configured_channels(settings)
+    if not channels:
+        console = _console("console", None)
+        asyncio.run(build_app(settings, {"console": console}).serve(console))
+        return
+    app = build_app(settings, channels)
+    asyncio.run(_serve(settings, app))
+
+
+async def _serve(settings: Settings, app: App) -> None:
+    web = None
+    telegram = app.channels.get("telegram")
+    if isinstance(telegram, TelegramChannel):
+        await telegram.register_commands(command_menus())
+        if telegram.uses_webhook and settings.telegram_secret_token is not None:
+            web = make_web_server(
+                make_web_app(
+                    telegram_webhook=telegram.handle_webhook,
+                    telegram_secret=settings.telegram_secret_token.get_secret_value(),
+                ),
+                host=settings.web_host,
+                port=settings.web_port,
+            )
+    await app.serve_forever(web=web)
 
 
 @cli.command()
@@ -131,16 +156,37 @@ def invite_create(
     person: Annotated[str | None, typer.Option(help="A person's name.")] = None,
     family: Annotated[str | None, typer.Option(help="A student's name: invites their family.")] = None,
     klass: Annotated[str | None, typer.Option("--class", help="A class name: invites every family.")] = None,
+    qr: Annotated[
+        Path | None, typer.Option(help="Also write a QR code (PNG) per invite into this folder.")
+    ] = None,
 ) -> None:
-    """Print one-time invite codes (shown once; only a hash is stored)."""
+    """Print one-time invite codes (shown once; only a hash is stored), with Telegram links when set up."""
     settings = _settings()
     with session_scope(make_engine(settings.database_url)) as session:
         people = invite_targets(session=session, person=person, family=family, klass=klass)
         invites = issue_invites(session=session, people=people, now=utcnow(), ttl=settings.invite_ttl)
-    table = Table("person", "code", "expires (UTC)")
+    telegram = configured_channels(settings).get("telegram")
+    links = asyncio.run(_deep_links(telegram, [i.code for i in invites])) if telegram else {}
+    table = Table("person", "code", "expires (UTC)", *(["Telegram link"] if links else []))
     for invite in invites:
-        table.add_row(invite.person.name, invite.code, f"{invite.expires_at:%Y-%m-%d %H:%M}")
+        link = links.get(invite.code)
+        table.add_row(
+            invite.person.name, invite.code, f"{invite.expires_at:%Y-%m-%d %H:%M}", *([link] if link else [])
+        )
+        if qr is not None:
+            qr.mkdir(parents=True, exist_ok=True)
+            target = qr / f"invite-{invite.person.id}.png"
+            segno.make(link or invite.code, error="m").save(target, scale=8)
     Console().print(table)
+
+
+async def _deep_links(telegram: object, codes: list[str]) -> dict[str, str]:
+    if not isinstance(telegram, TelegramChannel):
+        return {}
+    try:
+        return {code: await telegram.deep_link(code) for code in codes}
+    finally:
+        await telegram.stop()
 
 
 @cli.command("import")

@@ -6,14 +6,18 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Protocol, runtime_checkable
 
+import uvicorn
 from sqlalchemy import Engine as DbEngine
 
 from bot.channels.base import Channel
 from bot.dispatcher import Dispatcher
 from bot.engine import Clock, Engine
 from bot.events import Inbound
+from bot.handlers.help import menu
+from bot.i18n import LANGUAGES
 from bot.settings import Settings
 from bot.translation import TranslationService, Translator
 from bot.translation.backends import make_translator
@@ -21,6 +25,13 @@ from storage.db import ensure_current, make_engine
 from storage.models import utcnow
 
 _LOGGER = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class FetchesFiles(Protocol):
+    """A channel whose attachments arrive as references (Telegram's file_id) to fetch."""
+
+    async def fetch_file(self, platform_ref: str) -> bytes: ...
 
 
 @dataclass(slots=True)
@@ -33,8 +44,42 @@ class App:
 
     async def receive(self, inbound: Inbound) -> None:
         """The sink every channel calls: handle the event, then send the replies at once."""
-        if await self.engine.handle(inbound):
+        if await self.engine.handle(await self._with_file(inbound)):
             await self.dispatcher.drain()
+
+    async def _with_file(self, inbound: Inbound) -> Inbound:
+        """Fetch a photo's bytes from its platform, so it is stored with the postcard."""
+        attachment, channel = inbound.attachment, self.channels.get(inbound.channel)
+        if attachment is None or attachment.data is not None or not attachment.platform_ref:
+            return inbound
+        if not isinstance(channel, FetchesFiles):
+            return inbound
+        try:
+            data = await channel.fetch_file(attachment.platform_ref)
+        except Exception:  # the text still counts; the photo is kept by reference only
+            _LOGGER.warning("could not fetch the file of event %s/%s", inbound.channel, inbound.event_id)
+            return inbound
+        return replace(inbound, attachment=replace(attachment, data=data))
+
+    async def serve_forever(self, *, web: uvicorn.Server | None = None) -> None:
+        """Run every channel, the dispatcher and the web app until cancelled (Ctrl-C, SIGTERM)."""
+        await self.engine.replay_unhandled()
+        tasks = [asyncio.create_task(self.dispatcher.run(), name="dispatcher")]
+        tasks += [asyncio.create_task(c.start(self.receive), name=name) for name, c in self.channels.items()]
+        if web is not None:
+            tasks.append(asyncio.create_task(web.serve(), name="web"))
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # a channel or server that died takes the process down, loudly
+        finally:
+            if web is not None:
+                web.should_exit = True
+            for channel in self.channels.values():
+                await channel.stop()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def serve(self, foreground: Channel) -> None:
         """Run `foreground` (e.g. the console) until it ends, with the dispatcher behind it."""
@@ -65,3 +110,28 @@ def build_app(
     engine = Engine(db=db, settings=settings, clock=clock, translator=translation)
     dispatcher = Dispatcher(db=db, channels=channels, clock=clock)
     return App(settings=settings, db=db, engine=engine, dispatcher=dispatcher, channels=channels)
+
+
+def configured_channels(settings: Settings) -> dict[str, Channel]:
+    """Every platform channel whose settings are present (Telegram when a token is set)."""
+    channels: dict[str, Channel] = {}
+    if settings.telegram_token is not None:
+        from bot.channels.telegram import TelegramChannel
+
+        secret = settings.telegram_secret_token
+        channels["telegram"] = TelegramChannel(
+            token=settings.telegram_token.get_secret_value(),
+            base_url=settings.telegram_base_url,
+            base_file_url=settings.telegram_base_file_url,
+            webhook_url=settings.telegram_webhook_url,
+            secret_token=secret.get_secret_value() if secret else None,
+        )
+    return channels
+
+
+def command_menus() -> dict[str | None, list[tuple[str, str]]]:
+    """The chat menu (family commands) in every catalog language; None is the default (English)."""
+    menus: dict[str | None, list[tuple[str, str]]] = {code: menu(code) for code in LANGUAGES}
+    menus[None] = menu("en")
+    del menus["en"]
+    return menus

@@ -21,8 +21,8 @@ from bot.events import Attachment, Inbound
 from bot.handlers import acks, help, highlights, join, postcards, preferences, replies
 from bot.handlers.flow import Flow, Goto, Step, StepResult, Turn
 from bot.i18n import Speaker, normalise_language
-from bot.messaging import Translates
 from bot.settings import Settings
+from bot.translation import TranslationService
 from storage.accounts import get_or_create_account
 from storage.conversations import clear_state, load_state, save_state
 from storage.db import session_scope
@@ -105,7 +105,7 @@ class Engine:
         db: DbEngine,
         settings: Settings,
         clock: Clock = utcnow,
-        translator: Translates,
+        translator: TranslationService,
         commands: Mapping[str, Command] = COMMANDS,
     ) -> None:
         self._db = db
@@ -141,6 +141,15 @@ class Engine:
 
     async def _process(self, event_id: int, inbound: Inbound) -> None:
         inbound = replace(inbound, text=clean_text(inbound.text))
+        # The account row is settled in its own short transaction, so the turn below writes
+        # nothing before it translates (SQLite allows one writer: the translation cache is another).
+        with session_scope(self._db) as session:
+            get_or_create_account(
+                session=session,
+                channel=inbound.channel,
+                address=inbound.address,
+                display_name=inbound.display_name,
+            )
         try:
             with session_scope(self._db) as session:
                 await self._handle_in(session, event_id, inbound)
@@ -150,12 +159,7 @@ class Engine:
 
     async def _handle_in(self, session: Session, event_id: int, inbound: Inbound) -> None:
         now = self._clock()
-        account = get_or_create_account(
-            session=session,
-            channel=inbound.channel,
-            address=inbound.address,
-            display_name=inbound.display_name,
-        )
+        account = get_or_create_account(session=session, channel=inbound.channel, address=inbound.address)
         person = session.get(Person, account.person_id) if account.person_id else None
         state = load_state(session=session, account_id=account.id or 0) if person else None
         turn = Turn(

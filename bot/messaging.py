@@ -9,36 +9,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlmodel import Session
 
 from bot.events import Attachment
 from bot.i18n import Speaker
 from bot.rendering import Context, Version, render_for_family, render_for_staff
+from bot.translation import TranslationService
 from storage.accounts import reachable_accounts
 from storage.messages import add_photo, save_translations
 from storage.models import ClassGroup, Message, MessageKind, Person, Role
 from storage.outbox import DeliveryDraft, add_deliveries, add_message
 from storage.people import families_of_class
 from storage.reports import waiting_deliveries
-
-
-class Translated(Protocol):
-    text: str
-    language: str
-    backend: str
-    translated: bool
-
-
-class Translates(Protocol):
-    """What messaging needs of bot.translation.TranslationService."""
-
-    async def translate(
-        self, text: str, *, source: str, targets: Sequence[str], protect: Sequence[str] = ()
-    ) -> dict[str, Translated]: ...
-
-    async def detect(self, text: str, *, fallback: str) -> str: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,7 +57,7 @@ class SendReport:
 
 
 async def _versions(
-    translator: Translates, outgoing: Outgoing, targets: Sequence[str]
+    translator: TranslationService, outgoing: Outgoing, targets: Sequence[str]
 ) -> tuple[dict[str, Version], dict[str, str]]:
     """Each target language's version and the backend that made it; a message that could not be
     translated whole stays in the original (half-translated postcards confuse more than help)."""
@@ -100,7 +84,7 @@ async def _versions(
 async def send(
     *,
     session: Session,
-    translator: Translates,
+    translator: TranslationService,
     outgoing: Outgoing,
     recipients: Sequence[Person],
     now: datetime,
@@ -196,7 +180,7 @@ def _joined(version: Version) -> str:
 async def send_highlights(
     *,
     session: Session,
-    translator: Translates,
+    translator: TranslationService,
     author: Person,
     group: ClassGroup,
     text: str,

@@ -139,6 +139,11 @@ class TelegramChannel:
                 message = await self._retrying_inline(functools.partial(self._send_part, address, part))
         return Sent(provider_id=str(message.message_id))
 
+    async def deep_link(self, code: str) -> str:
+        """The link that opens the bot and sends /start CODE (an invite, one tap for a family)."""
+        await self._ready()
+        return f"https://t.me/{self._application.bot.username}?start={code}"
+
     async def fetch_file(self, platform_ref: str) -> bytes:
         """The bytes of a file a person sent (a photo's file_id), via getFile and the file URL."""
         with mapped(platform_ref):

@@ -15,7 +15,7 @@ from storage.models import ChannelAccount, Person
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from bot.messaging import Translates
+    from bot.translation import TranslationService
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,7 @@ class Turn:
     person: Person | None
     speaker: Speaker
     now: datetime
-    translator: Translates
+    translator: TranslationService
     data: dict[str, Any] = field(default_factory=dict)
     replies: list[Outbound] = field(default_factory=list)
 

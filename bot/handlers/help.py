@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.handlers.flow import StepResult, Turn
-from bot.i18n import N_
+from bot.i18n import N_, Speaker
 from storage.models import Role
 
 FAMILY = (("tried", N_("tell the school about something you tried at home")),)
@@ -18,6 +18,12 @@ COMMON = (
     ("help", N_("show this list")),
     ("cancel", N_("stop the current question")),
 )
+
+
+def menu(language: str) -> list[tuple[str, str]]:
+    """A platform's command menu (what families see) in `language`."""
+    speaker = Speaker(language)
+    return [(name, speaker._(description)) for name, description in (*FAMILY, *COMMON)]
 
 
 async def show_help(turn: Turn) -> StepResult:

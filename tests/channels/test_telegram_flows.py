@@ -1,0 +1,216 @@
+"""Every flow the console has, end to end on Telegram: the real python-telegram-bot against the
+loopback fake Bot API, through the engine, storage and dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlmodel import select
+
+from bot.app import build_app, command_menus
+from bot.channels.telegram import TelegramChannel
+from bot.i18n import Speaker
+from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message, MessageKind, MessagePhoto
+from tests.fakes.telegram import FakeTelegram
+
+AR = Speaker("ar")
+EMMA, AMINA, CARLOS = 2001, 1001, 1002
+PHOTO = b"\xff\xd8\xff\xe0" + b"stairs" * 50
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram.running() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def served(settings, db, clock, api, school):
+    channel = TelegramChannel(
+        token=api.token,
+        base_url=api.base_url,
+        base_file_url=api.base_file_url,
+        poll_timeout_s=1,
+        request_timeout_s=3.0,
+        retry_delay_s=0.01,
+    )
+    app = build_app(settings, {"telegram": channel}, db=db, clock=clock)
+    serving = asyncio.create_task(app.serve_forever())
+    yield app
+    serving.cancel()
+    await asyncio.gather(serving, return_exceptions=True)
+
+
+def texts(api: FakeTelegram, chat: int) -> list[str]:
+    return [c.params.get("text") or c.params.get("caption") or "" for c in api.sent_to(chat)]
+
+
+def buttons(api: FakeTelegram, chat: int) -> dict[str, str]:
+    """label → callback data of the latest message with a keyboard in that chat."""
+    message = next(m for m in reversed(api.chats[str(chat)]) if m.get("reply_markup"))
+    return {b["text"]: b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row}
+
+
+async def said(api: FakeTelegram, chat: int, count: int) -> list[str]:
+    """Wait until the bot has sent `count` more messages to `chat`; return all it sent there."""
+    await api.wait_for(lambda: len(api.sent_to(chat)) >= count, timeout_s=10)
+    return texts(api, chat)
+
+
+async def join(api, invite, chat: int, name: str, language_label: str) -> None:
+    before = len(api.sent_to(chat))
+    api.push_command(chat, "start", invite(name), user=api.user(chat, first_name=name, language_code="en"))
+    await said(api, chat, before + 2)
+    before = len(api.sent_to(chat))
+    api.push_callback(chat, buttons(api, chat)[language_label])
+    await said(api, chat, before + 2)
+    api.push_command(chat, "cancel")
+    await said(api, chat, before + 3)
+
+
+async def test_join_by_deep_link_and_choose_arabic(served, api, invite, session):
+    api.push_command(AMINA, "start", invite("Amina"))
+    sent = await said(api, AMINA, 2)
+    assert "Amina Haddad" in sent[0]
+    assert buttons(api, AMINA)["العربية"] == "lang:ar"
+    api.push_callback(AMINA, "lang:ar")
+    sent = await said(api, AMINA, 4)
+    assert sent[2] == "\u200f" + AR._("Thank you. From now on we will write to you in {language}.").format(
+        language="العربية"
+    )
+    await api.wait_for(lambda: api.calls_to("answerCallbackQuery") and api.calls_to("editMessageReplyMarkup"))
+    account = session.exec(select(ChannelAccount).where(ChannelAccount.channel == "telegram")).one()
+    assert (account.address, account.display_name) == (str(AMINA), "Amina Haddad")
+
+
+async def test_commands_are_registered_in_each_language(api, settings):
+    channel = TelegramChannel(token=api.token, base_url=api.base_url, base_file_url=api.base_file_url)
+    await channel.register_commands(command_menus())
+    await channel.stop()
+    by_language = {c.params.get("language_code"): c.params["commands"] for c in api.calls_to("setMyCommands")}
+    assert set(by_language) == {None, "es", "ar", "zh", "vi", "fr"}
+    assert {c["command"] for c in by_language["ar"]} == {"tried", "settings", "help", "cancel"}
+    assert by_language["es"][0]["description"] == Speaker("es")._(
+        "tell the school about something you tried at home"
+    )
+
+
+async def test_highlights_and_got_it_on_telegram(served, api, invite, session):
+    await join(api, invite, EMMA, "Emma", "English")
+    await join(api, invite, CARLOS, "Carlos", "Español")
+    seen = len(api.sent_to(EMMA))
+    api.push_command(EMMA, "highlights")
+    api.push_text(EMMA, "We planted <beans> & measured them.")
+    await said(api, EMMA, seen + 2)
+    api.push_callback(EMMA, buttons(api, EMMA)["Send"])
+    await said(api, EMMA, seen + 3)
+    await said(api, CARLOS, 6)  # joining took five
+    assert "We planted &lt;beans&gt; &amp; measured them." in api.sent_to(CARLOS)[-1].params["text"]
+    assert (
+        "We planted <beans> & measured them." in api.chats[str(CARLOS)][-1]["text"]
+    )  # as the family reads it
+    api.push_callback(CARLOS, buttons(api, CARLOS)[Speaker("es")._("Got it")])
+    await said(api, CARLOS, 7)
+    session.expire_all()
+    acked = session.exec(select(Delivery).where(Delivery.acknowledged_at.is_not(None))).one()
+    assert (acked.acknowledged_channel, acked.language) == ("telegram", "es")
+
+
+async def test_postcard_and_we_tried_it_with_a_photo(served, api, invite, session):
+    await join(api, invite, EMMA, "Emma", "English")
+    await join(api, invite, AMINA, "Amina", "العربية")
+    seen = len(api.sent_to(EMMA))
+    api.push_command(EMMA, "postcard")
+    await said(api, EMMA, seen + 1)
+    api.push_callback(EMMA, buttons(api, EMMA)["Yusuf Haddad"])
+    for answer in ["Counting stairs", "Count the stairs together.", "Touching makes numbers real."]:
+        api.push_text(EMMA, answer)
+    await said(api, EMMA, seen + 5)
+    api.push_callback(EMMA, buttons(api, EMMA)["Skip"])
+    await said(api, EMMA, seen + 6)
+    api.push_callback(EMMA, buttons(api, EMMA)["Send"])
+    await said(api, EMMA, seen + 7)
+
+    amina_seen = len(api.sent_to(AMINA))
+    await said(api, AMINA, amina_seen)
+    api.push_callback(AMINA, buttons(api, AMINA)[AR._("We tried it")])
+    await said(api, AMINA, amina_seen + 1)
+    api.push_callback(AMINA, buttons(api, AMINA)[AR._("Went well")])
+    api.push_text(AMINA, "عددنا الدرج معًا")
+    await said(api, AMINA, amina_seen + 3)
+    api.push_photo(AMINA, PHOTO, caption="")
+    await said(api, AMINA, amina_seen + 4)
+
+    await api.wait_for(lambda: api.calls_to("sendPhoto"), timeout_s=10)
+    photo_call = api.calls_to("sendPhoto")[-1]
+    assert photo_call.chat_id == str(EMMA)
+    assert photo_call.files["photo"] == PHOTO
+    assert "عددنا الدرج معًا" in photo_call.params.get("caption", "") + "".join(texts(api, EMMA)[-2:])
+    stored = session.exec(select(MessagePhoto)).one()
+    assert stored.data == PHOTO
+    assert session.get(Message, stored.message_id).kind == MessageKind.POSTCARD_FROM_HOME
+
+
+async def test_a_family_that_blocked_the_bot_is_marked_unreached(served, api, invite, session):
+    await join(api, invite, EMMA, "Emma", "English")
+    await join(api, invite, CARLOS, "Carlos", "Español")
+    api.block(CARLOS)
+    seen = len(api.sent_to(EMMA))
+    api.push_command(EMMA, "highlights")
+    api.push_text(EMMA, "Trip on Friday.")
+    await said(api, EMMA, seen + 2)
+    api.push_callback(EMMA, buttons(api, EMMA)["Send"])
+    await said(api, EMMA, seen + 3)
+
+    def carlos_unreached() -> bool:
+        session.expire_all()
+        return (
+            session.exec(
+                select(Delivery).where(
+                    Delivery.status == DeliveryStatus.UNREACHED, Delivery.channel == "telegram"
+                )
+            ).first()
+            is not None
+        )
+
+    await api.wait_for(carlos_unreached, timeout_s=10)
+    account = session.exec(select(ChannelAccount).where(ChannelAccount.address == str(CARLOS))).one()
+    assert not account.active
+
+
+async def test_a_429_waits_as_asked_for_that_chat_only(served, api, invite, session, clock):
+    await join(api, invite, EMMA, "Emma", "English")
+    await join(api, invite, CARLOS, "Carlos", "Español")
+    api.rate_limit(CARLOS, retry_after=7)
+    seen = len(api.sent_to(EMMA))
+    api.push_command(EMMA, "highlights")
+    api.push_text(EMMA, "Trip on Friday.")
+    await said(api, EMMA, seen + 2)
+    api.push_callback(EMMA, buttons(api, EMMA)["Send"])
+    await said(api, EMMA, seen + 3)
+
+    def waiting() -> Delivery | None:
+        session.expire_all()
+        return session.exec(
+            select(Delivery).where(Delivery.address == str(CARLOS), Delivery.last_error.is_not(None))
+        ).first()
+
+    await api.wait_for(waiting, timeout_s=10)
+    delivery = waiting()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert (delivery.not_before - clock()).total_seconds() == pytest.approx(7, abs=1)
+
+
+async def test_updates_it_does_not_understand_do_not_stop_it(served, api, invite):
+    await join(api, invite, AMINA, "Amina", "العربية")
+    seen = len(api.sent_to(AMINA))
+    api.push_sticker(AMINA)
+    api.push_edited(AMINA, "edited text")
+    api.push_group_join(-100123)
+    api.push_my_chat_member(AMINA)
+    api.push_command(AMINA, "help")
+    sent = await said(api, AMINA, seen + 2)
+    assert AR._("Sorry, I can only read text messages and button presses here.") in sent[seen]
+    assert "/tried" in sent[seen + 1]

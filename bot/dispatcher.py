@@ -15,13 +15,20 @@ from datetime import timedelta
 
 from sqlalchemy import Engine as DbEngine
 
-from bot.channels.base import AmbiguousSend, Channel, PermanentFailure, RetryLater
+from bot.channels.base import (
+    AddressChanged,
+    AmbiguousSend,
+    Channel,
+    PermanentFailure,
+    Rejected,
+    RetryLater,
+)
 from bot.engine import Clock
 from bot.events import Attachment, Button, Outbound
 from storage.db import session_scope
 from storage.messages import photo_of
 from storage.models import Delivery, DeliveryStatus, utcnow
-from storage.outbox import claim_due, confirm_sent, give_up, retry_later
+from storage.outbox import claim_due, confirm_sent, give_up, readdress, retry_later
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -95,6 +102,18 @@ class Dispatcher:
             sent = await channel.send(delivery.address, out)
         except RetryLater as exc:
             self._retry(delivery, str(exc), exc.after_s)
+        except AddressChanged as exc:
+            _LOGGER.info("delivery %s: chat moved on %s", delivery_id, delivery.channel)
+            with session_scope(self._db) as session:
+                readdress(
+                    session=session, delivery_id=delivery_id, new_address=exc.new_address, at=self._clock()
+                )
+        except Rejected as exc:
+            _LOGGER.warning("delivery %s rejected by %s: %s", delivery_id, delivery.channel, exc)
+            with session_scope(self._db) as session:
+                give_up(
+                    session=session, delivery_id=delivery_id, status=DeliveryStatus.FAILED, error=str(exc)
+                )
         except PermanentFailure as exc:
             _LOGGER.warning("delivery %s unreachable on %s: %s", delivery_id, delivery.channel, exc)
             with session_scope(self._db) as session:

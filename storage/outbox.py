@@ -142,3 +142,24 @@ def give_up(*, session: Session, delivery_id: int, status: DeliveryStatus, error
         if account is not None:
             account.active = False
             session.add(account)
+
+
+def readdress(*, session: Session, delivery_id: int, new_address: str, at: datetime) -> None:
+    """The chat moved: its account and every unsent delivery to it follow, and this one goes again."""
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None:
+        return
+    old_address = delivery.address
+    account = session.get(ChannelAccount, delivery.account_id) if delivery.account_id else None
+    if account is not None:
+        account.address = new_address
+        session.add(account)
+    session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.channel) == delivery.channel,
+            col(Delivery.address) == old_address,
+            col(Delivery.status).in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+        )
+        .values(address=new_address, status=DeliveryStatus.PENDING, not_before=at, claimed_until=None)
+    )

@@ -36,6 +36,7 @@ class TestChannel:
 
     def __init__(self) -> None:
         self.sent: dict[str, list[Outbound]] = defaultdict(list)
+        self.failures: dict[str, list[Exception]] = defaultdict(list)  # raised, in order, per address
         self._ids = itertools.count(1)
         self.sink: InboundSink | None = None
 
@@ -46,6 +47,8 @@ class TestChannel:
         self.sink = None
 
     async def send(self, address: str, out: Outbound) -> Sent:
+        if self.failures[address]:
+            raise self.failures[address].pop(0)
         self.sent[address].append(out)
         return Sent(provider_id=f"test-{next(self._ids)}")
 

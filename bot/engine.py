@@ -18,12 +18,12 @@ from sqlalchemy import Engine as DbEngine
 from sqlmodel import Session
 
 from bot.events import Attachment, Inbound
-from bot.handlers import acks, help, highlights, join, postcards, preferences, replies
+from bot.handlers import acks, groups, help, highlights, join, postcards, preferences, replies
 from bot.handlers.flow import Flow, Goto, Step, StepResult, Turn
 from bot.i18n import Speaker, normalise_language
 from bot.settings import Settings
 from bot.translation import TranslationService
-from storage.accounts import get_or_create_account
+from storage.accounts import find_account, get_or_create_account
 from storage.conversations import clear_state, load_state, save_state
 from storage.db import session_scope
 from storage.inbound import mark_handled, record_inbound, unhandled_events
@@ -160,7 +160,16 @@ class Engine:
     async def _handle_in(self, session: Session, event_id: int, inbound: Inbound) -> None:
         now = self._clock()
         account = get_or_create_account(session=session, channel=inbound.channel, address=inbound.address)
-        person = session.get(Person, account.person_id) if account.person_id else None
+        speaker_account = (
+            find_account(session=session, channel=inbound.channel, address=inbound.sender)
+            if inbound.sender
+            else account
+        )
+        person = (
+            session.get(Person, speaker_account.person_id)
+            if speaker_account and speaker_account.person_id
+            else None
+        )
         state = load_state(session=session, account_id=account.id or 0) if person else None
         turn = Turn(
             inbound=inbound,
@@ -196,6 +205,8 @@ class Engine:
         self, turn: Turn, flow_name: str | None, state: str | None
     ) -> tuple[str | None, StepResult]:
         inbound = turn.inbound
+        if inbound.sender is not None:  # a group chat: only /linkclass is for us
+            return None, await groups.on_group(turn)
         if turn.person is None:
             return None, await join.on_unlinked(turn)
         if not inbound.text and inbound.payload is None and inbound.attachment is None:

@@ -30,6 +30,7 @@ class Inbound:
     payload: str | None = None
     attachment: Attachment | None = None
     language_hint: str | None = None
+    sender: str | None = None  # in a group chat: the speaker's own address (`address` is the group's)
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 

@@ -18,8 +18,9 @@ from bot.i18n import Speaker
 from bot.rendering import Context, Version, render_for_family, render_for_staff
 from bot.translation import TranslationService
 from storage.accounts import reachable_accounts
+from storage.classchats import class_chats, school_language
 from storage.messages import add_photo, save_translations
-from storage.models import ClassGroup, Message, MessageKind, Person, Role
+from storage.models import ChannelAccount, ClassGroup, Message, MessageKind, Person, Role
 from storage.outbox import DeliveryDraft, add_deliveries, add_message
 from storage.people import families_of_class
 from storage.reports import waiting_deliveries
@@ -88,10 +89,13 @@ async def send(
     outgoing: Outgoing,
     recipients: Sequence[Person],
     now: datetime,
+    chats: Sequence[ChannelAccount] = (),
+    chat_language: str = "en",
 ) -> SendReport:
-    """Store the message, its translations and one delivery per recipient; nothing is sent here
-    (the dispatcher does that), so a failure rolls the whole message back."""
-    languages = tuple(sorted({p.language for p in recipients}))
+    """Store the message, its translations and one delivery per recipient (and per group chat,
+    in `chat_language`, without personal buttons); nothing is sent here (the dispatcher does
+    that), so a failure rolls the whole message back."""
+    languages = tuple(sorted({p.language for p in recipients} | ({chat_language} if chats else set())))
     versions, backends = await _versions(translator, outgoing, languages)
     original = Version(language=outgoing.language, text=outgoing.text, title=outgoing.title, why=outgoing.why)
     message = add_message(
@@ -162,6 +166,23 @@ async def send(
                 rtl=speaker.is_rtl,
             )
         )
+    if chats:
+        chat_speaker = Speaker(chat_language)
+        chat_text, _ = render_for_family(
+            chat_speaker, ctx, versions.get(chat_language, original), outgoing.language
+        )
+        drafts += [
+            DeliveryDraft(
+                person_id=None,
+                account_id=chat.id,
+                channel=chat.channel,
+                address=chat.address,
+                language=chat_language,
+                text=chat_text,
+                rtl=chat_speaker.is_rtl,
+            )
+            for chat in chats
+        ]
     add_deliveries(
         session=session, message=message, drafts=drafts, now=now, with_photo=outgoing.photo is not None
     )
@@ -205,6 +226,8 @@ async def send_highlights(
         outgoing=outgoing,
         recipients=[r.person for r in families],
         now=now,
+        chats=class_chats(session=session, class_id=group.id or 0),
+        chat_language=school_language(session=session, school_id=author.school_id),
     )
 
 

@@ -24,6 +24,12 @@ def get_or_create_account(
     return account
 
 
+def find_account(*, session: Session, channel: str, address: str) -> ChannelAccount | None:
+    return session.exec(
+        select(ChannelAccount).where(ChannelAccount.channel == channel, ChannelAccount.address == address)
+    ).first()
+
+
 def link_account(*, session: Session, account: ChannelAccount, person: Person, at: datetime) -> None:
     """Link a chat account to a person; it becomes preferred if the person has no preferred account."""
     account.person_id = person.id

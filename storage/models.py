@@ -164,6 +164,17 @@ class ChannelAccount(SQLModel, table=True):
     created_at: datetime | None = _ts(now=True)
 
 
+class ClassChat(SQLModel, table=True):
+    """A group chat (a class's Telegram group) that receives the class's highlights."""
+
+    __table_args__ = (UniqueConstraint("class_id", "account_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="classgroup.id", index=True)
+    account_id: int = Field(foreign_key="channelaccount.id", index=True)
+    linked_by: int | None = Field(default=None, foreign_key="person.id")
+    linked_at: datetime | None = _ts(now=True)
+
+
 class Partnership(SQLModel, table=True):
     """The team around one student, with its communication plan (seed 000, step 5)."""
 

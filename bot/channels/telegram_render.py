@@ -90,6 +90,7 @@ def _from_message(update_id: int, message: Message, bot_username: str | None) ->
         args=args,
         attachment=attachment,
         language_hint=user.language_code,
+        sender=None if message.chat.type == "private" else str(user.id),
     )
 
 
@@ -110,6 +111,7 @@ def _from_callback(query: CallbackQuery) -> Inbound | None:
         text=labels[0] if labels else "",
         payload=query.data,
         language_hint=query.from_user.language_code,
+        sender=None if message.chat.type == "private" else str(query.from_user.id),
     )
 
 

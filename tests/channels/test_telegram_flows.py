@@ -214,3 +214,20 @@ async def test_updates_it_does_not_understand_do_not_stop_it(served, api, invite
     sent = await said(api, AMINA, seen + 2)
     assert AR._("Sorry, I can only read text messages and button presses here.") in sent[seen]
     assert "/tried" in sent[seen + 1]
+
+
+async def test_a_teacher_links_a_class_group_which_then_gets_the_highlights(served, api, invite):
+    group = -1_001_234_567_890
+    await join(api, invite, EMMA, "Emma", "English")
+    api.push_text(group, "hello all, see you Friday", user=api.user(AMINA))
+    api.push_command(group, "linkclass", user=api.user(EMMA, first_name="Emma", last_name="Clarke"))
+    sent = await said(api, group, 1)
+    assert sent == ["This group will now receive the learning highlights for Class 3B."]
+    seen = len(api.sent_to(EMMA))
+    api.push_command(EMMA, "highlights")
+    api.push_text(EMMA, "We planted beans.")
+    await said(api, EMMA, seen + 2)
+    api.push_callback(EMMA, buttons(api, EMMA)["Send"])
+    sent = await said(api, group, 2)
+    assert "We planted beans." in sent[1]
+    assert "reply_markup" not in api.sent_to(group)[1].params

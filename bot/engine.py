@@ -171,17 +171,7 @@ class Engine:
             else None
         )
         state = load_state(session=session, account_id=account.id or 0) if person else None
-        turn = Turn(
-            inbound=inbound,
-            session=session,
-            settings=self._settings,
-            account=account,
-            person=person,
-            speaker=self._speaker(person, inbound),
-            now=now,
-            translator=self._translator,
-            data=dict(state.data) if state else {},
-        )
+        turn = self._turn(session, inbound, account, person, now, dict(state.data) if state else {})
         flow_name, result = await self._route(
             turn, state.flow if state else None, state.state if state else None
         )
@@ -240,6 +230,27 @@ class Engine:
         result = await command.step(turn)
         return (flow_name, state) if command.keeps_state else (command.flow, result)
 
+    def _turn(
+        self,
+        session: Session,
+        inbound: Inbound,
+        account: ChannelAccount,
+        person: Person | None,
+        now: datetime,
+        data: dict[str, Any],
+    ) -> Turn:
+        return Turn(
+            inbound=inbound,
+            session=session,
+            settings=self._settings,
+            account=account,
+            person=person,
+            speaker=self._speaker(person, inbound),
+            now=now,
+            translator=self._translator,
+            data=data,
+        )
+
     def _speaker(self, person: Person | None, inbound: Inbound) -> Speaker:
         if person is not None:
             return Speaker(person.language, person.timezone)
@@ -279,16 +290,7 @@ class Engine:
                     session=session, channel=inbound.channel, address=inbound.address
                 )
                 person = session.get(Person, account.person_id) if account.person_id else None
-                turn = Turn(
-                    inbound=inbound,
-                    session=session,
-                    settings=self._settings,
-                    account=account,
-                    person=person,
-                    speaker=self._speaker(person, inbound),
-                    now=now,
-                    translator=self._translator,
-                )
+                turn = self._turn(session, inbound, account, person, now, {})
                 turn.reply(
                     turn._(
                         "Sorry, something went wrong on our side. Your message is saved; "

@@ -72,6 +72,13 @@ class Turn:
     def text(self) -> str:
         return self.inbound.text.strip()
 
+    def pick(self, buttons: Sequence[Button]) -> str | None:
+        """Like `choice`, but asks again (with the same buttons) when nothing valid was chosen."""
+        chosen = self.choice(buttons)
+        if chosen is None:
+            self.reply(self._("Please choose one of the options below."), buttons)
+        return chosen
+
     def choice(self, buttons: Sequence[Button]) -> str | None:
         """The payload chosen among `buttons`: a pressed button, or typed text equal to a label.
 

@@ -47,10 +47,9 @@ async def start(turn: Turn) -> StepResult:
 
 async def on_class(turn: Turn) -> StepResult:
     buttons = _class_buttons(turn)
-    choice = turn.choice(buttons)
+    choice = turn.pick(buttons)
     chosen = next((b for b in buttons if b.payload == choice), None)
     if chosen is None:
-        turn.reply(turn._("Please choose one of the options below."), buttons)
         return State.CLASS
     return _ask_text(turn, chosen)
 
@@ -104,9 +103,8 @@ async def on_text(turn: Turn) -> StepResult:
 
 
 async def on_confirm(turn: Turn) -> StepResult:
-    choice = turn.choice(_confirm_buttons(turn))
+    choice = turn.pick(_confirm_buttons(turn))
     if choice is None:
-        turn.reply(turn._("Please choose one of the options below."), _confirm_buttons(turn))
         return State.CONFIRM
     if choice == "cancel":
         turn.reply(turn._("Cancelled. Nothing was sent."))

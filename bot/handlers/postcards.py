@@ -143,10 +143,9 @@ async def start_to_home(turn: Turn) -> StepResult:
 
 async def on_target(turn: Turn) -> StepResult:
     buttons = _target_buttons(turn)
-    choice = turn.choice(buttons)
+    choice = turn.pick(buttons)
     chosen = next((b for b in buttons if b.payload == choice), None)
     if chosen is None:
-        turn.reply(turn._("Please choose one of the options below."), buttons)
         return State.TARGET
     kind, _, raw_id = chosen.payload.partition(":")
     names = {f"class:{g.id}": g.name for g in classes_for_staff(session=turn.session, person=turn.me)}
@@ -190,9 +189,8 @@ async def on_photo(turn: Turn) -> StepResult:
 
 
 async def on_confirm(turn: Turn) -> StepResult:
-    choice = turn.choice(_confirm_buttons(turn))
+    choice = turn.pick(_confirm_buttons(turn))
     if choice is None:
-        turn.reply(turn._("Please choose one of the options below."), _confirm_buttons(turn))
         return State.CONFIRM
     if choice == "cancel":
         turn.reply(turn._("Cancelled. Nothing was sent."))
@@ -259,9 +257,9 @@ async def start_from_home(turn: Turn) -> StepResult:
 
 async def on_student(turn: Turn) -> StepResult:
     buttons = _student_buttons(turn)
-    chosen = next((b for b in buttons if b.payload == turn.choice(buttons)), None)
+    choice = turn.pick(buttons)
+    chosen = next((b for b in buttons if b.payload == choice), None)
     if chosen is None:
-        turn.reply(turn._("Please choose one of the options below."), buttons)
         return State.STUDENT
     return _ask_which(turn, chosen)
 
@@ -288,9 +286,8 @@ def _ask_which(turn: Turn, student: Button) -> StepResult:
 
 async def on_which(turn: Turn) -> StepResult:
     buttons = _which_buttons(turn)
-    choice = turn.choice(buttons)
+    choice = turn.pick(buttons)
     if choice is None:
-        turn.reply(turn._("Please choose one of the options below."), buttons)
         return State.WHICH
     if choice == "new":
         return _ask_text(turn, State.NEW_TITLE, turn._("What did you try? A few words are enough."))
@@ -341,9 +338,8 @@ def _ask_outcome(turn: Turn) -> StepResult:
 
 
 async def on_outcome(turn: Turn) -> StepResult:
-    choice = turn.choice(_outcome_buttons(turn))
+    choice = turn.pick(_outcome_buttons(turn))
     if choice is None:
-        turn.reply(turn._("Please choose one of the options below."), _outcome_buttons(turn))
         return State.OUTCOME
     turn.data["outcome"] = choice.removeprefix("outcome:")
     return _ask_text(turn, State.WHAT, turn._("What happened? Tell us in your own words, in any language."))

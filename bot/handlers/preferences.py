@@ -198,9 +198,8 @@ def show_menu(turn: Turn) -> StepResult:
 
 
 async def on_menu(turn: Turn) -> StepResult:
-    choice = turn.choice(_menu_buttons(turn))
+    choice = turn.pick(_menu_buttons(turn))
     if choice is None:
-        turn.reply(turn._("Please choose one of the options below."), _menu_buttons(turn))
         return State.MENU
     key = choice.removeprefix("menu:")
     if key == "done":
@@ -270,14 +269,13 @@ def ask_channel(turn: Turn) -> StepResult:
 
 
 async def on_channel(turn: Turn) -> StepResult:
-    choice = turn.choice(_channel_buttons(turn))
+    choice = turn.pick(_channel_buttons(turn))
     chosen = (
         set_preferred(session=turn.session, person_id=turn.me.id or 0, account_id=int(choice.split(":")[1]))
         if choice
         else None
     )
     if chosen is None:
-        turn.reply(turn._("Please choose one of the options below."), _channel_buttons(turn))
         return State.CHANNEL
     turn.reply(
         turn._("Done: we will send your messages to {channel}.").format(channel=_channel_label(turn, chosen))
@@ -301,9 +299,8 @@ def ask_frequency(turn: Turn) -> StepResult:
 
 
 async def on_frequency(turn: Turn) -> StepResult:
-    choice = turn.choice(_frequency_buttons(turn))
+    choice = turn.pick(_frequency_buttons(turn))
     if choice is None:
-        turn.reply(turn._("Please choose one of the options below."), _frequency_buttons(turn))
         return State.FREQUENCY
     person = turn.me
     person.frequency = Frequency(choice.removeprefix("freq:"))
@@ -444,11 +441,12 @@ def ask_involvement(turn: Turn) -> StepResult:
 
 
 async def on_involvement(turn: Turn) -> StepResult:
-    choice = turn.choice(_involvement_buttons(turn))
+    choice = turn.pick(_involvement_buttons(turn))
     pending: list[int] = turn.data.get("pending", [])
-    if choice is None or not pending:
-        turn.reply(turn._("Please choose one of the options below."), _involvement_buttons(turn))
+    if choice is None:
         return State.INVOLVEMENT
+    if not pending:  # nothing left to ask about (the partnerships changed meanwhile)
+        return _finish_onboarding(turn) if turn.data.get("mode") == ONBOARDING else show_menu(turn)
     involvement = Involvement(choice.removeprefix("inv:"))
     membership = set_involvement(
         session=turn.session,

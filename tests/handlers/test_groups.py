@@ -6,7 +6,6 @@ import pytest
 from sqlmodel import select
 
 from bot.i18n import Speaker
-
 from storage.models import ChannelAccount, ClassChat
 
 GROUP = "class-3b-families"

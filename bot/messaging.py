@@ -16,13 +16,14 @@ from sqlmodel import Session
 from bot.events import Attachment
 from bot.i18n import Speaker
 from bot.rendering import Context, Version, render_for_family, render_for_staff
+from bot.rhythm import quiet_until
 from bot.translation import TranslationService
 from storage.accounts import reachable_accounts
 from storage.classchats import class_chats, school_language
 from storage.messages import add_photo, save_translations
 from storage.models import ChannelAccount, ClassGroup, Message, MessageKind, Person, Role
 from storage.outbox import DeliveryDraft, add_deliveries, add_message
-from storage.people import families_of_class
+from storage.people import families_of_class, people_by_id
 from storage.reports import waiting_deliveries
 
 
@@ -154,8 +155,14 @@ async def send(
         else:
             text, buttons = render_for_staff(speaker, ctx, version, original)
         account = accounts.get(person.id or 0)
+        quiet = (
+            None
+            if outgoing.urgent
+            else quiet_until(now, zone=person.timezone, start=person.quiet_start, end=person.quiet_end)
+        )
         drafts.append(
             DeliveryDraft(
+                not_before=quiet,
                 person_id=person.id,
                 account_id=account.id if account else None,
                 channel=account.channel if account else "",
@@ -249,12 +256,18 @@ def nudge(*, session: Session, message: Message, now: datetime) -> int:
             details={"reminder": True},
         ),
     )
-    accounts = reachable_accounts(session=session, person_ids=[d.person_id or 0 for d in waiting])
+    person_ids = [d.person_id or 0 for d in waiting]
+    accounts = reachable_accounts(session=session, person_ids=person_ids)
+    people = people_by_id(session=session, person_ids=person_ids)
     drafts = []
     for delivery in waiting:
         account = accounts.get(delivery.person_id or 0)
+        person = people[delivery.person_id or 0]
         drafts.append(
             DeliveryDraft(
+                not_before=quiet_until(
+                    now, zone=person.timezone, start=person.quiet_start, end=person.quiet_end
+                ),
                 person_id=delivery.person_id,
                 account_id=account.id if account else None,
                 channel=account.channel if account else "",

@@ -24,6 +24,7 @@ class DeliveryDraft:
     text: str
     buttons: tuple[tuple[str, str], ...] = ()
     rtl: bool = False
+    not_before: datetime | None = None  # e.g. the end of the person's quiet hours
 
 
 def add_message(*, session: Session, message: Message) -> Message:
@@ -60,7 +61,7 @@ def add_deliveries(
             "last_error": None if draft.account_id else "no linked account",
             "attempts": 0,
             "created_at": now,
-            "not_before": now,
+            "not_before": draft.not_before or now,
         }
         for draft in drafts
     ]

@@ -31,6 +31,10 @@ def get_person(*, session: Session, person_id: int) -> Person | None:
     return session.get(Person, person_id)
 
 
+def people_by_id(*, session: Session, person_ids: list[int]) -> dict[int, Person]:
+    return {p.id or 0: p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()}
+
+
 def find_people(*, session: Session, name: str) -> list[Person]:
     """People whose full name, or first name, matches `name` (case-insensitive)."""
     wanted = name.strip().casefold()

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+
 import pytest
 from sqlmodel import select
 
 from bot.i18n import Speaker
-from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message, MessageKind, MessageTranslation
+from storage.models import (
+    ChannelAccount,
+    Delivery,
+    DeliveryStatus,
+    Message,
+    MessageKind,
+    MessageTranslation,
+    Person,
+)
 
 HIGHLIGHTS = (
     "This fortnight we measured the playground with our own steps. Ask your child how many steps it was!"
@@ -139,3 +149,33 @@ async def test_empty_and_overlong_highlights_are_asked_again(emma, families):
     assert (await emma.press_payload("send"))[0].text == "Please write the highlights as a text message."
     assert "under 3000 characters" in (await emma.say("x" * 3001))[0].text
     assert "It will go to" in (await emma.say("Fine."))[0].text
+
+
+async def test_quiet_hours_hold_a_message_until_they_end_except_urgent_ones(
+    emma, families, session, clock, app
+):
+    sarah = session.exec(select(Person).where(Person.name == "Sarah Bennett")).one()
+    sarah.quiet_start, sarah.quiet_end = time(21), time(7)
+    session.add(sarah)
+    session.commit()
+    seen = len(families["Sarah"].inbox)
+    clock.now = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)  # 22:00 in London, in Sarah's quiet hours
+    await emma.say("/highlights")
+    await emma.say(HIGHLIGHTS)
+    await emma.press("Send")
+    assert len(families["Sarah"].inbox) == seen  # held
+    assert HIGHLIGHTS in families["Carlos"].last.text  # others are not held back
+    session.expire_all()
+    held = session.exec(
+        select(Delivery).where(Delivery.person_id == sarah.id, Delivery.status == DeliveryStatus.PENDING)
+    ).one()
+    assert held.not_before == datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+
+    await emma.say("/highlights")
+    await emma.say("The school is closed today: snow.")
+    await emma.press("Send as urgent")
+    assert "snow" in families["Sarah"].last.text  # urgent skips quiet hours
+
+    clock.now = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+    await app.dispatcher.drain()
+    assert HIGHLIGHTS in families["Sarah"].last.text

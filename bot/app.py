@@ -13,15 +13,17 @@ import uvicorn
 from sqlalchemy import Engine as DbEngine
 
 from bot.channels.base import Channel
+from bot.digests import send_digests
 from bot.dispatcher import Dispatcher
 from bot.engine import Clock, Engine
 from bot.events import Inbound
 from bot.handlers.help import menu
 from bot.i18n import LANGUAGES
+from bot.scheduler import make_scheduler
 from bot.settings import Settings
 from bot.translation import TranslationService, Translator
 from bot.translation.backends import make_translator
-from storage.db import ensure_current, make_engine
+from storage.db import ensure_current, make_engine, session_scope
 from storage.models import utcnow
 
 _LOGGER = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ class App:
     engine: Engine
     dispatcher: Dispatcher
     channels: Mapping[str, Channel]
+    clock: Clock
 
     async def receive(self, inbound: Inbound) -> None:
         """The sink every channel calls: handle the event, then send the replies at once."""
@@ -61,9 +64,19 @@ class App:
             return inbound
         return replace(inbound, attachment=replace(attachment, data=data))
 
+    async def run_digests(self) -> int:
+        """The scheduler's digest job: make the digests that are due, then wake the dispatcher."""
+        with session_scope(self.db) as session:
+            made = send_digests(session=session, now=self.clock())
+        if made:
+            self.dispatcher.wake()
+        return made
+
     async def serve_forever(self, *, web: uvicorn.Server | None = None) -> None:
-        """Run every channel, the dispatcher and the web app until cancelled (Ctrl-C, SIGTERM)."""
+        """Run every channel, the dispatcher, the scheduler and the web app until cancelled."""
         await self.engine.replay_unhandled()
+        scheduler = make_scheduler(digests=self.run_digests)
+        scheduler.start()
         tasks = [asyncio.create_task(self.dispatcher.run(), name="dispatcher")]
         tasks += [asyncio.create_task(c.start(self.receive), name=name) for name, c in self.channels.items()]
         if web is not None:
@@ -73,6 +86,7 @@ class App:
             for task in done:
                 task.result()  # a channel or server that died takes the process down, loudly
         finally:
+            scheduler.shutdown(wait=False)
             if web is not None:
                 web.should_exit = True
             for channel in self.channels.values():
@@ -82,13 +96,16 @@ class App:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def serve(self, foreground: Channel) -> None:
-        """Run `foreground` (e.g. the console) until it ends, with the dispatcher behind it."""
+        """Run `foreground` (e.g. the console) until it ends, with the dispatcher and scheduler behind it."""
         await self.engine.replay_unhandled()
         dispatching = asyncio.create_task(self.dispatcher.run())
+        scheduler = make_scheduler(digests=self.run_digests)
+        scheduler.start()
         try:
             await foreground.start(self.receive)
             await self.dispatcher.drain()
         finally:
+            scheduler.shutdown(wait=False)
             dispatching.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await dispatching
@@ -109,7 +126,7 @@ def build_app(
     translation = TranslationService(db=db, translator=translator or make_translator(settings))
     engine = Engine(db=db, settings=settings, clock=clock, translator=translation)
     dispatcher = Dispatcher(db=db, channels=channels, clock=clock)
-    return App(settings=settings, db=db, engine=engine, dispatcher=dispatcher, channels=channels)
+    return App(settings=settings, db=db, engine=engine, dispatcher=dispatcher, channels=channels, clock=clock)
 
 
 def configured_channels(settings: Settings) -> dict[str, Channel]:

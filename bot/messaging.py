@@ -21,7 +21,7 @@ from bot.translation import TranslationService
 from storage.accounts import reachable_accounts
 from storage.classchats import class_chats, school_language
 from storage.messages import add_photo, save_translations
-from storage.models import ChannelAccount, ClassGroup, Message, MessageKind, Person, Role
+from storage.models import ChannelAccount, ClassGroup, Frequency, Message, MessageKind, Person, Role
 from storage.outbox import DeliveryDraft, add_deliveries, add_message
 from storage.people import families_of_class, people_by_id
 from storage.reports import waiting_deliveries
@@ -163,6 +163,9 @@ async def send(
         drafts.append(
             DeliveryDraft(
                 not_before=quiet,
+                held=not outgoing.urgent
+                and person.frequency != Frequency.IMMEDIATE
+                and outgoing.kind != MessageKind.REPLY,
                 person_id=person.id,
                 account_id=account.id if account else None,
                 channel=account.channel if account else "",

@@ -99,6 +99,7 @@ class MessageKind(StrEnum):
 
 
 class DeliveryStatus(StrEnum):
+    HELD = "held"  # waiting for the person's next digest
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
@@ -314,6 +315,16 @@ class Delivery(SQLModel, table=True):
     delivered_at: datetime | None = _ts()
     acknowledged_at: datetime | None = _ts()
     acknowledged_channel: str | None = None
+
+
+class Digest(SQLModel, table=True):
+    """One digest per person per digest time: the key that makes it go out exactly once."""
+
+    __table_args__ = (UniqueConstraint("person_id", "slot_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    slot_at: datetime | None = _ts(nullable=False)
+    message_id: int | None = Field(default=None, foreign_key="message.id")
 
 
 class Translation(SQLModel, table=True):

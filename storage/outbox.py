@@ -25,6 +25,7 @@ class DeliveryDraft:
     buttons: tuple[tuple[str, str], ...] = ()
     rtl: bool = False
     not_before: datetime | None = None  # e.g. the end of the person's quiet hours
+    held: bool = False  # kept for the person's next digest
 
 
 def add_message(*, session: Session, message: Message) -> Message:
@@ -57,7 +58,13 @@ def add_deliveries(
             "rtl": draft.rtl,
             "urgent": message.urgent,
             "with_photo": with_photo,
-            "status": DeliveryStatus.PENDING if draft.account_id else DeliveryStatus.UNREACHED,
+            "status": (
+                DeliveryStatus.UNREACHED
+                if not draft.account_id
+                else DeliveryStatus.HELD
+                if draft.held
+                else DeliveryStatus.PENDING
+            ),
             "last_error": None if draft.account_id else "no linked account",
             "attempts": 0,
             "created_at": now,
@@ -163,4 +170,19 @@ def readdress(*, session: Session, delivery_id: int, new_address: str, at: datet
             col(Delivery.status).in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
         )
         .values(address=new_address, status=DeliveryStatus.PENDING, not_before=at, claimed_until=None)
+    )
+
+
+def release_claim(*, session: Session, delivery_id: int, not_before: datetime) -> None:
+    """Put a claimed delivery back unsent until `not_before`: a rate limit, not a failure, held it
+    back, so its claim does not count as an attempt."""
+    session.execute(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id, col(Delivery.status) == DeliveryStatus.SENDING)
+        .values(
+            status=DeliveryStatus.PENDING,
+            not_before=not_before,
+            claimed_until=None,
+            attempts=col(Delivery.attempts) - 1,
+        )
     )

@@ -1,0 +1,27 @@
+"""The scheduler: a few periodic jobs that read the database (APScheduler 3, AsyncIOScheduler).
+
+No job per person: each job looks at who is due and does their work; every job is safe to run
+twice, after a restart, or in two processes at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+
+def make_scheduler(*, digests: Callable[[], Awaitable[int]], every_s: float = 60) -> AsyncIOScheduler:
+    """`digests` runs every minute; a run missed while the process was busy is run once, late."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(
+        digests,
+        IntervalTrigger(seconds=every_s),
+        id="digests",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=int(every_s * 5),
+    )
+    return scheduler

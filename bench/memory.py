@@ -1,0 +1,118 @@
+"""Peak memory: a child process runs the app (build_app, the dispatcher's loop idle) over a database
+of 50,000 people, then fans one highlight out to a class of 1,000 and sends it; it reports its
+ru_maxrss. The database is built by this (parent) process, so the child's figure is the app's own."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+from bench._common import CHANNEL, NOW, Figure, parser, populate, print_figures, sqlite_database
+from storage.db import make_engine
+
+
+def _rss_mb() -> float:
+    """Peak resident set size of this process so far (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _vm_hwm_mb() -> float | None:
+    """The kernel's own high-water mark of this process's memory (Linux only), as a cross-check."""
+    status = Path("/proc/self/status")
+    if not status.exists():
+        return None
+    line = next(line for line in status.read_text().splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+#: Linux carries a process's RSS over into ru_maxrss of the program it starts (fork, then exec), so the
+#: child is started by a small launcher: it then inherits the launcher's ~10 MB, not this process's size.
+_LAUNCHER = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).returncode)"
+
+
+async def _child(url: str) -> dict[str, float]:
+    """Run in the child: what the app costs, step by step."""
+    marks = {"after imports": 0.0}
+    from bot.app import build_app
+    from bot.messaging import send_highlights
+    from bot.settings import Settings
+    from bot.translation import TranslationService
+    from bot.translation.backends import NoTranslator
+    from storage.db import session_scope
+    from storage.models import ClassGroup, Person
+    from tests.harness import TestChannel
+
+    marks["after imports"] = _rss_mb()
+    settings = Settings(database_url=url, timezone="Europe/London", _env_file=None)  # type: ignore[call-arg]
+    channel = TestChannel()
+    app = build_app(settings, {CHANNEL: channel}, translator=NoTranslator())
+    running = asyncio.create_task(app.dispatcher.run())
+    await asyncio.sleep(0.5)
+    marks["app idle"] = _rss_mb()
+    with session_scope(app.db) as session:
+        author, group = session.get(Person, 1), session.get(ClassGroup, 1)
+        assert author is not None
+        assert group is not None
+        report = await send_highlights(
+            session=session,
+            translator=TranslationService(db=app.db, translator=NoTranslator()),
+            author=author,
+            group=group,
+            text="Hello",
+            now=NOW,
+        )
+    app.dispatcher.wake()
+    await app.dispatcher.drain()
+    running.cancel()
+    sent = sum(len(v) for v in channel.sent.values())
+    assert sent == report.recipients, (sent, report.recipients)
+    marks["after fan-out of 1,000"] = _rss_mb()
+    if (hwm := _vm_hwm_mb()) is not None:
+        marks["VmHWM cross-check"] = hwm
+    return marks
+
+
+def run(*, quick: bool = False) -> list[Figure]:
+    people = 5_000 if quick else 50_000
+    classes = people // 1_000
+    with sqlite_database() as url:
+        db = make_engine(url)
+        populate(db, families=people - 1, classes=classes)
+        db.dispose()
+        done = subprocess.run(  # noqa: S603 - this interpreter, this module
+            [sys.executable, "-c", _LAUNCHER, sys.executable, "-m", "bench.memory", "--child", url],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    marks = json.loads(done.stdout.strip().splitlines()[-1])
+    return [
+        Figure(
+            "memory",
+            "sqlite",
+            f"peak RSS {name} ({people:,} people)",
+            mb,
+            "MB",
+            "< 200 MB" if name.startswith("after fan-out") else "",
+        )
+        for i, (name, mb) in enumerate(marks.items())
+    ]
+
+
+def main() -> None:
+    args = parser(__doc__ or "")
+    args.add_argument("--child", metavar="URL", help=argparse.SUPPRESS)
+    parsed = args.parse_args()
+    if parsed.child:
+        print(json.dumps(asyncio.run(_child(parsed.child))))
+        return
+    print_figures(run(quick=parsed.quick))
+
+
+if __name__ == "__main__":
+    main()

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
 import uvicorn
@@ -19,6 +20,7 @@ from bot.engine import Clock, Engine
 from bot.events import Inbound
 from bot.handlers.help import menu
 from bot.i18n import LANGUAGES
+from bot.reminders import send_reminders
 from bot.scheduler import make_scheduler
 from bot.settings import Settings
 from bot.translation import TranslationService, Translator
@@ -72,10 +74,20 @@ class App:
             self.dispatcher.wake()
         return made
 
+    async def run_reminders(self) -> int:
+        """The scheduler's reminder job: remind those who have not acknowledged, once per step."""
+        with session_scope(self.db) as session:
+            made = send_reminders(
+                session=session, now=self.clock(), after=timedelta(hours=self.settings.reminder_after_hours)
+            )
+        if made:
+            self.dispatcher.wake()
+        return made
+
     async def serve_forever(self, *, web: uvicorn.Server | None = None) -> None:
         """Run every channel, the dispatcher, the scheduler and the web app until cancelled."""
         await self.engine.replay_unhandled()
-        scheduler = make_scheduler(digests=self.run_digests)
+        scheduler = make_scheduler(digests=self.run_digests, reminders=self.run_reminders)
         scheduler.start()
         tasks = [asyncio.create_task(self.dispatcher.run(), name="dispatcher")]
         tasks += [asyncio.create_task(c.start(self.receive), name=name) for name, c in self.channels.items()]
@@ -99,7 +111,7 @@ class App:
         """Run `foreground` (e.g. the console) until it ends, with the dispatcher and scheduler behind it."""
         await self.engine.replay_unhandled()
         dispatching = asyncio.create_task(self.dispatcher.run())
-        scheduler = make_scheduler(digests=self.run_digests)
+        scheduler = make_scheduler(digests=self.run_digests, reminders=self.run_reminders)
         scheduler.start()
         try:
             await foreground.start(self.receive)

@@ -18,10 +18,10 @@ from bot.i18n import Speaker
 from bot.rendering import Context, Version, render_for_family, render_for_staff
 from bot.rhythm import quiet_until
 from bot.translation import TranslationService
-from storage.accounts import reachable_accounts
+from storage.accounts import accounts_of, reachable_accounts
 from storage.classchats import class_chats, school_language
 from storage.messages import add_photo, save_translations
-from storage.models import ChannelAccount, ClassGroup, Frequency, Message, MessageKind, Person, Role
+from storage.models import ChannelAccount, ClassGroup, Delivery, Frequency, Message, MessageKind, Person, Role
 from storage.outbox import DeliveryDraft, add_deliveries, add_message
 from storage.people import families_of_class, people_by_id
 from storage.reports import waiting_deliveries
@@ -242,31 +242,32 @@ async def send_highlights(
 
 
 def nudge(*, session: Session, message: Message, now: datetime) -> int:
-    """Remind everyone who received `message` but has not said "Got it": the same text, marked as a
-    reminder in their language, with the same buttons (so "Got it" acknowledges the original)."""
-    waiting = waiting_deliveries(session=session, message_id=message.id or 0)
-    if not waiting:
-        return 0
-    reminder = add_message(
-        session=session,
-        message=Message(
-            school_id=message.school_id,
-            kind=MessageKind.UPDATE,
-            author_id=message.author_id,
-            answers_id=message.id,
-            text=message.text,
-            language=message.language,
-            details={"reminder": True},
-        ),
+    """Remind everyone who received `message` but has not said "Got it" (staff pressed Nudge)."""
+    return remind(
+        session=session, deliveries=waiting_deliveries(session=session, message_id=message.id or 0), now=now
     )
-    person_ids = [d.person_id or 0 for d in waiting]
-    accounts = reachable_accounts(session=session, person_ids=person_ids)
+
+
+def remind(
+    *, session: Session, deliveries: Sequence[Delivery], now: datetime, elsewhere: bool = False
+) -> int:
+    """Send each delivery again, marked as a reminder in its language, with the same buttons (so
+    "Got it" acknowledges the original), after the person's quiet hours. `elsewhere`: on another
+    of the person's accounts than the one it went to, skipping people who have none."""
+    person_ids = [d.person_id or 0 for d in deliveries]
     people = people_by_id(session=session, person_ids=person_ids)
-    drafts = []
-    for delivery in waiting:
-        account = accounts.get(delivery.person_id or 0)
+    by_message: dict[int, list[DeliveryDraft]] = {}
+    for delivery in deliveries:
         person = people[delivery.person_id or 0]
-        drafts.append(
+        accounts = [
+            a
+            for a in accounts_of(session=session, person_id=person.id, active_only=True)
+            if not elsewhere or a.id != delivery.account_id
+        ]
+        account = next((a for a in accounts if a.preferred), accounts[0] if accounts else None)
+        if elsewhere and account is None:
+            continue
+        by_message.setdefault(delivery.message_id, []).append(
             DeliveryDraft(
                 not_before=quiet_until(
                     now, zone=person.timezone, start=person.quiet_start, end=person.quiet_end
@@ -281,5 +282,21 @@ def nudge(*, session: Session, message: Message, now: datetime) -> int:
                 rtl=delivery.rtl,
             )
         )
-    add_deliveries(session=session, message=reminder, drafts=drafts, now=now, with_photo=False)
-    return len(drafts)
+    for message_id, drafts in by_message.items():
+        original = session.get(Message, message_id)
+        if original is None:
+            continue
+        reminder = add_message(
+            session=session,
+            message=Message(
+                school_id=original.school_id,
+                kind=MessageKind.UPDATE,
+                author_id=original.author_id,
+                answers_id=original.id,
+                text=original.text,
+                language=original.language,
+                details={"reminder": True},
+            ),
+        )
+        add_deliveries(session=session, message=reminder, drafts=drafts, now=now)
+    return sum(len(drafts) for drafts in by_message.values())

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
         default=5, ge=1, le=100, description="Wrong codes an account may send in an hour."
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    reminder_after_hours: float = Field(
+        default=48, gt=0, le=24 * 14, description="Hours without a Got it before a gentle reminder."
+    )
     translator: Literal["none", "libretranslate", "deepl"] = Field(
         default="none", description="Machine translation backend for what people write."
     )

@@ -327,6 +327,14 @@ class Digest(SQLModel, table=True):
     message_id: int | None = Field(default=None, foreign_key="message.id")
 
 
+class Once(SQLModel, table=True):
+    """A scheduled thing done once, by key ("reminder:1:42"): two processes, or a job run twice,
+    cannot both claim it."""
+
+    key: str = Field(primary_key=True, max_length=200)
+    at: datetime | None = _ts(now=True)
+
+
 class Translation(SQLModel, table=True):
     """Translation cache: each text is translated once per (source, target, backend)."""
 

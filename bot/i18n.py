@@ -51,6 +51,11 @@ def normalise_language(tag: str | None, default: str = "en") -> str:
 
 
 @cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(LANGUAGES[language])
+
+
+@cache
 def _translations(language: str) -> NullTranslations:
     return Translations.load(str(LOCALE_DIR), [LANGUAGES[language]], DOMAIN)
 
@@ -64,7 +69,7 @@ class Speaker:
 
     @property
     def locale(self) -> Locale:
-        return Locale.parse(LANGUAGES[self.language])
+        return _locale(self.language)
 
     @property
     def is_rtl(self) -> bool:
@@ -88,9 +93,9 @@ class Speaker:
 
     def language_name_here(self, code: str) -> str:
         """A language's name in this speaker's language ("Arabic" to an English reader)."""
-        return Locale.parse(LANGUAGES[code]).get_display_name(self.locale) or code
+        return _locale(code).get_display_name(self.locale) or code
 
     def language_name(self, code: str) -> str:
         """A language's name in its own tongue ("العربية", "Español"), for the language buttons."""
-        name = Locale.parse(LANGUAGES[code]).get_display_name() or code
+        name = _locale(code).get_display_name() or code
         return name[:1].upper() + name[1:]

@@ -49,34 +49,45 @@ class AckSummary:
         return self._names("unreached")
 
 
-def _status(delivery: Delivery) -> str:
-    if delivery.acknowledged_at is not None:
+def _status(status: DeliveryStatus, acknowledged_at: datetime | None) -> str:
+    if acknowledged_at is not None:
         return "acknowledged"
-    if delivery.status in _UNREACHED:
+    if status in _UNREACHED:
         return "unreached"
-    return "delivered" if delivery.status == DeliveryStatus.SENT else "pending"
+    return "delivered" if status == DeliveryStatus.SENT else "pending"
 
 
 def ack_summaries(*, session: Session, message_ids: Sequence[int]) -> dict[int, AckSummary]:
-    """Each message's recipients with their status, in one query."""
+    """Each message's recipients with their status, in one query of just the columns needed
+    (whole delivery rows carry each message's text: ten times slower for a big class)."""
     rows = session.exec(
-        select(Delivery, Person.name, Person.language)
+        select(
+            Delivery.message_id,
+            Delivery.person_id,
+            Delivery.channel,
+            Delivery.status,
+            Delivery.sent_at,
+            Delivery.acknowledged_at,
+            Delivery.acknowledged_channel,
+            Person.name,
+            Person.language,
+        )
         .join(Person, col(Person.id) == Delivery.person_id)
         .where(col(Delivery.message_id).in_(message_ids))
         .order_by(col(Person.name))
     ).all()
     summaries: dict[int, AckSummary] = {mid: AckSummary() for mid in message_ids}
-    for delivery, name, language in rows:
-        summaries[delivery.message_id].recipients.append(
+    for message_id, person_id, channel, status, sent_at, acked_at, acked_channel, name, language in rows:
+        summaries[message_id].recipients.append(
             RecipientStatus(
-                person_id=delivery.person_id or 0,
+                person_id=person_id or 0,
                 name=name,
                 language=language,
-                channel=delivery.channel,
-                status=_status(delivery),
-                sent_at=delivery.sent_at,
-                acknowledged_at=delivery.acknowledged_at,
-                acknowledged_channel=delivery.acknowledged_channel,
+                channel=channel,
+                status=_status(status, acked_at),
+                sent_at=sent_at,
+                acknowledged_at=acked_at,
+                acknowledged_channel=acked_channel,
             )
         )
     return summaries

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.translation.base import PLACEHOLDER, PLACEHOLDER_PATTERN
 
@@ -42,9 +43,14 @@ def _key(term: str) -> str:
 def _terms_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
     """One pattern for all terms, longest first so "INSET day" wins over "INSET"; case-insensitive,
     on word boundaries, any run of spaces matching a space."""
-    words = sorted({_key(t) for t in terms if t.strip()}, key=len, reverse=True)
-    if not words:
-        return None
+    words = tuple(sorted({_key(t) for t in terms if t.strip()}, key=lambda w: (-len(w), w)))
+    return _compiled(words) if words else None
+
+
+@lru_cache(maxsize=512)
+def _compiled(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Compiling costs milliseconds (the word-boundary classes are large): the same glossary and
+    names recur message after message, so each set is compiled once."""
     alternatives = "|".join(r"\s+".join(re.escape(w) for w in word.split()) for word in words)
     return re.compile(rf"(?<!{_WORD})(?:{alternatives})(?!{_WORD})", re.IGNORECASE)
 

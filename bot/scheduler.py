@@ -12,16 +12,19 @@ from datetime import UTC
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+Job = Callable[[], Awaitable[int]]
 
-def make_scheduler(*, digests: Callable[[], Awaitable[int]], every_s: float = 60) -> AsyncIOScheduler:
-    """`digests` runs every minute; a run missed while the process was busy is run once, late."""
+
+def make_scheduler(*, digests: Job, reminders: Job, every_s: float = 60) -> AsyncIOScheduler:
+    """Both jobs run every minute; a run missed while the process was busy is run once, late."""
     scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.add_job(
-        digests,
-        IntervalTrigger(seconds=every_s),
-        id="digests",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=int(every_s * 5),
-    )
+    for name, job in (("digests", digests), ("reminders", reminders)):
+        scheduler.add_job(
+            job,
+            IntervalTrigger(seconds=every_s),
+            id=name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=int(every_s * 5),
+        )
     return scheduler

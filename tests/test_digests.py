@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from bot.i18n import Speaker
+from bot.scheduler import make_scheduler
 from storage.models import Delivery, DeliveryStatus, Digest
 
 ES = Speaker("es")
@@ -95,3 +96,11 @@ async def test_choosing_straight_away_releases_what_was_held(people, app, sessio
     assert await app.run_digests() == 0
     await app.dispatcher.drain()
     assert any("We planted beans." in out.text for out in carlos.inbox)
+
+
+def test_the_scheduler_has_one_job_per_kind_of_work_not_per_person():
+    async def job() -> int:
+        return 0
+
+    scheduler = make_scheduler(digests=job, reminders=job)
+    assert sorted(j.id for j in scheduler.get_jobs()) == ["digests", "reminders"]

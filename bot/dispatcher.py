@@ -2,6 +2,10 @@
 
 Woken when handlers queue something (no sleep-polling for interactive replies); it also
 looks again every `idle_s` for deliveries whose retry time has come.
+
+Each channel's rate limits are applied per chat: a delivery whose chat must wait is held in
+memory if the wait is short (up to `hold_s`) or put back until then without counting an
+attempt, while deliveries to other chats go on; a platform's retry-after pauses that chat only.
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 from sqlalchemy import Engine as DbEngine
@@ -25,10 +30,11 @@ from bot.channels.base import (
 )
 from bot.engine import Clock
 from bot.events import Attachment, Button, Outbound
+from bot.ratelimit import Monotonic, RateLimiter
 from storage.db import session_scope
 from storage.messages import photo_of
 from storage.models import Delivery, DeliveryStatus, utcnow
-from storage.outbox import claim_due, confirm_sent, give_up, readdress, retry_later
+from storage.outbox import claim_due, confirm_sent, give_up, readdress, release_claim, retry_later
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,6 +55,9 @@ class Dispatcher:
         max_attempts: int = 5,
         batch: int = 100,
         idle_s: float = 5.0,
+        hold_s: float = 5.0,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._db = db
         self._channels = channels
@@ -57,6 +66,10 @@ class Dispatcher:
         self._max_attempts = max_attempts
         self._batch = batch
         self._idle_s = idle_s
+        self._hold_s = hold_s
+        self._sleep = sleep
+        self._limiters = {name: RateLimiter(c.limits, now=monotonic) for name, c in channels.items()}
+        self._recheck_s: float | None = None  # the soonest a delivery put back becomes due
         self._wakeup = asyncio.Event()
 
     def wake(self) -> None:
@@ -66,27 +79,69 @@ class Dispatcher:
         """Dispatch until cancelled."""
         while True:
             await self.drain()
+            timeout_s = min(self._idle_s, self._recheck_s or self._idle_s)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._idle_s)
+                await asyncio.wait_for(self._wakeup.wait(), timeout=timeout_s)
             self._wakeup.clear()
 
     async def drain(self) -> int:
-        """Send everything due now; returns how many deliveries were attempted."""
+        """Send everything due now, within the rate limits; returns how many deliveries were attempted.
+
+        Deliveries held for a short wait stay claimed across rounds; each round also claims what
+        became due meanwhile (an interactive reply is not stuck behind another chat's pacing).
+        """
         attempted = 0
+        held: list[Delivery] = []
+        self._recheck_s = None
         while True:
-            with session_scope(self._db) as session:
-                claimed = claim_due(
-                    session=session,
-                    channels=list(self._channels),
-                    now=self._clock(),
-                    lease=self._lease,
-                    limit=self._batch,
-                )
-            if not claimed:
+            claimed = self._claim(self._batch - len(held)) if len(held) < self._batch else []
+            if not claimed and not held:
                 return attempted
-            for delivery in claimed:
+            sent, held = await self._round(sorted(held + claimed, key=lambda d: d.id or 0))
+            attempted += sent
+            if held and not sent:
+                await self._sleep(min(self._limiters[d.channel].ready_in(d.address) for d in held))
+
+    def _claim(self, limit: int) -> list[Delivery]:
+        with session_scope(self._db) as session:
+            return claim_due(
+                session=session,
+                channels=list(self._channels),
+                now=self._clock(),
+                lease=self._lease,
+                limit=limit,
+            )
+
+    async def _round(self, batch: list[Delivery]) -> tuple[int, list[Delivery]]:
+        """Send the deliveries whose chat is ready, in order; hold or put back the others.
+
+        Returns how many were sent and which are held for a short wait."""
+        sent, held = 0, []
+        queued: dict[tuple[str, str], int] = {}  # deliveries per chat waiting ahead of the next one
+        for delivery in batch:
+            key = (delivery.channel, delivery.address)
+            limiter = self._limiters[delivery.channel]
+            wait_s = limiter.ready_in(delivery.address, behind=queued.get(key, 0))
+            if wait_s <= 0:
+                limiter.record(delivery.address)
                 await self._send(delivery)
-            attempted += len(claimed)
+                sent += 1
+                continue
+            queued[key] = queued.get(key, 0) + 1
+            if wait_s <= self._hold_s:
+                held.append(delivery)
+            else:
+                self._put_back(delivery, wait_s)
+        return sent, held
+
+    def _put_back(self, delivery: Delivery, wait_s: float) -> None:
+        with session_scope(self._db) as session:
+            release_claim(
+                session=session,
+                delivery_id=delivery.id or 0,
+                not_before=self._clock() + timedelta(seconds=wait_s),
+            )
+        self._recheck_s = min(wait_s, self._recheck_s or wait_s)
 
     async def _send(self, delivery: Delivery) -> None:
         channel = self._channels[delivery.channel]
@@ -101,6 +156,8 @@ class Dispatcher:
         try:
             sent = await channel.send(delivery.address, out)
         except RetryLater as exc:
+            if exc.after_s is not None:  # the platform's retry-after: hold back this chat only
+                self._limiters[delivery.channel].pause(delivery.address, exc.after_s)
             self._retry(delivery, str(exc), exc.after_s)
         except AddressChanged as exc:
             _LOGGER.info("delivery %s: chat moved on %s", delivery_id, delivery.channel)

@@ -1,12 +1,57 @@
-"""The dispatcher's answers to each kind of send failure, through a test channel that raises them."""
+"""The dispatcher's answers to each kind of send failure, and its rate limits per chat, through a
+test channel that raises them (and once through python-telegram-bot against the fake Bot API)."""
 
 from __future__ import annotations
 
-import pytest
-from sqlmodel import select
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
 
-from bot.channels.base import AddressChanged, AmbiguousSend, PermanentFailure, Rejected, RetryLater
-from storage.models import ChannelAccount, Delivery, DeliveryStatus
+import pytest
+from sqlmodel import Session, select
+
+from bot.app import App, build_app
+from bot.channels.base import (
+    AddressChanged,
+    AmbiguousSend,
+    Channel,
+    PermanentFailure,
+    RateLimits,
+    Rejected,
+    RetryLater,
+)
+from bot.channels.telegram import TelegramChannel
+from bot.dispatcher import Dispatcher
+from storage.db import session_scope
+from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message
+from storage.outbox import DeliveryDraft, queue_message
+from tests.fakes.telegram import FakeTelegram
+from tests.harness import FakeClock, TestChannel
+
+
+def dispatcher(db, channel: Channel, clock: FakeClock, **kwargs: object) -> Dispatcher:
+    """A dispatcher whose limiter reads the test's clock and whose waits move it on."""
+
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds=seconds)
+
+    return Dispatcher(
+        db=db,
+        channels={channel.name: channel},
+        clock=clock,
+        monotonic=lambda: clock().timestamp(),
+        sleep=sleep,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def app(settings, db, channel: TestChannel, clock: FakeClock) -> App:
+    """The app on one clock: a platform's retry-after and the row's retry time agree."""
+    app = build_app(settings, {"test": channel}, db=db, clock=clock)
+    app.dispatcher = dispatcher(db, channel, clock)
+    return app
 
 
 @pytest.fixture
@@ -78,3 +123,104 @@ async def test_an_ambiguous_send_is_recorded_not_repeated(stranger, channel, ses
         DeliveryStatus.SENT,
         "ambiguous: timed out after sending",
     )
+
+
+def queue(db, clock: FakeClock, channel: str, messages: Sequence[tuple[str, str]]) -> None:
+    """Queue (address, text) deliveries in this order, with an account for each address."""
+    with session_scope(db) as session:
+        accounts: dict[str, int] = {}
+        for address, _text in messages:
+            account = session.exec(
+                select(ChannelAccount).where(
+                    ChannelAccount.channel == channel, ChannelAccount.address == address
+                )
+            ).first() or ChannelAccount(channel=channel, address=address)
+            session.add(account)
+            session.flush()
+            accounts[address] = account.id or 0
+        for address, text in messages:
+            draft = DeliveryDraft(
+                person_id=None,
+                account_id=accounts[address],
+                channel=channel,
+                address=address,
+                language="en",
+                text=text,
+            )
+            queue_message(
+                session=session, message=Message(text=text, language="en"), drafts=[draft], now=clock()
+            )
+
+
+def deliveries(session: Session, address: str) -> list[Delivery]:
+    session.expire_all()
+    return list(session.exec(select(Delivery).where(Delivery.address == address).order_by(Delivery.id)))
+
+
+def texts(channel: TestChannel, address: str) -> list[str]:
+    return [out.text for out in channel.sent[address]]
+
+
+async def test_a_429_for_one_chat_does_not_hold_back_another(db, channel, clock, session):
+    channel.limits = RateLimits(overall_per_s=30, per_chat_per_s=1)
+    queue(db, clock, "test", [(address, f"{address}{n}") for n in range(3) for address in ("a", "b")])
+    channel.failures["a"].append(RetryLater("429", after_s=30))
+    start = clock()
+    await dispatcher(db, channel, clock).drain()
+    assert texts(channel, "b") == ["b0", "b1", "b2"]
+    assert [(d.sent_at - start).total_seconds() for d in deliveries(session, "b")] == [0, 1, 2]
+    assert texts(channel, "a") == []
+    waiting = deliveries(session, "a")
+    assert [(d.status, d.attempts) for d in waiting] == [(DeliveryStatus.PENDING, 1)] + [
+        (DeliveryStatus.PENDING, 0)
+    ] * 2  # held back by the pause, not tried
+    assert all(d.not_before >= start + timedelta(seconds=30) for d in waiting)
+
+    clock.now = start + timedelta(seconds=32)
+    await dispatcher(db, channel, clock).drain()
+    assert texts(channel, "a") == ["a0", "a1", "a2"]
+
+
+async def test_a_burst_to_one_chat_is_paced_and_others_go_first(db, channel, clock, session):
+    channel.limits = RateLimits(per_chat_per_s=2)
+    queue(db, clock, "test", [("a", f"a{n}") for n in range(20)] + [("b", "b0")])
+    start = clock()
+    await dispatcher(db, channel, clock, hold_s=5.0).drain()
+    assert [(d.sent_at - start).total_seconds() for d in deliveries(session, "b")] == [0]
+    sent = [d for d in deliveries(session, "a") if d.status == DeliveryStatus.SENT]
+    assert [(d.sent_at - start).total_seconds() for d in sent] == [n / 2 for n in range(11)]
+    put_back = [d for d in deliveries(session, "a") if d.status == DeliveryStatus.PENDING]
+    assert len(put_back) == 9  # more than `hold_s` ahead: back in the outbox, without an attempt
+    assert {d.attempts for d in put_back} == {0}
+
+    for _ in range(20):  # as the dispatcher's run loop would, each time one becomes due
+        due = min(d.not_before for d in deliveries(session, "a") if d.status == DeliveryStatus.PENDING)
+        clock.now = max(clock.now, due)
+        await dispatcher(db, channel, clock).drain()
+        if len(texts(channel, "a")) == 20:
+            break
+    assert texts(channel, "a") == [f"a{n}" for n in range(20)]
+    sent_at = [d.sent_at for d in deliveries(session, "a")]
+    assert all((later - earlier).total_seconds() >= 0.5 for earlier, later in itertools.pairwise(sent_at))
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram.running() as fake:
+        yield fake
+
+
+async def test_on_telegram_a_429_pauses_one_chat_and_the_others_still_receive(db, clock, api):
+    """Through python-telegram-bot, with Telegram's limits and real time."""
+    limited, others = "1001", ["1002", "1003", "-1001234567890"]
+    queue(db, clock, "telegram", [(chat, f"{chat}/{n}") for n in range(2) for chat in [limited, *others]])
+    api.rate_limit(limited, retry_after=30)
+    channel = TelegramChannel(token=api.token, base_url=api.base_url, base_file_url=api.base_file_url)
+    try:
+        async with asyncio.timeout(20):
+            await Dispatcher(db=db, channels={"telegram": channel}, clock=clock).drain()
+    finally:
+        await channel.stop()
+    for chat in others:
+        assert [call.params["text"] for call in api.sent_to(chat)] == [f"{chat}/0", f"{chat}/1"]
+    assert len(api.sent_to(limited)) == 1  # the answer was 429; the next one waits out the pause

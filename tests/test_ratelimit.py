@@ -1,0 +1,124 @@
+"""The rate limiter on its own, against a clock that moves only when told to."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.channels.base import RateLimits
+from bot.ratelimit import RateLimiter, is_group
+
+TELEGRAM = RateLimits(overall_per_s=30, per_chat_per_s=1, per_group_per_min=20)
+GROUP = "-1001234567890"
+
+
+class Ticks:
+    """A monotonic clock for tests."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def ticks() -> Ticks:
+    return Ticks()
+
+
+def limiter(ticks: Ticks, limits: RateLimits = TELEGRAM) -> RateLimiter:
+    return RateLimiter(limits, now=ticks)
+
+
+def send_when_ready(rl: RateLimiter, ticks: Ticks, address: str) -> None:
+    ticks.now += rl.ready_in(address)
+    assert rl.ready_in(address) == 0
+    rl.record(address)
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"), [("42", False), ("-42", True), ("-1001234567890", True), ("", False)]
+)
+def test_telegram_groups_are_the_negative_ids(address, expected):
+    assert is_group(address) is expected
+
+
+def test_no_limits_never_wait(ticks):
+    rl = limiter(ticks, RateLimits())
+    for _ in range(1000):
+        assert rl.ready_in("42", behind=5) == 0
+        rl.record("42")
+
+
+def test_the_overall_rate_allows_a_burst_of_one_second_then_paces(ticks):
+    rl = limiter(ticks)
+    for n in range(30):
+        assert rl.ready_in(f"chat-{n}") == 0
+        rl.record(f"chat-{n}")
+    assert rl.ready_in("chat-30") == pytest.approx(1 / 30)
+    sent_at = []
+    for n in range(30, 90):
+        send_when_ready(rl, ticks, f"chat-{n}")
+        sent_at.append(ticks.now)
+    assert sent_at[-1] - sent_at[0] == pytest.approx(59 / 30)
+
+
+def test_one_chat_is_spaced_at_its_rate(ticks):
+    rl = limiter(ticks)
+    rl.record("42")
+    assert rl.ready_in("42") == pytest.approx(1.0)
+    assert rl.ready_in("42", behind=2) == pytest.approx(3.0)
+    assert rl.ready_in("43") == 0
+    ticks.now += 0.4
+    assert rl.ready_in("42") == pytest.approx(0.6)
+    ticks.now += 0.6
+    assert rl.ready_in("42") == 0
+
+
+def test_a_fresh_chat_queued_behind_others_waits_their_spacing(ticks):
+    assert limiter(ticks).ready_in("42", behind=3) == pytest.approx(3.0)
+
+
+def test_a_group_gets_twenty_a_minute_in_a_sliding_window(ticks):
+    rl = limiter(ticks)
+    first = ticks.now
+    for _ in range(20):
+        send_when_ready(rl, ticks, GROUP)
+    assert ticks.now - first == pytest.approx(19.0)  # one a second, as any chat
+    assert rl.ready_in(GROUP) == pytest.approx(first + 60 - ticks.now)
+    assert rl.ready_in(GROUP, behind=1) == pytest.approx(first + 61 - ticks.now)
+    assert rl.ready_in(GROUP, behind=25) >= 60
+    send_when_ready(rl, ticks, GROUP)
+    assert ticks.now == pytest.approx(first + 60)
+    assert rl.ready_in("1001234567890") == 0  # the same digits as a private chat: no window
+
+
+def test_a_fractional_per_minute_limit_widens_the_window(ticks):
+    rl = limiter(ticks, RateLimits(per_group_per_min=0.5))
+    rl.record(GROUP)
+    assert rl.ready_in(GROUP) == pytest.approx(120.0)
+
+
+def test_a_pause_holds_back_that_chat_only(ticks):
+    rl = limiter(ticks)
+    rl.pause("42", 7)
+    assert rl.ready_in("42") == pytest.approx(7)
+    assert rl.ready_in("43") == 0
+    rl.pause("42", 2)  # a shorter retry-after does not shorten the pause
+    ticks.now += 6
+    assert rl.ready_in("42") == pytest.approx(1)
+    ticks.now += 1
+    assert rl.ready_in("42") == 0
+
+
+def test_idle_chats_are_forgotten(ticks):
+    rl = limiter(ticks)
+    for n in range(10_000):
+        rl.record(str(n))
+        ticks.now += 0.1
+    assert 0 < len(rl) <= 1024
+    rl.pause("busy", 3600)
+    for n in range(10_000, 20_000):
+        rl.record(str(n))
+        ticks.now += 0.1
+    assert rl.ready_in("busy") > 0  # a chat still paused is kept

@@ -20,6 +20,7 @@ from bot.engine import Clock, Engine
 from bot.events import Inbound
 from bot.handlers.help import menu
 from bot.i18n import LANGUAGES
+from bot.prompts import send_highlight_prompts
 from bot.reminders import send_reminders
 from bot.scheduler import make_scheduler
 from bot.settings import Settings
@@ -84,10 +85,25 @@ class App:
             self.dispatcher.wake()
         return made
 
+    async def run_prompts(self) -> int:
+        """The scheduler's prompt job: ask teachers for their fortnightly highlights."""
+        with session_scope(self.db) as session:
+            asked = send_highlight_prompts(
+                session=session,
+                now=self.clock(),
+                weekday=self.settings.highlights_prompt_weekday,
+                at=self.settings.highlights_prompt_time,
+            )
+        if asked:
+            self.dispatcher.wake()
+        return asked
+
     async def serve_forever(self, *, web: uvicorn.Server | None = None) -> None:
         """Run every channel, the dispatcher, the scheduler and the web app until cancelled."""
         await self.engine.replay_unhandled()
-        scheduler = make_scheduler(digests=self.run_digests, reminders=self.run_reminders)
+        scheduler = make_scheduler(
+            digests=self.run_digests, reminders=self.run_reminders, prompts=self.run_prompts
+        )
         scheduler.start()
         tasks = [asyncio.create_task(self.dispatcher.run(), name="dispatcher")]
         tasks += [asyncio.create_task(c.start(self.receive), name=name) for name, c in self.channels.items()]
@@ -111,7 +127,9 @@ class App:
         """Run `foreground` (e.g. the console) until it ends, with the dispatcher and scheduler behind it."""
         await self.engine.replay_unhandled()
         dispatching = asyncio.create_task(self.dispatcher.run())
-        scheduler = make_scheduler(digests=self.run_digests, reminders=self.run_reminders)
+        scheduler = make_scheduler(
+            digests=self.run_digests, reminders=self.run_reminders, prompts=self.run_prompts
+        )
         scheduler.start()
         try:
             await foreground.start(self.receive)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -36,6 +36,15 @@ class Settings(BaseSettings):
         default=5, ge=1, le=100, description="Wrong codes an account may send in an hour."
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    highlights_prompt_weekday: int = Field(
+        default=4,
+        ge=0,
+        le=6,
+        description="Day teachers are asked for highlights, every fortnight (0 = Monday).",
+    )
+    highlights_prompt_time: time = Field(
+        default=time(14, 0), description="Time of that prompt, in their zone."
+    )
     reminder_after_hours: float = Field(
         default=48, gt=0, le=24 * 14, description="Hours without a Got it before a gentle reminder."
     )

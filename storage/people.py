@@ -31,6 +31,12 @@ def get_person(*, session: Session, person_id: int) -> Person | None:
     return session.get(Person, person_id)
 
 
+def teachers(*, session: Session) -> list[Person]:
+    return list(
+        session.exec(select(Person).where(Person.role == Role.TEACHER).order_by(col(Person.id))).all()
+    )
+
+
 def people_by_id(*, session: Session, person_ids: list[int]) -> dict[int, Person]:
     return {p.id or 0: p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()}
 

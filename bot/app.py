@@ -22,6 +22,7 @@ from bot.handlers.help import menu
 from bot.i18n import LANGUAGES
 from bot.prompts import send_highlight_prompts
 from bot.reminders import send_reminders
+from bot.reviews import send_reviews
 from bot.scheduler import make_scheduler
 from bot.settings import Settings
 from bot.translation import TranslationService, Translator
@@ -98,11 +99,24 @@ class App:
             self.dispatcher.wake()
         return asked
 
+    async def run_reviews(self) -> int:
+        """The scheduler's review job: ask each member, once a term, if keeping in touch works."""
+        with session_scope(self.db) as session:
+            asked = send_reviews(
+                session=session, now=self.clock(), interval=timedelta(days=self.settings.review_interval_days)
+            )
+        if asked:
+            self.dispatcher.wake()
+        return asked
+
     async def serve_forever(self, *, web: uvicorn.Server | None = None) -> None:
         """Run every channel, the dispatcher, the scheduler and the web app until cancelled."""
         await self.engine.replay_unhandled()
         scheduler = make_scheduler(
-            digests=self.run_digests, reminders=self.run_reminders, prompts=self.run_prompts
+            digests=self.run_digests,
+            reminders=self.run_reminders,
+            prompts=self.run_prompts,
+            reviews=self.run_reviews,
         )
         scheduler.start()
         tasks = [asyncio.create_task(self.dispatcher.run(), name="dispatcher")]
@@ -128,7 +142,10 @@ class App:
         await self.engine.replay_unhandled()
         dispatching = asyncio.create_task(self.dispatcher.run())
         scheduler = make_scheduler(
-            digests=self.run_digests, reminders=self.run_reminders, prompts=self.run_prompts
+            digests=self.run_digests,
+            reminders=self.run_reminders,
+            prompts=self.run_prompts,
+            reviews=self.run_reviews,
         )
         scheduler.start()
         try:

@@ -18,7 +18,7 @@ from sqlalchemy import Engine as DbEngine
 from sqlmodel import Session
 
 from bot.events import Attachment, Inbound
-from bot.handlers import acks, groups, help, highlights, join, postcards, preferences, replies
+from bot.handlers import acks, groups, help, highlights, join, postcards, preferences, replies, review
 from bot.handlers.flow import Flow, Goto, Step, StepResult, Turn
 from bot.i18n import Speaker, normalise_language
 from bot.settings import Settings
@@ -35,7 +35,7 @@ _LOGGER = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 FLOWS: Mapping[str, Flow] = {
-    flow.name: flow for flow in (preferences.FLOW, highlights.FLOW, postcards.FLOW, replies.FLOW)
+    flow.name: flow for flow in (preferences.FLOW, highlights.FLOW, postcards.FLOW, replies.FLOW, review.FLOW)
 }
 
 
@@ -67,6 +67,7 @@ ACTIONS: Mapping[str, Command] = {
     "nudge": Command(step=acks.on_nudge, keeps_state=True),
     "tried": Command(step=postcards.on_tried_button, flow=postcards.FLOW.name),
     "ask": Command(step=replies.on_ask, flow=replies.FLOW.name),
+    "review": Command(step=review.on_answer, flow=review.FLOW.name),
 }
 
 _KEEP = {"\n", "\t"}

@@ -300,3 +300,40 @@ def remind(
         )
         add_deliveries(session=session, message=reminder, drafts=drafts, now=now)
     return sum(len(drafts) for drafts in by_message.values())
+
+
+def notify(
+    *,
+    session: Session,
+    person: Person,
+    text: str,
+    now: datetime,
+    buttons: Sequence[tuple[str, str]] = (),
+    details: dict[str, Any] | None = None,
+) -> Message:
+    """A message from partnerbot itself (a prompt, a question, a summary) to one person, already in
+    their language, on their reachable account, after their quiet hours."""
+    message = add_message(
+        session=session,
+        message=Message(
+            school_id=person.school_id,
+            kind=MessageKind.UPDATE,
+            text=text,
+            language=person.language,
+            details=details or {},
+        ),
+    )
+    account = reachable_accounts(session=session, person_ids=[person.id or 0]).get(person.id or 0)
+    draft = DeliveryDraft(
+        person_id=person.id,
+        account_id=account.id if account else None,
+        channel=account.channel if account else "",
+        address=account.address if account else "",
+        language=person.language,
+        text=text,
+        buttons=tuple(buttons),
+        rtl=Speaker(person.language).is_rtl,
+        not_before=quiet_until(now, zone=person.timezone, start=person.quiet_start, end=person.quiet_end),
+    )
+    add_deliveries(session=session, message=message, drafts=[draft], now=now)
+    return message

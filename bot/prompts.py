@@ -7,10 +7,9 @@ from datetime import datetime, time, timedelta
 from sqlmodel import Session
 
 from bot.i18n import Speaker
-from bot.rhythm import latest_digest_slot, quiet_until
-from storage.accounts import reachable_accounts
-from storage.models import Frequency, Message, MessageKind
-from storage.outbox import DeliveryDraft, add_deliveries, add_message
+from bot.messaging import notify
+from bot.rhythm import latest_digest_slot
+from storage.models import Frequency
 from storage.people import classes_for_staff, teachers
 from storage.reminders import claim_once
 
@@ -35,29 +34,6 @@ def send_highlight_prompts(*, session: Session, now: datetime, weekday: int, at:
             "It is time to share this fortnight's learning highlights with the families of {groups}. "
             "Send /highlights when you are ready."
         ).format(groups=", ".join(g.name for g in groups))
-        message = add_message(
-            session=session,
-            message=Message(
-                school_id=teacher.school_id,
-                kind=MessageKind.UPDATE,
-                text=text,
-                language=teacher.language,
-                details={"prompt": "highlights"},
-            ),
-        )
-        account = reachable_accounts(session=session, person_ids=[teacher.id or 0]).get(teacher.id or 0)
-        draft = DeliveryDraft(
-            person_id=teacher.id,
-            account_id=account.id if account else None,
-            channel=account.channel if account else "",
-            address=account.address if account else "",
-            language=teacher.language,
-            text=text,
-            rtl=speaker.is_rtl,
-            not_before=quiet_until(
-                now, zone=teacher.timezone, start=teacher.quiet_start, end=teacher.quiet_end
-            ),
-        )
-        add_deliveries(session=session, message=message, drafts=[draft], now=now)
+        notify(session=session, person=teacher, text=text, now=now, details={"prompt": "highlights"})
         asked += 1
     return asked

@@ -15,10 +15,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 Job = Callable[[], Awaitable[int]]
 
 
-def make_scheduler(*, digests: Job, reminders: Job, prompts: Job, every_s: float = 60) -> AsyncIOScheduler:
+def make_scheduler(
+    *, digests: Job, reminders: Job, prompts: Job, reviews: Job, every_s: float = 60
+) -> AsyncIOScheduler:
     """Every job runs every minute; a run missed while the process was busy is run once, late."""
     scheduler = AsyncIOScheduler(timezone=UTC)
-    for name, job in (("digests", digests), ("reminders", reminders), ("prompts", prompts)):
+    jobs = {"digests": digests, "reminders": reminders, "prompts": prompts, "reviews": reviews}
+    for name, job in jobs.items():
         scheduler.add_job(
             job,
             IntervalTrigger(seconds=every_s),

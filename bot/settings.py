@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     highlights_prompt_time: time = Field(
         default=time(14, 0), description="Time of that prompt, in their zone."
     )
+    review_interval_days: int = Field(
+        default=84, ge=14, le=366, description="Days between asking each member if keeping in touch works."
+    )
     reminder_after_hours: float = Field(
         default=48, gt=0, le=24 * 14, description="Hours without a Got it before a gentle reminder."
     )

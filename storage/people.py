@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -191,3 +192,26 @@ def relationship_to(*, session: Session, person_id: int, student_id: int) -> str
         .join(Partnership, col(Partnership.id) == PartnershipMember.partnership_id)
         .where(PartnershipMember.person_id == person_id, Partnership.student_id == student_id)
     ).first()
+
+
+def coordinators_of(*, session: Session, person_id: int) -> list[Person]:
+    """The coordinators of the partnerships this person is a member of."""
+    partnerships = select(PartnershipMember.partnership_id).where(PartnershipMember.person_id == person_id)
+    coordinator_ids = select(Partnership.coordinator_id).where(col(Partnership.id).in_(partnerships))
+    return list(session.exec(select(Person).where(col(Person.id).in_(coordinator_ids))).all())
+
+
+def members_onboarded_before(*, session: Session, before: datetime) -> list[Person]:
+    """Partnership members who chose their preferences before `before` (so have lived with them)."""
+    members = select(PartnershipMember.person_id)
+    return list(
+        session.exec(
+            select(Person)
+            .where(
+                col(Person.id).in_(members),
+                col(Person.onboarded_at).is_not(None),
+                col(Person.onboarded_at) <= before,
+            )
+            .order_by(col(Person.id))
+        ).all()
+    )

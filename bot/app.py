@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 import uvicorn
 from sqlalchemy import Engine as DbEngine
+from sqlmodel import Session
 
 from bot.channels.base import Channel
 from bot.digests import send_digests
@@ -68,46 +69,34 @@ class App:
             return inbound
         return replace(inbound, attachment=replace(attachment, data=data))
 
-    async def run_digests(self) -> int:
-        """The scheduler's digest job: make the digests that are due, then wake the dispatcher."""
+    async def _job(self, work: Callable[[Session, datetime], int]) -> int:
+        """One scheduler run: do `work` in a transaction, then wake the dispatcher if it queued anything."""
         with session_scope(self.db) as session:
-            made = send_digests(session=session, now=self.clock())
-        if made:
+            done = work(session, self.clock())
+        if done:
             self.dispatcher.wake()
-        return made
+        return done
+
+    async def run_digests(self) -> int:
+        """Make the digests that are due."""
+        return await self._job(lambda session, now: send_digests(session=session, now=now))
 
     async def run_reminders(self) -> int:
-        """The scheduler's reminder job: remind those who have not acknowledged, once per step."""
-        with session_scope(self.db) as session:
-            made = send_reminders(
-                session=session, now=self.clock(), after=timedelta(hours=self.settings.reminder_after_hours)
-            )
-        if made:
-            self.dispatcher.wake()
-        return made
+        """Remind those who have not acknowledged, once per step."""
+        after = timedelta(hours=self.settings.reminder_after_hours)
+        return await self._job(lambda session, now: send_reminders(session=session, now=now, after=after))
 
     async def run_prompts(self) -> int:
-        """The scheduler's prompt job: ask teachers for their fortnightly highlights."""
-        with session_scope(self.db) as session:
-            asked = send_highlight_prompts(
-                session=session,
-                now=self.clock(),
-                weekday=self.settings.highlights_prompt_weekday,
-                at=self.settings.highlights_prompt_time,
-            )
-        if asked:
-            self.dispatcher.wake()
-        return asked
+        """Ask teachers for their fortnightly highlights."""
+        weekday, at = self.settings.highlights_prompt_weekday, self.settings.highlights_prompt_time
+        return await self._job(
+            lambda session, now: send_highlight_prompts(session=session, now=now, weekday=weekday, at=at)
+        )
 
     async def run_reviews(self) -> int:
-        """The scheduler's review job: ask each member, once a term, if keeping in touch works."""
-        with session_scope(self.db) as session:
-            asked = send_reviews(
-                session=session, now=self.clock(), interval=timedelta(days=self.settings.review_interval_days)
-            )
-        if asked:
-            self.dispatcher.wake()
-        return asked
+        """Ask each member, once a term, if keeping in touch works."""
+        interval = timedelta(days=self.settings.review_interval_days)
+        return await self._job(lambda session, now: send_reviews(session=session, now=now, interval=interval))
 
     async def serve_forever(self, *, web: uvicorn.Server | None = None) -> None:
         """Run every channel, the dispatcher, the scheduler and the web app until cancelled."""

@@ -13,11 +13,10 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.i18n import Speaker
-from bot.rhythm import latest_digest_slot, quiet_until
-from storage.accounts import reachable_accounts
+from bot.messaging import notify
+from bot.rhythm import latest_digest_slot
 from storage.digests import claim_digest, held_for, mark_digested, people_with_held, release_held
-from storage.models import Delivery, Frequency, Message, MessageKind, Person
-from storage.outbox import DeliveryDraft, add_deliveries, add_message
+from storage.models import Delivery, Frequency, Person
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -63,29 +62,14 @@ def _digest(
         for number, item in enumerate(items, start=1)
         for button in item.buttons
     )
-    message = add_message(
+    message = notify(
         session=session,
-        message=Message(
-            school_id=person.school_id,
-            kind=MessageKind.UPDATE,
-            text=text,
-            language=person.language,
-            details={"digest": slot.isoformat()},
-        ),
-    )
-    account = reachable_accounts(session=session, person_ids=[person.id or 0]).get(person.id or 0)
-    draft = DeliveryDraft(
-        person_id=person.id,
-        account_id=account.id if account else None,
-        channel=account.channel if account else "",
-        address=account.address if account else "",
-        language=person.language,
+        person=person,
         text=text,
+        now=now,
         buttons=buttons,
-        rtl=speaker.is_rtl,
-        not_before=quiet_until(now, zone=person.timezone, start=person.quiet_start, end=person.quiet_end),
+        details={"digest": slot.isoformat()},
     )
-    add_deliveries(session=session, message=message, drafts=[draft], now=now)
     mark_digested(
         session=session, delivery_ids=[i.id or 0 for i in items], digest_message_id=message.id or 0, at=now
     )

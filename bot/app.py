@@ -14,7 +14,7 @@ import uvicorn
 from sqlalchemy import Engine as DbEngine
 from sqlmodel import Session
 
-from bot.channels.base import Channel
+from bot.channels.base import Channel, RateLimits
 from bot.digests import send_digests
 from bot.dispatcher import Dispatcher
 from bot.engine import Clock, Engine
@@ -161,7 +161,13 @@ def build_app(
     ensure_current(db)
     translation = TranslationService(db=db, translator=translator or make_translator(settings))
     engine = Engine(db=db, settings=settings, clock=clock, translator=translation)
-    dispatcher = Dispatcher(db=db, channels=channels, clock=clock)
+    dispatcher = Dispatcher(
+        db=db,
+        channels=channels,
+        clock=clock,
+        lease=timedelta(seconds=settings.dispatch_lease_s),
+        max_attempts=settings.dispatch_max_attempts,
+    )
     return App(settings=settings, db=db, engine=engine, dispatcher=dispatcher, channels=channels, clock=clock)
 
 
@@ -178,6 +184,11 @@ def configured_channels(settings: Settings) -> dict[str, Channel]:
             base_file_url=settings.telegram_base_file_url,
             webhook_url=settings.telegram_webhook_url,
             secret_token=secret.get_secret_value() if secret else None,
+            limits=RateLimits(
+                overall_per_s=settings.telegram_max_per_s or None,
+                per_chat_per_s=settings.telegram_max_per_chat_per_s or None,
+                per_group_per_min=settings.telegram_max_per_group_per_min or None,
+            ),
         )
     return channels
 

@@ -186,7 +186,7 @@ class Dispatcher:
                     delivery_id=delivery_id,
                     provider_id="",
                     at=self._clock(),
-                    note=f"ambiguous: {exc}",
+                    ambiguous=str(exc),
                 )
         except Exception as exc:
             _LOGGER.exception("delivery %s failed on %s", delivery_id, delivery.channel)

@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     reminder_after_hours: float = Field(
         default=48, gt=0, le=24 * 14, description="Hours without a Got it before a gentle reminder."
     )
+    dispatch_max_attempts: int = Field(
+        default=5, ge=1, le=50, description="Tries of a delivery that fails transiently before giving up."
+    )
+    dispatch_lease_s: float = Field(
+        default=120,
+        ge=1,
+        le=3600,
+        description="Seconds a dispatcher holds a claim; one not confirmed by then is taken again.",
+    )
     translator: Literal["none", "libretranslate", "deepl"] = Field(
         default="none", description="Machine translation backend for what people write."
     )
@@ -77,6 +86,15 @@ class Settings(BaseSettings):
     )
     telegram_base_file_url: str = Field(
         default="https://api.telegram.org/file/bot", description="Bot API file download URL."
+    )
+    telegram_max_per_s: float = Field(
+        default=30, ge=0, description="Telegram messages per second overall (Telegram's limit; 0: none)."
+    )
+    telegram_max_per_chat_per_s: float = Field(
+        default=1, ge=0, description="Telegram messages per second to one chat (0: no limit)."
+    )
+    telegram_max_per_group_per_min: float = Field(
+        default=20, ge=0, description="Telegram messages per minute to one group chat (0: no limit)."
     )
     telegram_webhook_url: str | None = Field(
         default=None, description="Public https:// URL of /telegram/webhook; long polling when unset."

@@ -306,6 +306,10 @@ class Delivery(SQLModel, table=True):
     with_photo: bool = False
     status: DeliveryStatus = _enum(DeliveryStatus.PENDING)
     attempts: int = 0
+    # Sent without certainty (chat platforms have no idempotency key): taken again after a
+    # dispatcher stopped mid-send, so it may have arrived twice; or timed out after the request
+    # left, so it may not have arrived (not repeated).
+    ambiguous: bool = False
     provider_id: str | None = None
     last_error: str | None = None
     created_at: datetime | None = _ts(now=True)

@@ -88,7 +88,10 @@ def queue_message(
 def claim_due(
     *, session: Session, channels: Sequence[str], now: datetime, lease: timedelta, limit: int
 ) -> list[Delivery]:
-    """Claim due deliveries (pending, or sending with an expired lease) and commit the claim."""
+    """Claim due deliveries (pending, or sending with an expired lease) and commit the claim.
+
+    A claim that expired belongs to a dispatcher that stopped mid-send (killed, or cut off from
+    the database): the message may already have gone, so taking it again marks it ambiguous."""
     due = (
         select(Delivery)
         .where(
@@ -106,6 +109,8 @@ def claim_due(
         due = due.with_for_update(skip_locked=True)
     claimed = list(session.exec(due).all())
     for delivery in claimed:
+        if delivery.status == DeliveryStatus.SENDING:
+            delivery.ambiguous = True
         delivery.status = DeliveryStatus.SENDING
         delivery.claimed_until = now + lease
         delivery.attempts += 1
@@ -115,19 +120,19 @@ def claim_due(
 
 
 def confirm_sent(
-    *, session: Session, delivery_id: int, provider_id: str, at: datetime, note: str | None = None
+    *, session: Session, delivery_id: int, provider_id: str, at: datetime, ambiguous: str | None = None
 ) -> None:
-    session.execute(
-        update(Delivery)
-        .where(col(Delivery.id) == delivery_id)
-        .values(
-            status=DeliveryStatus.SENT,
-            provider_id=provider_id,
-            sent_at=at,
-            claimed_until=None,
-            last_error=note,
-        )
-    )
+    """Sent; `ambiguous` says why it may not have arrived (it is not sent again)."""
+    values: dict[str, object] = {
+        "status": DeliveryStatus.SENT,
+        "provider_id": provider_id,
+        "sent_at": at,
+        "claimed_until": None,
+        "last_error": ambiguous and f"ambiguous: {ambiguous}",
+    }
+    if ambiguous:
+        values["ambiguous"] = True
+    session.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(**values))
 
 
 def retry_later(*, session: Session, delivery_id: int, not_before: datetime, error: str) -> None:

@@ -25,7 +25,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.dispatcher import Dispatcher
 from storage.db import session_scope
 from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message
-from storage.outbox import DeliveryDraft, queue_message
+from storage.outbox import DeliveryDraft, claim_due, queue_message
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import FakeClock, TestChannel
 
@@ -119,10 +119,29 @@ async def test_an_ambiguous_send_is_recorded_not_repeated(stranger, channel, ses
     channel.failures["stranger"].append(AmbiguousSend("timed out after sending"))
     await stranger.say("hello")
     delivery = _delivery(session)
-    assert (delivery.status, delivery.last_error) == (
+    assert (delivery.status, delivery.ambiguous, delivery.last_error) == (
         DeliveryStatus.SENT,
+        True,
         "ambiguous: timed out after sending",
     )
+    assert len(channel.sent["stranger"]) == 0  # the test channel raised: nothing repeated it
+
+
+async def test_a_claim_left_by_a_stopped_dispatcher_is_taken_again_after_its_lease(
+    db, channel, clock, session
+):
+    queue(db, clock, "test", [("a", "a0"), ("b", "b0")])
+    with session_scope(db) as claiming:  # a dispatcher claims both, then dies before sending
+        claim_due(session=claiming, channels=["test"], now=clock(), lease=timedelta(minutes=2), limit=10)
+    assert await dispatcher(db, channel, clock).drain() == 0
+    clock.advance(seconds=119)
+    assert await dispatcher(db, channel, clock).drain() == 0  # its claim still holds
+    clock.advance(seconds=2)
+    assert await dispatcher(db, channel, clock).drain() == 2
+    assert texts(channel, "a") == ["a0"]
+    assert [(d.status, d.attempts, d.ambiguous) for d in deliveries(session, "a")] == [
+        (DeliveryStatus.SENT, 2, True)  # it may have gone out before the crash: recorded
+    ]
 
 
 def queue(db, clock: FakeClock, channel: str, messages: Sequence[tuple[str, str]]) -> None:
@@ -181,6 +200,36 @@ async def test_a_429_for_one_chat_does_not_hold_back_another(db, channel, clock,
     assert texts(channel, "a") == ["a0", "a1", "a2"]
 
 
+async def test_a_429_for_one_chat_and_500s_for_another_hold_back_neither_the_others(
+    db, channel, clock, session
+):
+    channel.limits = RateLimits(overall_per_s=30, per_chat_per_s=1)
+    chats = ["limited", "failing", "c", "d"]
+    queue(db, clock, "test", [(address, f"{address}{n}") for n in range(2) for address in chats])
+    channel.failures["limited"].append(RetryLater("429", after_s=30))
+    channel.failures["failing"].extend([RetryLater("500 Internal Server Error")] * 2)
+    start = clock()
+    await dispatcher(db, channel, clock).drain()
+    for address in ("c", "d"):
+        assert texts(channel, address) == [f"{address}0", f"{address}1"]
+        assert [(d.sent_at - start).total_seconds() for d in deliveries(session, address)] == [0, 1]
+    assert texts(channel, "limited") == []
+
+    for _ in range(10):  # the dispatcher's run loop, each time the next retry becomes due
+        pending = [
+            d
+            for d in deliveries(session, "failing") + deliveries(session, "limited")
+            if d.status == DeliveryStatus.PENDING
+        ]
+        if not pending:
+            break
+        clock.now = max(clock.now, min(d.not_before for d in pending))
+        await dispatcher(db, channel, clock).drain()
+    assert sorted(texts(channel, "failing")) == ["failing0", "failing1"]  # each retried after a 500
+    assert sum(d.attempts for d in deliveries(session, "failing")) == 4
+    assert texts(channel, "limited") == ["limited0", "limited1"]
+
+
 async def test_a_burst_to_one_chat_is_paced_and_others_go_first(db, channel, clock, session):
     channel.limits = RateLimits(per_chat_per_s=2)
     queue(db, clock, "test", [("a", f"a{n}") for n in range(20)] + [("b", "b0")])
@@ -210,11 +259,15 @@ async def api() -> AsyncIterator[FakeTelegram]:
         yield fake
 
 
-async def test_on_telegram_a_429_pauses_one_chat_and_the_others_still_receive(db, clock, api):
+async def test_on_telegram_a_429_for_one_chat_and_500s_for_another_hold_back_no_other(
+    db, clock, api, session
+):
     """Through python-telegram-bot, with Telegram's limits and real time."""
-    limited, others = "1001", ["1002", "1003", "-1001234567890"]
-    queue(db, clock, "telegram", [(chat, f"{chat}/{n}") for n in range(2) for chat in [limited, *others]])
+    limited, failing, others = "1001", "1004", ["1002", "1003", "-1001234567890"]
+    chats = [limited, failing, *others]
+    queue(db, clock, "telegram", [(chat, f"{chat}/{n}") for n in range(2) for chat in chats])
     api.rate_limit(limited, retry_after=30)
+    api.fail(status=500, description="Internal Server Error", chat_id=failing, times=2)
     channel = TelegramChannel(token=api.token, base_url=api.base_url, base_file_url=api.base_file_url)
     try:
         async with asyncio.timeout(20):
@@ -224,3 +277,6 @@ async def test_on_telegram_a_429_pauses_one_chat_and_the_others_still_receive(db
     for chat in others:
         assert [call.params["text"] for call in api.sent_to(chat)] == [f"{chat}/0", f"{chat}/1"]
     assert len(api.sent_to(limited)) == 1  # the answer was 429; the next one waits out the pause
+    assert len(api.sent_to(failing)) == 2  # both answered 500: each will be tried again later
+    retrying = [d for d in deliveries(session, failing) if d.status == DeliveryStatus.PENDING]
+    assert [d.attempts for d in retrying] == [1, 1]

@@ -48,7 +48,8 @@ class TelegramChannel:
     """
 
     name = CHANNEL
-    limits = RateLimits(overall_per_s=30, per_chat_per_s=1, per_group_per_min=20)
+    #: Telegram's published limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
+    DEFAULT_LIMITS = RateLimits(overall_per_s=30, per_chat_per_s=1, per_group_per_min=20)
     capabilities = Capabilities(max_text_length=4096, buttons=True, attachments=True)
 
     def __init__(
@@ -63,7 +64,9 @@ class TelegramChannel:
         request_timeout_s: float = 10.0,
         retry_delay_s: float = 1.0,
         max_retry_delay_s: float = 60.0,
+        limits: RateLimits = DEFAULT_LIMITS,
     ) -> None:
+        self.limits = limits
         if webhook_url and not secret_token:
             raise ValueError("a Telegram webhook needs a secret token")
         self._redaction = _Redact(token)

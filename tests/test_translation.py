@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from bot.errors import ConfigurationError
 from bot.glossary_cli import glossary_cli
 from bot.i18n import LANGUAGES
 from bot.settings import Settings, load_settings
-from bot.translation import Translated, TranslationService, Translator
+from bot.translation import Translated, TranslationService, Translator, protect
 from bot.translation.backends import LibreTranslateTranslator, make_translator
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Translation
@@ -261,6 +262,30 @@ async def test_addresses_numbers_names_and_kept_terms_pass_through(db, backend):
     assert all(word in out["es"].text for word in ("hola", "escuela", "lectura día"))
     received = backend.received()
     assert not any(private in received for private in ("Amina", "office@", "https://", "18:30"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "INSET days off, then INSET day, inset  DAY and INSET.",
+        "Amina's book; Aminas; xAmina; Amina2; 阿米娜Amina在; Amina_; -Amina-",
+        "王老师说明天见，王老师！王老师们",
+        "INSET dayINSET day INSET",
+        "",
+    ],
+)
+def test_terms_are_found_on_word_boundaries_as_one_lookaround_pattern_would(text):
+    """Boundaries are checked in code (a pattern holding them is slow to compile); the reference
+    is that pattern."""
+    terms = ["INSET day", "INSET", "Amina", "王老师"]
+    alternatives = "|".join(
+        r"\s+".join(re.escape(w) for w in term.lower().split())
+        for term in sorted(terms, key=lambda t: (-len(t), t.lower()))
+    )
+    reference = re.compile(rf"(?<!{protect._WORD})(?:{alternatives})(?!{protect._WORD})", re.IGNORECASE)
+    compiled = protect._terms(terms)
+    assert compiled is not None
+    assert list(protect._term_spans(compiled, text)) == [m.span() for m in reference.finditer(text)]
 
 
 async def test_a_fixed_translation_replaces_the_term_in_its_language_only(db, libretranslate):

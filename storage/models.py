@@ -350,3 +350,18 @@ class Translation(SQLModel, table=True):
     backend: str
     text: str
     created_at: datetime | None = _ts(now=True)
+
+
+class TermReview(SQLModel, table=True):
+    """One member asked "Is the way we keep in touch working for you?" in one term, and their latest
+    answer (None until they answer), so the coordinator can be given the term's summary."""
+
+    __table_args__ = (UniqueConstraint("person_id", "term"),)
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    term: int
+    asked_at: datetime | None = _ts(nullable=False)
+    answer: str | None = Field(default=None, max_length=16)  # a key of bot.reviews.ANSWERS
+    text: str | None = None  # their own words, for "Something else"
+    language: str | None = None  # the language they wrote them in
+    answered_at: datetime | None = _ts()

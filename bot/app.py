@@ -23,7 +23,7 @@ from bot.handlers.help import menu
 from bot.i18n import LANGUAGES
 from bot.prompts import send_highlight_prompts
 from bot.reminders import send_reminders
-from bot.reviews import send_reviews
+from bot.reviews import send_review_summaries, send_reviews
 from bot.scheduler import make_scheduler
 from bot.settings import Settings
 from bot.translation import TranslationService, Translator
@@ -49,6 +49,7 @@ class App:
     dispatcher: Dispatcher
     channels: Mapping[str, Channel]
     clock: Clock
+    translation: TranslationService
 
     async def receive(self, inbound: Inbound) -> None:
         """The sink every channel calls: handle the event, then send the replies at once."""
@@ -98,6 +99,20 @@ class App:
         interval = timedelta(days=self.settings.review_interval_days)
         return await self._job(lambda session, now: send_reviews(session=session, now=now, interval=interval))
 
+    async def run_review_summaries(self) -> int:
+        """Send each coordinator the term's answers once, when the asking has had time."""
+        interval = timedelta(days=self.settings.review_interval_days)
+        sent = await send_review_summaries(
+            db=self.db, translator=self.translation, now=self.clock(), interval=interval
+        )
+        if sent:
+            self.dispatcher.wake()
+        return sent
+
+    async def run_term_reviews(self) -> int:
+        """The termly job: ask who is due, then summarise for coordinators."""
+        return await self.run_reviews() + await self.run_review_summaries()
+
     async def serve_forever(self, *, web: uvicorn.Server | None = None) -> None:
         """Run every channel, the dispatcher, the scheduler and the web app until cancelled."""
         await self.engine.replay_unhandled()
@@ -105,7 +120,7 @@ class App:
             digests=self.run_digests,
             reminders=self.run_reminders,
             prompts=self.run_prompts,
-            reviews=self.run_reviews,
+            reviews=self.run_term_reviews,
         )
         scheduler.start()
         tasks = [asyncio.create_task(self.dispatcher.run(), name="dispatcher")]
@@ -134,7 +149,7 @@ class App:
             digests=self.run_digests,
             reminders=self.run_reminders,
             prompts=self.run_prompts,
-            reviews=self.run_reviews,
+            reviews=self.run_term_reviews,
         )
         scheduler.start()
         try:
@@ -168,7 +183,15 @@ def build_app(
         lease=timedelta(seconds=settings.dispatch_lease_s),
         max_attempts=settings.dispatch_max_attempts,
     )
-    return App(settings=settings, db=db, engine=engine, dispatcher=dispatcher, channels=channels, clock=clock)
+    return App(
+        settings=settings,
+        db=db,
+        engine=engine,
+        dispatcher=dispatcher,
+        channels=channels,
+        clock=clock,
+        translation=translation,
+    )
 
 
 def configured_channels(settings: Settings) -> dict[str, Channel]:

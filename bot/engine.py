@@ -58,6 +58,7 @@ COMMANDS: Mapping[str, Command] = {
     "postcard": Command(step=postcards.start_to_home, flow=postcards.FLOW.name),
     "tried": Command(step=postcards.start_from_home, flow=postcards.FLOW.name),
     "acks": Command(step=acks.show_acks, keeps_state=True),
+    "reviews": Command(step=review.show_reviews, keeps_state=True),
 }
 
 #: Buttons that work at any time, by payload prefix ("ack:42"); the rest belong to the open question.

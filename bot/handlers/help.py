@@ -11,6 +11,7 @@ STAFF = (
     ("highlights", N_("share your class's learning highlights with every family")),
     ("postcard", N_('send a "Something to try at home" postcard to a family or a class')),
     ("acks", N_("see who has read your messages, and nudge those who have not")),
+    ("reviews", N_("see this term's answers to “Is the way we keep in touch working for you?”")),
 )
 EXTERNAL = (STAFF[1],)
 COMMON = (

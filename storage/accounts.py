@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
+from sqlalchemy import ColumnElement, Connection, Integer, any_, literal
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
 from storage.models import ChannelAccount, Person
@@ -62,14 +65,35 @@ def set_preferred(*, session: Session, person_id: int, account_id: int) -> Chann
     return chosen
 
 
-def reachable_accounts(*, session: Session, person_ids: list[int]) -> dict[int, ChannelAccount]:
-    """`reachable_account` for many people in one query (fan-out to a whole class)."""
-    rows = session.exec(
-        select(ChannelAccount)
-        .where(col(ChannelAccount.person_id).in_(person_ids), ChannelAccount.active)
+class Destination(NamedTuple):
+    """Where a person's deliveries go: one of their accounts, by id, channel and address."""
+
+    id: int
+    channel: str
+    address: str
+
+
+def reachable_accounts(*, session: Session, person_ids: list[int]) -> dict[int, Destination]:
+    """Each person's preferred active account, else their oldest active one, in one query (fan-out
+    to a whole class). Plain rows of four columns, not whole accounts: for a class of 10,000 the
+    ORM objects took most of the time."""
+    session.flush()
+    connection = session.connection()
+    rows = connection.execute(
+        select(ChannelAccount.person_id, ChannelAccount.id, ChannelAccount.channel, ChannelAccount.address)
+        .where(_one_of(connection, col(ChannelAccount.person_id), person_ids), ChannelAccount.active)
         .order_by(col(ChannelAccount.preferred).desc(), col(ChannelAccount.id))
-    ).all()
-    chosen: dict[int, ChannelAccount] = {}
-    for account in rows:
-        chosen.setdefault(account.person_id or 0, account)
+    )
+    chosen: dict[int, Destination] = {}
+    for person_id, account_id, channel, address in rows:
+        if person_id not in chosen:
+            chosen[person_id] = Destination(account_id, channel, address)
     return chosen
+
+
+def _one_of(connection: Connection, column: ColumnElement[int | None], ids: list[int]) -> ColumnElement[bool]:
+    """`column IN ids`; on PostgreSQL `column = ANY(array)`: one parameter, where planning an IN
+    list of 10,000 took 100 ms."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(literal(ids, ARRAY(Integer)))
+    return column.in_(ids)

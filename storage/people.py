@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
+from typing import NamedTuple
 
 from sqlmodel import Session, col, select
 
 from storage.models import (
     ClassGroup,
+    Frequency,
     Involvement,
     Partnership,
     PartnershipMember,
@@ -119,11 +121,23 @@ def students_in_class(*, session: Session, class_id: int) -> list[Student]:
     return list(session.exec(select(Student).where(Student.class_id == class_id).order_by(Student.id)).all())
 
 
-@dataclass(frozen=True, slots=True)
-class Recipient:
+class Contact(NamedTuple):
+    """What sending to a person needs of them. A class's worth loads several times faster as
+    these (named tuples of plain columns) than as whole Person rows."""
+
+    id: int
+    role: Role
+    language: str
+    timezone: str
+    quiet_start: time | None
+    quiet_end: time | None
+    frequency: Frequency
+
+
+class Recipient(NamedTuple):
     """A person to reach, and the student through whom they are reached."""
 
-    person: Person
+    person: Contact
     student_id: int | None
 
 
@@ -151,18 +165,30 @@ def classes_for_staff(*, session: Session, person: Person) -> list[ClassGroup]:
 
 
 def families_of_class(*, session: Session, class_id: int) -> list[Recipient]:
-    """Each parent or carer of the class once (the first of their children in it)."""
-    rows = session.exec(
-        select(Person, Student.id)
+    """Each parent or carer of the class once (the first of their children in it). Read as plain
+    rows on the session's connection: the ORM's row handling doubled the time for a big class."""
+    session.flush()
+    rows = session.connection().execute(
+        select(
+            Person.id,
+            Person.language,
+            Person.timezone,
+            Person.quiet_start,
+            Person.quiet_end,
+            Person.frequency,
+            Student.id,
+        )
         .join(PartnershipMember, col(PartnershipMember.person_id) == Person.id)
         .join(Partnership, col(Partnership.id) == PartnershipMember.partnership_id)
         .join(Student, col(Student.id) == Partnership.student_id)
         .where(Student.class_id == class_id, Person.role == Role.PARENT)
-        .order_by(col(Person.id))
-    ).all()
+        .order_by(col(Person.id), col(Student.id))
+    )
     seen: dict[int, Recipient] = {}
-    for person, student_id in rows:
-        seen.setdefault(person.id or 0, Recipient(person, student_id))
+    for person_id, language, zone, quiet_start, quiet_end, frequency, student_id in rows:
+        if person_id not in seen:
+            contact = Contact(person_id, Role.PARENT, language, zone, quiet_start, quiet_end, frequency)
+            seen[person_id] = Recipient(contact, student_id)
     return list(seen.values())
 
 

@@ -33,8 +33,18 @@ from bot.events import Attachment, Button, Outbound
 from bot.ratelimit import Monotonic, RateLimiter
 from storage.db import session_scope
 from storage.messages import photo_of
-from storage.models import Delivery, DeliveryStatus, utcnow
-from storage.outbox import claim_due, confirm_sent, give_up, readdress, release_claim, retry_later
+from storage.models import DeliveryStatus, utcnow
+from storage.outbox import (
+    Claimed,
+    Sent,
+    claim_due,
+    confirm_all_sent,
+    confirm_sent,
+    give_up,
+    readdress,
+    release_claim,
+    retry_later,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -89,20 +99,25 @@ class Dispatcher:
 
         Deliveries held for a short wait stay claimed across rounds; each round also claims what
         became due meanwhile (an interactive reply is not stuck behind another chat's pacing).
+        A claim that found fewer than it asked for took everything due: with nothing held, the
+        drain ends there rather than ask again (what is queued later wakes the dispatcher).
         """
         attempted = 0
-        held: list[Delivery] = []
+        held: list[Claimed] = []
         self._recheck_s = None
         while True:
-            claimed = self._claim(self._batch - len(held)) if len(held) < self._batch else []
+            room = self._batch - len(held)
+            claimed = self._claim(room) if room > 0 else []
             if not claimed and not held:
                 return attempted
-            sent, held = await self._round(sorted(held + claimed, key=lambda d: d.id or 0))
+            sent, held = await self._round(sorted(held + claimed, key=lambda d: d.id))
             attempted += sent
+            if not held and len(claimed) < room:
+                return attempted
             if held and not sent:
                 await self._sleep(min(self._limiters[d.channel].ready_in(d.address) for d in held))
 
-    def _claim(self, limit: int) -> list[Delivery]:
+    def _claim(self, limit: int) -> list[Claimed]:
         with session_scope(self._db) as session:
             return claim_due(
                 session=session,
@@ -112,47 +127,62 @@ class Dispatcher:
                 limit=limit,
             )
 
-    async def _round(self, batch: list[Delivery]) -> tuple[int, list[Delivery]]:
+    async def _round(self, batch: list[Claimed]) -> tuple[int, list[Claimed]]:
         """Send the deliveries whose chat is ready, in order; hold or put back the others.
 
-        Returns how many were sent and which are held for a short wait."""
+        The round's successful sends are confirmed together at its end (or when it is cut short),
+        in one transaction: a crash before that leaves them claimed, so they go again after the
+        lease and are recorded ambiguous, never lost. Returns how many were sent and which are
+        held for a short wait."""
         sent, held = 0, []
         queued: dict[tuple[str, str], int] = {}  # deliveries per chat waiting ahead of the next one
-        for delivery in batch:
-            key = (delivery.channel, delivery.address)
-            limiter = self._limiters[delivery.channel]
-            wait_s = limiter.ready_in(delivery.address, behind=queued.get(key, 0))
-            if wait_s <= 0:
-                limiter.record(delivery.address)
-                await self._send(delivery)
-                sent += 1
-                continue
-            queued[key] = queued.get(key, 0) + 1
-            if wait_s <= self._hold_s:
-                held.append(delivery)
-            else:
-                self._put_back(delivery, wait_s)
+        accepted: list[Sent] = []
+        try:
+            for delivery in batch:
+                key = (delivery.channel, delivery.address)
+                limiter = self._limiters[delivery.channel]
+                wait_s = limiter.ready_in(delivery.address, behind=queued.get(key, 0))
+                if wait_s <= 0:
+                    limiter.record(delivery.address)
+                    await self._send(delivery, accepted)
+                    sent += 1
+                    continue
+                queued[key] = queued.get(key, 0) + 1
+                if wait_s <= self._hold_s:
+                    held.append(delivery)
+                else:
+                    self._put_back(delivery, wait_s)
+        finally:
+            self._confirm(accepted)
         return sent, held
 
-    def _put_back(self, delivery: Delivery, wait_s: float) -> None:
+    def _confirm(self, accepted: list[Sent]) -> None:
+        """Record the sends the channel accepted, and forget them."""
+        if accepted:
+            with session_scope(self._db) as session:
+                confirm_all_sent(session=session, sent=accepted)
+            accepted.clear()
+
+    def _put_back(self, delivery: Claimed, wait_s: float) -> None:
         with session_scope(self._db) as session:
             release_claim(
                 session=session,
-                delivery_id=delivery.id or 0,
+                delivery_id=delivery.id,
                 not_before=self._clock() + timedelta(seconds=wait_s),
             )
         self._recheck_s = min(wait_s, self._recheck_s or wait_s)
 
-    async def _send(self, delivery: Delivery) -> None:
+    async def _send(self, delivery: Claimed, accepted: list[Sent]) -> None:
+        """Send one delivery and record the outcome; a success joins `accepted`, to be confirmed."""
         channel = self._channels[delivery.channel]
         out = Outbound(
             text=delivery.text,
-            buttons=tuple(Button(label=b["label"], payload=b["payload"]) for b in delivery.buttons),
+            buttons=tuple(Button(label=label, payload=payload) for label, payload in delivery.buttons),
             attachment=self._photo(delivery) if delivery.with_photo else None,
             urgent=delivery.urgent,
             rtl=delivery.rtl,
         )
-        delivery_id = delivery.id or 0
+        delivery_id = delivery.id
         try:
             sent = await channel.send(delivery.address, out)
         except RetryLater as exc:
@@ -161,10 +191,12 @@ class Dispatcher:
             self._retry(delivery, str(exc), exc.after_s)
         except AddressChanged as exc:
             _LOGGER.info("delivery %s: chat moved on %s", delivery_id, delivery.channel)
+            self._confirm(accepted)  # readdressing puts the chat's unconfirmed deliveries back
             with session_scope(self._db) as session:
                 readdress(
                     session=session, delivery_id=delivery_id, new_address=exc.new_address, at=self._clock()
                 )
+            self.wake()  # they are due again now, at the new address
         except Rejected as exc:
             _LOGGER.warning("delivery %s rejected by %s: %s", delivery_id, delivery.channel, exc)
             with session_scope(self._db) as session:
@@ -192,20 +224,17 @@ class Dispatcher:
             _LOGGER.exception("delivery %s failed on %s", delivery_id, delivery.channel)
             self._retry(delivery, type(exc).__name__, None)
         else:
-            with session_scope(self._db) as session:
-                confirm_sent(
-                    session=session, delivery_id=delivery_id, provider_id=sent.provider_id, at=self._clock()
-                )
+            accepted.append(Sent(delivery_id, sent.provider_id, self._clock()))
 
-    def _photo(self, delivery: Delivery) -> Attachment | None:
+    def _photo(self, delivery: Claimed) -> Attachment | None:
         with session_scope(self._db) as session:
             photo = photo_of(session=session, message_id=delivery.message_id)
         if photo is None:
             return None
         return Attachment(filename=photo.filename, content_type=photo.content_type, data=photo.data)
 
-    def _retry(self, delivery: Delivery, error: str, after_s: float | None) -> None:
-        delivery_id = delivery.id or 0
+    def _retry(self, delivery: Claimed, error: str, after_s: float | None) -> None:
+        delivery_id = delivery.id
         with session_scope(self._db) as session:
             if delivery.attempts >= self._max_attempts:
                 _LOGGER.warning("delivery %s failed after %s attempts", delivery_id, delivery.attempts)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import insert, or_, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, bindparam, case, insert, or_, select, update
+from sqlmodel import Session, col
 
 from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message
 
@@ -85,38 +86,107 @@ def queue_message(
     return message
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claimed:
+    """A claimed delivery: what sending it takes, read as columns (no `Delivery` entities to build
+    and flush back for every row of a batch)."""
+
+    id: int
+    message_id: int
+    channel: str
+    address: str
+    text: str
+    buttons: tuple[tuple[str, str], ...]
+    rtl: bool
+    urgent: bool
+    with_photo: bool
+    attempts: int  # this claim included
+
+
+class Sent(NamedTuple):
+    """A send the channel accepted, to be confirmed."""
+
+    delivery_id: int
+    provider_id: str
+    at: datetime
+
+
+_DELIVERY: Table = Delivery.__table__  # type: ignore[attr-defined]
+_CONFIRM = (
+    update(_DELIVERY)
+    .where(_DELIVERY.c.id == bindparam("delivery_id"))
+    .values(
+        status=DeliveryStatus.SENT,
+        provider_id=bindparam("sent_provider_id"),
+        sent_at=bindparam("sent_at_time"),
+        claimed_until=None,
+        last_error=None,
+    )
+)
+
+
 def claim_due(
     *, session: Session, channels: Sequence[str], now: datetime, lease: timedelta, limit: int
-) -> list[Delivery]:
+) -> list[Claimed]:
     """Claim due deliveries (pending, or sending with an expired lease) and commit the claim.
 
     A claim that expired belongs to a dispatcher that stopped mid-send (killed, or cut off from
     the database): the message may already have gone, so taking it again marks it ambiguous."""
+    c = _DELIVERY.c
     due = (
-        select(Delivery)
+        select(
+            c.id,
+            c.message_id,
+            c.channel,
+            c.address,
+            c.text,
+            c.buttons,
+            c.rtl,
+            c.urgent,
+            c.with_photo,
+            c.attempts,
+        )
         .where(
-            col(Delivery.channel).in_(channels),
+            c.channel.in_(channels),
             or_(
-                (col(Delivery.status) == DeliveryStatus.PENDING)
-                & or_(col(Delivery.not_before).is_(None), col(Delivery.not_before) <= now),
-                (col(Delivery.status) == DeliveryStatus.SENDING) & (col(Delivery.claimed_until) < now),
+                (c.status == DeliveryStatus.PENDING) & or_(c.not_before.is_(None), c.not_before <= now),
+                (c.status == DeliveryStatus.SENDING) & (c.claimed_until < now),
             ),
         )
-        .order_by(col(Delivery.id))
+        .order_by(c.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    claimed = list(session.exec(due).all())
-    for delivery in claimed:
-        if delivery.status == DeliveryStatus.SENDING:
-            delivery.ambiguous = True
-        delivery.status = DeliveryStatus.SENDING
-        delivery.claimed_until = now + lease
-        delivery.attempts += 1
-        session.add(delivery)
+    rows = session.execute(due).all()
+    if rows:
+        session.execute(
+            update(_DELIVERY)
+            .where(c.id.in_([row.id for row in rows]))
+            .values(
+                # SET sees the row as it was: a row still `sending` is a claim taken again.
+                ambiguous=case((c.status == DeliveryStatus.SENDING, True), else_=c.ambiguous),
+                status=DeliveryStatus.SENDING,
+                claimed_until=now + lease,
+                attempts=c.attempts + 1,
+            )
+        )
     session.commit()
-    return claimed
+    return [
+        Claimed(
+            id=row.id,
+            message_id=row.message_id,
+            channel=row.channel,
+            address=row.address,
+            text=row.text,
+            buttons=tuple((button["label"], button["payload"]) for button in row.buttons),
+            rtl=row.rtl,
+            urgent=row.urgent,
+            with_photo=row.with_photo,
+            attempts=row.attempts + 1,
+        )
+        for row in rows
+    ]
 
 
 def confirm_sent(
@@ -133,6 +203,19 @@ def confirm_sent(
     if ambiguous:
         values["ambiguous"] = True
     session.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(**values))
+
+
+def confirm_all_sent(*, session: Session, sent: Sequence[Sent]) -> None:
+    """Confirm many sends with one statement run for each (executemany), so a dispatcher round
+    commits its sends once instead of once per row."""
+    if sent:
+        session.execute(
+            _CONFIRM,
+            [
+                {"delivery_id": s.delivery_id, "sent_provider_id": s.provider_id, "sent_at_time": s.at}
+                for s in sent
+            ],
+        )
 
 
 def retry_later(*, session: Session, delivery_id: int, not_before: datetime, error: str) -> None:

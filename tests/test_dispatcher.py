@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from bot.app import App, build_app
@@ -142,6 +143,41 @@ async def test_a_claim_left_by_a_stopped_dispatcher_is_taken_again_after_its_lea
     assert [(d.status, d.attempts, d.ambiguous) for d in deliveries(session, "a")] == [
         (DeliveryStatus.SENT, 2, True)  # it may have gone out before the crash: recorded
     ]
+
+
+async def test_a_round_cut_short_confirms_what_it_sent_and_the_rest_goes_again_after_the_lease(
+    db, channel, clock, session
+):
+    """A round's sends are confirmed together; stopped mid-round (shut down), those that went are
+    still recorded, and the rest keep their claim until it expires."""
+    queue(db, clock, "test", [("a", "a0"), ("b", "b0"), ("c", "c0")])
+    channel.failures["b"].append(asyncio.CancelledError())  # type: ignore[arg-type]
+    with pytest.raises(asyncio.CancelledError):
+        await dispatcher(db, channel, clock).drain()
+    assert [d.status for d in deliveries(session, "a")] == [DeliveryStatus.SENT]
+    assert [d.status for d in deliveries(session, "b") + deliveries(session, "c")] == [
+        DeliveryStatus.SENDING
+    ] * 2
+    clock.advance(minutes=3)
+    assert await dispatcher(db, channel, clock).drain() == 2
+    assert (texts(channel, "a"), texts(channel, "b"), texts(channel, "c")) == (["a0"], ["b0"], ["c0"])
+    assert [d.ambiguous for d in deliveries(session, "c")] == [True]  # it was claimed when it stopped
+
+
+async def test_a_drain_that_claims_everything_due_does_not_ask_again(db, channel, clock):
+    queue(db, clock, "test", [("a", "a0"), ("b", "b0")])
+    claims: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        if statement.lstrip().startswith("SELECT") and "FROM delivery" in statement:
+            claims.append(statement)
+
+    event.listen(db, "before_cursor_execute", count)
+    try:
+        assert await dispatcher(db, channel, clock).drain() == 2
+    finally:
+        event.remove(db, "before_cursor_execute", count)
+    assert len(claims) == 1
 
 
 def queue(db, clock: FakeClock, channel: str, messages: Sequence[tuple[str, str]]) -> None:

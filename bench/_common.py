@@ -139,10 +139,19 @@ class Roster:
     teacher_address: str
 
 
-def populate(db: Engine, *, families: int, classes: int = 1, with_accounts: bool = True) -> Roster:
-    """A school with one teacher (linked on the test channel) and `families` families spread over
+def populate(
+    db: Engine,
+    *,
+    families: int,
+    classes: int = 1,
+    with_accounts: bool = True,
+    channel: str = CHANNEL,
+    address: str = "parent-{pid}",
+) -> Roster:
+    """A school with one teacher (linked on `channel`) and `families` families spread over
     `classes` classes: one student, one partnership, one parent (languages round-robin) each, and
-    each parent's chat account on the test channel. Bulk Core inserts, so 50,000 take seconds."""
+    each parent's chat account on `channel`, its address `address` formatted with the person id
+    (Telegram needs numeric chat ids). Bulk Core inserts, so 50,000 take seconds."""
     created = NOW
     class_ids = tuple(range(1, classes + 1))
     teacher_id = 1
@@ -172,9 +181,12 @@ def populate(db: Engine, *, families: int, classes: int = 1, with_accounts: bool
         }
         for i, pid in enumerate(parent_ids)
     ]
-    accounts = [_account(1, teacher_id, "teacher", created)]
+    accounts = [_account(1, teacher_id, channel, "teacher", created)]
     if with_accounts:
-        accounts += [_account(i + 2, pid, f"parent-{pid}", created) for i, pid in enumerate(parent_ids)]
+        accounts += [
+            _account(i + 2, pid, channel, address.format(pid=pid), created)
+            for i, pid in enumerate(parent_ids)
+        ]
     with db.begin() as connection:
         connection.execute(
             insert(School.__table__),  # type: ignore[attr-defined]
@@ -229,10 +241,10 @@ def _person(pid: int, name: str, role: Role, language: str, created: datetime) -
     }
 
 
-def _account(aid: int, pid: int, address: str, created: datetime) -> dict[str, object]:
+def _account(aid: int, pid: int, channel: str, address: str, created: datetime) -> dict[str, object]:
     return {
         "id": aid,
-        "channel": CHANNEL,
+        "channel": channel,
         "address": address,
         "person_id": pid,
         "preferred": True,

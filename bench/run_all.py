@@ -7,12 +7,13 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bench import acks, dispatch, fanout, inbound, memory
+from bench import acks, dispatch, fanout, inbound, memory, pacing
 from bench._common import Figure, parser, print_figures
 
 BENCHMARKS: dict[str, Callable[..., list[Figure]]] = {
     "fan-out": fanout.run,
     "dispatch": dispatch.run,
+    "pacing": pacing.run,
     "inbound": inbound.run,
     "acks": acks.run,
     "memory": memory.run,

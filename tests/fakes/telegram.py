@@ -51,6 +51,8 @@ class Call:
     method: str
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
+    #: When it arrived (time.monotonic), so pacing can be measured where Telegram would see it.
+    at: float = field(default_factory=time.monotonic, compare=False)
 
     @property
     def chat_id(self) -> str | None:

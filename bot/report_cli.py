@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
@@ -46,14 +47,14 @@ def report_acks(
     table = Table("id", "sent", "kind", "about", "recipients", *STATUSES, title="Acknowledgements")
     for item in messages:
         summary = summaries[item.id or 0]
-        counts = [sum(r.status == s for r in summary.recipients) for s in STATUSES]
+        counts = Counter(r.status for r in summary.recipients)
         table.add_row(
             str(item.id),
             f"{item.created_at:%Y-%m-%d %H:%M}" if item.created_at else "",
             item.kind.value,
             str(item.details.get("about", "")),
             str(len(summary.recipients)),
-            *map(str, counts),
+            *(str(counts[s]) for s in STATUSES),
         )
     console.print(table)
     console.print(_language_table(summaries.values()))

@@ -51,22 +51,30 @@ async def on_show_original(turn: Turn) -> StepResult:
     return None
 
 
-def _describe(turn: Turn, message: Message, summary: AckSummary) -> str:
+def _describe(turn: Turn, message: Message, summary: AckSummary) -> tuple[str, list[Button]]:
+    """The report on one message and its Nudge button; each list of names is made once (from
+    thousands of recipients for a big class)."""
     _ = turn._
+    waiting, unreached = summary.waiting, summary.unreached
     snippet = (message.details.get("title") or message.text).replace("\n", " ")
     lines = [
         f"#{message.id} · {turn.speaker.datetime(message.created_at, 'short') if message.created_at else ''}"
         " · "
         f"“{snippet[:60]}{'…' if len(snippet) > 60 else ''}”",
         _("Got it: {acked} · Not yet: {waiting} · Can't be reached: {unreached}").format(
-            acked=len(summary.acknowledged), waiting=len(summary.waiting), unreached=len(summary.unreached)
+            acked=len(summary.acknowledged), waiting=len(waiting), unreached=len(unreached)
         ),
     ]
-    if summary.waiting:
-        lines.append(_("Not yet: {names}").format(names=_names(summary.waiting)))
-    if summary.unreached:
-        lines.append(_("Can't be reached: {names}").format(names=_names(summary.unreached)))
-    return "\n".join(lines)
+    if waiting:
+        lines.append(_("Not yet: {names}").format(names=_names(waiting)))
+    if unreached:
+        lines.append(_("Can't be reached: {names}").format(names=_names(unreached)))
+    buttons = (
+        [Button(label=_("Nudge {count}").format(count=len(waiting)), payload=f"nudge:{message.id}")]
+        if waiting
+        else []
+    )
+    return "\n".join(lines), buttons
 
 
 def _names(names: list[str]) -> str:
@@ -84,18 +92,7 @@ async def show_acks(turn: Turn) -> StepResult:
         return None
     summaries = ack_summaries(session=turn.session, message_ids=[m.id or 0 for m in messages])
     for message in messages:
-        summary = summaries[message.id or 0]
-        buttons = (
-            [
-                Button(
-                    label=turn._("Nudge {count}").format(count=len(summary.waiting)),
-                    payload=f"nudge:{message.id}",
-                )
-            ]
-            if summary.waiting
-            else []
-        )
-        turn.reply(_describe(turn, message, summary), buttons)
+        turn.reply(*_describe(turn, message, summaries[message.id or 0]))
     return None
 
 

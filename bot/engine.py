@@ -24,7 +24,7 @@ from bot.i18n import Speaker, normalise_language
 from bot.settings import Settings
 from bot.translation import TranslationService
 from storage.accounts import find_account, get_or_create_account
-from storage.conversations import clear_state, load_state, save_state
+from storage.conversations import load_state, store_state
 from storage.db import session_scope
 from storage.inbound import mark_handled, record_inbound, unhandled_events
 from storage.models import ChannelAccount, Message, MessageKind, Person, utcnow
@@ -118,18 +118,18 @@ class Engine:
 
     async def handle(self, inbound: Inbound) -> bool:
         """Record and handle one event; False if it was seen before (and so not handled again)."""
-        with session_scope(self._db) as session:
-            event = record_inbound(
+        with Session(self._db, expire_on_commit=False) as session:
+            event_id = record_inbound(
                 session=session,
                 channel=inbound.channel,
                 platform_event_id=inbound.event_id,
                 address=inbound.address,
                 payload=_to_payload(inbound),
             )
-        if event is None:
-            _LOGGER.info("duplicate event %s/%s ignored", inbound.channel, inbound.event_id)
-            return False
-        await self._process(event.id or 0, inbound)
+            if event_id is None:
+                _LOGGER.info("duplicate event %s/%s ignored", inbound.channel, inbound.event_id)
+                return False
+            await self._process(session, event_id, inbound)
         return True
 
     async def replay_unhandled(self) -> int:
@@ -138,30 +138,35 @@ class Engine:
             pending = [(e.id or 0, _from_payload(e.payload)) for e in unhandled_events(session=session)]
         for event_id, inbound in pending:
             _LOGGER.info("replaying unhandled event %s", event_id)
-            await self._process(event_id, inbound)
+            with Session(self._db, expire_on_commit=False) as session:
+                await self._process(session, event_id, inbound)
         return len(pending)
 
-    async def _process(self, event_id: int, inbound: Inbound) -> None:
+    async def _process(self, session: Session, event_id: int, inbound: Inbound) -> None:
+        """Two transactions in one session: the event's record (if new) and its account first, then
+        the turn, marked handled with it. The first commits before anything acts on the event,
+        and the turn writes nothing before it translates (SQLite allows one writer: the
+        translation cache is another)."""
         inbound = replace(inbound, text=clean_text(inbound.text))
-        # The account row is settled in its own short transaction, so the turn below writes
-        # nothing before it translates (SQLite allows one writer: the translation cache is another).
-        with session_scope(self._db) as session:
-            get_or_create_account(
-                session=session,
-                channel=inbound.channel,
-                address=inbound.address,
-                display_name=inbound.display_name,
-            )
+        account = get_or_create_account(
+            session=session,
+            channel=inbound.channel,
+            address=inbound.address,
+            display_name=inbound.display_name,
+        )
+        session.commit()
         try:
-            with session_scope(self._db) as session:
-                await self._handle_in(session, event_id, inbound)
+            await self._handle_in(session, event_id, inbound, account)
+            session.commit()
         except Exception as exc:
+            session.rollback()
             _LOGGER.exception("event %s from %s failed", event_id, inbound.channel)
             self._apologise(event_id, inbound, type(exc).__name__)
 
-    async def _handle_in(self, session: Session, event_id: int, inbound: Inbound) -> None:
+    async def _handle_in(
+        self, session: Session, event_id: int, inbound: Inbound, account: ChannelAccount
+    ) -> None:
         now = self._clock()
-        account = get_or_create_account(session=session, channel=inbound.channel, address=inbound.address)
         speaker_account = (
             find_account(session=session, channel=inbound.channel, address=inbound.sender)
             if inbound.sender
@@ -172,24 +177,23 @@ class Engine:
             if speaker_account and speaker_account.person_id
             else None
         )
-        state = load_state(session=session, account_id=account.id or 0) if person else None
+        current = load_state(session=session, account_id=account.id or 0)
+        state = current if person else None  # an unlinked account's leftover state is only cleared
         turn = self._turn(session, inbound, account, person, now, dict(state.data) if state else {})
         flow_name, result = await self._route(
             turn, state.flow if state else None, state.state if state else None
         )
         if isinstance(result, Goto):
             flow_name, result = result.flow, result.state
-        if result is None or flow_name is None:
-            clear_state(session=session, account_id=account.id or 0)
-        else:
-            save_state(
-                session=session,
-                account_id=account.id or 0,
-                flow=flow_name,
-                state=str(result),
-                data=turn.data,
-                at=now,
-            )
+        store_state(
+            session=session,
+            current=current,
+            account_id=account.id or 0,
+            flow=flow_name if result is not None else None,
+            state=None if result is None else str(result),
+            data=turn.data,
+            at=now,
+        )
         self._queue_replies(session, turn)
         mark_handled(session=session, event_id=event_id, at=now)
 

@@ -12,6 +12,9 @@ from sqlmodel import Session, col
 
 from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message
 
+_DELIVERY: Table = Delivery.__table__  # type: ignore[attr-defined]
+_MESSAGE: Table = Message.__table__  # type: ignore[attr-defined]
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeliveryDraft:
@@ -74,14 +77,18 @@ def add_deliveries(
         for draft in drafts
     ]
     if rows:
-        session.execute(insert(Delivery), rows)
+        session.execute(insert(_DELIVERY), rows)
 
 
 def queue_message(
     *, session: Session, message: Message, drafts: Sequence[DeliveryDraft], now: datetime
 ) -> Message:
-    """A message and its deliveries, for replies whose buttons do not refer to the message itself."""
-    add_message(session=session, message=message)
+    """A message and its deliveries, for replies whose buttons do not refer to the message itself.
+
+    Both are plain inserts (a reply to every event: no unit of work to flush); `message` gets its
+    id but is not added to the session."""
+    inserted = session.execute(insert(_MESSAGE), message.model_dump(exclude={"id"}))
+    message.id = inserted.inserted_primary_key[0]
     add_deliveries(session=session, message=message, drafts=drafts, now=now)
     return message
 
@@ -111,7 +118,6 @@ class Sent(NamedTuple):
     at: datetime
 
 
-_DELIVERY: Table = Delivery.__table__  # type: ignore[attr-defined]
 _CONFIRM = (
     update(_DELIVERY)
     .where(_DELIVERY.c.id == bindparam("delivery_id"))

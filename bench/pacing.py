@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -152,9 +153,12 @@ async def measure(url: str, plan: Plan) -> list[Figure]:
     by_chat: dict[str, list[float]] = {}
     for call in sends:
         by_chat.setdefault(call.chat_id or "", []).append(call.at)
-    # The rate while the queue kept the limiter busy: without the groups' messages held for a minute.
+    # The rate while the queue kept the limiter busy (without the groups' messages held for a
+    # minute), over whole seconds from the first arrival: the limiter sends in bursts of up to 30,
+    # so (n - 1) / (last - first) would overstate it.
     paced = arrivals[: len(arrivals) - plan.held_by_groups]
-    rate = (len(paced) - 1) / (paced[-1] - paced[0]) if len(paced) > 1 else 0.0
+    whole_s = math.floor(paced[-1] - paced[0]) if paced else 0
+    rate = sum(at < paced[0] + whole_s for at in paced) / whole_s if whole_s else 0.0
     most_per_s, over_per_s = busiest_window(arrivals, 1.0, int(OVERALL_PER_S))
     gaps = [
         later - earlier
@@ -168,7 +172,7 @@ async def measure(url: str, plan: Plan) -> list[Figure]:
         return Figure("pacing", "sqlite", metric, value, unit, target)
 
     return [
-        figure(f"sends/s (first {len(paced):,}, limiter busy)", rate, "/s", f"≥ {0.95 * OVERALL_PER_S:g}/s"),
+        figure(f"sends/s (first {whole_s} s, limiter busy)", rate, "/s", f"≥ {0.95 * OVERALL_PER_S:g}/s"),
         figure("  as % of the overall limit", 100 * rate / OVERALL_PER_S, "%", "≥ 95 %"),
         figure("most requests in any 1 s", most_per_s, "reqs", f"≤ {OVERALL_PER_S:g}"),
         figure(f"1 s windows over {OVERALL_PER_S:g}", over_per_s, "count", "0 over"),

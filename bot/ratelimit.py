@@ -1,10 +1,14 @@
-"""Our own per-channel rate limiter: an overall token bucket, per-chat spacing, a per-group window, pauses.
+"""Our own per-channel rate limiter: sliding windows overall and per group, per-chat spacing, pauses.
 
 Not python-telegram-bot's AIORateLimiter: it has no per-chat limit and freezes every chat on
 one 429. Here a platform's retry-after pauses only the chat it names. The limiter only
 answers "how long until this chat may send?" and is told "sent"; the dispatcher decides
 whether to wait or to put a delivery back, so one slow chat holds back no other.
 Time comes from an injected monotonic clock, so it is table-tested without waiting.
+
+Sends are recorded when the platform has answered: a request's arrival lies between its start
+and its answer, so counting windows and spacing from the answer keeps arrivals within the
+limits however long the request was on the way (a "30 per second" is never 31 at the server).
 """
 
 from __future__ import annotations
@@ -22,6 +26,15 @@ _ROUNDING_S = 1e-6
 
 #: Seconds from an arbitrary start that never go backwards (time.monotonic in production).
 Monotonic = Callable[[], float]
+
+
+def _window(limit: float | None, seconds: float) -> tuple[int, float]:
+    """(at most this many, in this many seconds) for `limit` per `seconds`; (0, 0) is no limit.
+    A limit below one becomes one message per longer window."""
+    if not limit:
+        return 0, 0.0
+    cap = max(1, math.floor(limit))
+    return cap, seconds * cap / limit
 
 
 def is_group(address: str) -> bool:
@@ -43,14 +56,10 @@ class RateLimiter:
 
     def __init__(self, limits: RateLimits, *, now: Monotonic = time.monotonic) -> None:
         self._now = now
-        self._overall_per_s = limits.overall_per_s
         self._spacing_s = 1 / limits.per_chat_per_s if limits.per_chat_per_s else 0.0
-        # A per-minute limit below one becomes one message per longer window.
-        per_min = limits.per_group_per_min
-        self._group_cap = max(1, math.floor(per_min)) if per_min else 0
-        self._group_window_s = 60 * self._group_cap / per_min if per_min else 0.0
-        self._tokens = max(1.0, self._overall_per_s or 0.0)  # a burst of one second's worth
-        self._tokens_at_s = now()
+        self._overall_cap, self._overall_window_s = _window(limits.overall_per_s, 1.0)
+        self._recent_s: deque[float] = deque()  # the last `_overall_cap` sends, oldest first
+        self._group_cap, self._group_window_s = _window(limits.per_group_per_min, 60.0)
         self._chats: dict[str, _Chat] = {}
         self._sweep_at = 1024
 
@@ -71,11 +80,12 @@ class RateLimiter:
         return wait if wait > _ROUNDING_S else 0.0
 
     def record(self, address: str) -> None:
-        """A message to `address` is going out now."""
+        """The platform has just answered a message to `address` (whatever it answered)."""
         now = self._now()
-        if self._overall_per_s:
-            self._refill(now, self._overall_per_s)
-            self._tokens -= 1
+        if self._overall_cap:
+            self._recent_s.append(now)
+            if len(self._recent_s) > self._overall_cap:
+                self._recent_s.popleft()
         chat = self._chats.setdefault(address, _Chat())
         chat.last_s = now
         if self._group_cap and is_group(address):
@@ -90,14 +100,10 @@ class RateLimiter:
         self._sweep(now)
 
     def _overall_wait_s(self, now: float) -> float:
-        if not self._overall_per_s:
+        """Until the oldest of the last `cap` sends leaves the window (a burst of `cap`, then paced)."""
+        if not self._overall_cap or len(self._recent_s) < self._overall_cap:
             return 0.0
-        self._refill(now, self._overall_per_s)
-        return max(0.0, (1 - self._tokens) / self._overall_per_s)
-
-    def _refill(self, now: float, per_s: float) -> None:
-        self._tokens = min(max(1.0, per_s), self._tokens + (now - self._tokens_at_s) * per_s)
-        self._tokens_at_s = now
+        return max(0.0, self._recent_s[0] + self._overall_window_s - now)
 
     def _group_wait_s(self, chat: _Chat, now: float, behind: int) -> float:
         """Until the sliding window has room for one more after `behind` others."""

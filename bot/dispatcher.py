@@ -143,8 +143,10 @@ class Dispatcher:
                 limiter = self._limiters[delivery.channel]
                 wait_s = limiter.ready_in(delivery.address, behind=queued.get(key, 0))
                 if wait_s <= 0:
-                    limiter.record(delivery.address)
-                    await self._send(delivery, accepted)
+                    try:
+                        await self._send(delivery, accepted)
+                    finally:  # counted from the answer: the request has surely arrived by then
+                        limiter.record(delivery.address)
                     sent += 1
                     continue
                 queued[key] = queued.get(key, 0) + 1

@@ -23,7 +23,7 @@ from bot.handlers.flow import Flow, Goto, Step, StepResult, Turn
 from bot.i18n import Speaker, normalise_language
 from bot.settings import Settings
 from bot.translation import TranslationService
-from storage.accounts import find_account, get_or_create_account
+from storage.accounts import account_and_person, find_account, get_or_create_account
 from storage.conversations import load_state, store_state
 from storage.db import session_scope
 from storage.inbound import mark_handled, record_inbound, unhandled_events
@@ -82,10 +82,10 @@ def clean_text(text: str) -> str:
 
 
 def _to_payload(inbound: Inbound) -> dict[str, Any]:
+    if inbound.attachment is not None:  # a photo's bytes are kept with its message, not copied here
+        inbound = replace(inbound, attachment=replace(inbound.attachment, data=None))
     data = asdict(inbound)
     data["received_at"] = inbound.received_at.isoformat()
-    if inbound.attachment is not None:
-        data["attachment"] = {**data["attachment"], "data": None}
     return data
 
 
@@ -148,7 +148,7 @@ class Engine:
         and the turn writes nothing before it translates (SQLite allows one writer: the
         translation cache is another)."""
         inbound = replace(inbound, text=clean_text(inbound.text))
-        account = get_or_create_account(
+        account, person = account_and_person(
             session=session,
             channel=inbound.channel,
             address=inbound.address,
@@ -156,7 +156,7 @@ class Engine:
         )
         session.commit()
         try:
-            await self._handle_in(session, event_id, inbound, account)
+            await self._handle_in(session, event_id, inbound, account, person)
             session.commit()
         except Exception as exc:
             session.rollback()
@@ -164,19 +164,18 @@ class Engine:
             self._apologise(event_id, inbound, type(exc).__name__)
 
     async def _handle_in(
-        self, session: Session, event_id: int, inbound: Inbound, account: ChannelAccount
+        self,
+        session: Session,
+        event_id: int,
+        inbound: Inbound,
+        account: ChannelAccount,
+        person: Person | None,
     ) -> None:
+        """The turn; `person` is who `account` is linked to, and in a group the sender speaks."""
         now = self._clock()
-        speaker_account = (
-            find_account(session=session, channel=inbound.channel, address=inbound.sender)
-            if inbound.sender
-            else account
-        )
-        person = (
-            session.get(Person, speaker_account.person_id)
-            if speaker_account and speaker_account.person_id
-            else None
-        )
+        if inbound.sender:
+            speaker = find_account(session=session, channel=inbound.channel, address=inbound.sender)
+            person = session.get(Person, speaker.person_id) if speaker and speaker.person_id else None
         current = load_state(session=session, account_id=account.id or 0)
         state = current if person else None  # an unlinked account's leftover state is only cleared
         turn = self._turn(session, inbound, account, person, now, dict(state.data) if state else {})

@@ -5,33 +5,50 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, CursorResult, Integer, any_, literal
+from sqlalchemy import ColumnElement, Connection, CursorResult, Integer, any_, bindparam, literal
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from storage.models import ChannelAccount, Person
 
+# Built once: every inbound event looks up its account.
+_ACCOUNT_AND_PERSON = (
+    select(ChannelAccount, Person)
+    .outerjoin(Person, col(Person.id) == col(ChannelAccount.person_id))
+    .where(ChannelAccount.channel == bindparam("channel"), ChannelAccount.address == bindparam("address"))
+)
+
 
 def get_or_create_account(
     *, session: Session, channel: str, address: str, display_name: str | None = None
 ) -> ChannelAccount:
-    account = session.exec(
-        select(ChannelAccount).where(ChannelAccount.channel == channel, ChannelAccount.address == address)
-    ).first()
-    if account is None:
-        account = ChannelAccount(channel=channel, address=address, display_name=display_name)
-        session.add(account)
-        session.flush()
-    elif display_name and account.display_name != display_name:
-        account.display_name = display_name
+    account, _person = account_and_person(
+        session=session, channel=channel, address=address, display_name=display_name
+    )
     return account
 
 
+def account_and_person(
+    *, session: Session, channel: str, address: str, display_name: str | None = None
+) -> tuple[ChannelAccount, Person | None]:
+    """`get_or_create_account` and the person it is linked to, in one query (an inbound event
+    needs both)."""
+    found = session.execute(_ACCOUNT_AND_PERSON, {"channel": channel, "address": address}).first()
+    if found is None:
+        account = ChannelAccount(channel=channel, address=address, display_name=display_name)
+        session.add(account)
+        session.flush()
+        return account, None
+    account, person = found
+    if display_name and account.display_name != display_name:
+        account.display_name = display_name
+    return account, person
+
+
 def find_account(*, session: Session, channel: str, address: str) -> ChannelAccount | None:
-    return session.exec(
-        select(ChannelAccount).where(ChannelAccount.channel == channel, ChannelAccount.address == address)
-    ).first()
+    found = session.execute(_ACCOUNT_AND_PERSON, {"channel": channel, "address": address}).first()
+    return found[0] if found else None
 
 
 def link_account(*, session: Session, account: ChannelAccount, person: Person, at: datetime) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, case, insert, or_, select, update
+from sqlalchemy import Select, Table, bindparam, case, insert, or_, select, update
 from sqlmodel import Session, col
 
 from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message
@@ -131,15 +131,9 @@ _CONFIRM = (
 )
 
 
-def claim_due(
-    *, session: Session, channels: Sequence[str], now: datetime, lease: timedelta, limit: int
-) -> list[Claimed]:
-    """Claim due deliveries (pending, or sending with an expired lease) and commit the claim.
-
-    A claim that expired belongs to a dispatcher that stopped mid-send (killed, or cut off from
-    the database): the message may already have gone, so taking it again marks it ambiguous."""
+def _due() -> Select[Any]:
     c = _DELIVERY.c
-    due = (
+    return (
         select(
             c.id,
             c.message_id,
@@ -153,30 +147,44 @@ def claim_due(
             c.attempts,
         )
         .where(
-            c.channel.in_(channels),
+            c.channel.in_(bindparam("channels", expanding=True)),
             or_(
-                (c.status == DeliveryStatus.PENDING) & or_(c.not_before.is_(None), c.not_before <= now),
-                (c.status == DeliveryStatus.SENDING) & (c.claimed_until < now),
+                (c.status == DeliveryStatus.PENDING)
+                & or_(c.not_before.is_(None), c.not_before <= bindparam("now")),
+                (c.status == DeliveryStatus.SENDING) & (c.claimed_until < bindparam("now")),
             ),
         )
         .order_by(c.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    rows = session.execute(due).all()
+
+
+# Built once, like _CONFIRM: every interactive reply is claimed, and building took longer than running.
+_DUE = {"postgresql": _due().with_for_update(skip_locked=True), "sqlite": _due()}
+_CLAIM = (
+    update(_DELIVERY)
+    .where(_DELIVERY.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        # SET sees the row as it was: a row still `sending` is a claim taken again.
+        ambiguous=case((_DELIVERY.c.status == DeliveryStatus.SENDING, True), else_=_DELIVERY.c.ambiguous),
+        status=DeliveryStatus.SENDING,
+        claimed_until=bindparam("lease_until"),
+        attempts=_DELIVERY.c.attempts + 1,
+    )
+)
+
+
+def claim_due(
+    *, session: Session, channels: Sequence[str], now: datetime, lease: timedelta, limit: int
+) -> list[Claimed]:
+    """Claim due deliveries (pending, or sending with an expired lease) and commit the claim.
+
+    A claim that expired belongs to a dispatcher that stopped mid-send (killed, or cut off from
+    the database): the message may already have gone, so taking it again marks it ambiguous."""
+    due = _DUE[session.get_bind().dialect.name]
+    rows = session.execute(due, {"channels": list(channels), "now": now, "limit": limit}).all()
     if rows:
-        session.execute(
-            update(_DELIVERY)
-            .where(c.id.in_([row.id for row in rows]))
-            .values(
-                # SET sees the row as it was: a row still `sending` is a claim taken again.
-                ambiguous=case((c.status == DeliveryStatus.SENDING, True), else_=c.ambiguous),
-                status=DeliveryStatus.SENDING,
-                claimed_until=now + lease,
-                attempts=c.attempts + 1,
-            )
-        )
+        session.execute(_CLAIM, {"ids": [row.id for row in rows], "lease_until": now + lease})
     session.commit()
     return [
         Claimed(

@@ -1,0 +1,171 @@
+"""`partnerbot run` as real processes sending a 2,000-family broadcast through python-telegram-bot
+to the loopback fake Bot API: killed with SIGKILL mid-broadcast and restarted, and two at once on
+one database. Counted at the fake: nothing lost, nothing sent twice unless recorded ambiguous."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from bot.messaging import send_highlights
+from bot.roster import import_roster
+from bot.settings import Settings
+from bot.translation import TranslationService
+from bot.translation.backends import NoTranslator
+from storage.accounts import get_or_create_account, link_account
+from storage.db import session_scope
+from storage.models import Delivery, DeliveryStatus, Person, Role, utcnow
+from storage.people import find_class
+from storage.school import add_person, first_school
+from tests.fakes.telegram import FakeTelegram
+
+FAMILIES = 2_000
+FIRST_CHAT = 500_000
+HIGHLIGHT = "This fortnight we measured the playground in footsteps."
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram.running() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def broadcast(db: Engine, settings: Settings, tmp_path: Path) -> dict[str, int]:
+    """A class of 2,000 families, each linked on Telegram, and one highlight queued to all of them.
+    Returns chat id → delivery id."""
+    roster = tmp_path / "roster.csv"
+    rows = [f"Student {n:04d},Class 5,Parent {n:04d},mother" for n in range(FAMILIES)]
+    roster.write_text("student,class,family_member,relationship\n" + "\n".join(rows) + "\n")
+    now = utcnow()
+    with session_scope(db) as session:
+        import_roster(session=session, path=roster, settings=settings, school_name="Hillside", now=now)
+        school = first_school(session=session)
+        assert school is not None
+        teacher = add_person(
+            session=session, person=Person(school_id=school.id or 0, name="Emma Clarke", role=Role.TEACHER)
+        )
+        for person in session.exec(select(Person).where(Person.role == Role.PARENT)):
+            number = int(person.name.removeprefix("Parent "))
+            account = get_or_create_account(
+                session=session, channel="telegram", address=str(FIRST_CHAT + number)
+            )
+            link_account(session=session, account=account, person=person, at=now)
+        group = find_class(session=session, name="Class 5")
+        assert group is not None
+        translator = TranslationService(db=db, translator=NoTranslator())
+        report = await send_highlights(
+            session=session, translator=translator, author=teacher, group=group, text=HIGHLIGHT, now=now
+        )
+    assert (report.recipients, report.unreached) == (FAMILIES, 0)
+    with session_scope(db) as session:
+        return {d.address: d.id or 0 for d in session.exec(select(Delivery))}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _environment(settings: Settings, api: FakeTelegram, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PARTNERBOT_DATABASE_URL": settings.database_url,
+        "PARTNERBOT_TELEGRAM_TOKEN": api.token,
+        "PARTNERBOT_TELEGRAM_BASE_URL": api.base_url,
+        "PARTNERBOT_TELEGRAM_BASE_FILE_URL": api.base_file_url,
+        "PARTNERBOT_TELEGRAM_MAX_PER_S": "0",  # Telegram's overall 30/s would make this test take minutes
+        "PARTNERBOT_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+@asynccontextmanager
+async def running(env: dict[str, str], cwd: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`partnerbot run` in its own process; stopped with SIGINT at the end unless already dead."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        cwd=cwd,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+        assert b"Traceback" not in stderr, stderr.decode()[-3000:]
+
+
+def received(api: FakeTelegram, chats: dict[str, int]) -> Counter[str]:
+    """How many times each chat was shown the highlight (what Telegram accepted and posted)."""
+    return Counter(
+        {chat: sum(HIGHLIGHT in m.get("text", "") for m in api.chats.get(chat, [])) for chat in chats}
+    )
+
+
+def sends(api: FakeTelegram) -> int:
+    return len(api.calls_to("sendMessage"))
+
+
+def statuses(db: Engine) -> Counter[DeliveryStatus]:
+    with session_scope(db) as session:
+        return Counter(session.exec(select(Delivery.status)))
+
+
+async def test_a_dispatcher_killed_mid_broadcast_loses_nothing_and_repeats_only_what_it_records(
+    api, db, settings, broadcast, tmp_path
+):
+    env = _environment(settings, api, PARTNERBOT_DISPATCH_LEASE_S="2")
+    kills = []
+    for kill_after in (1, 700, 1_400):  # the first send; a third of the way; two thirds
+        async with running(env, tmp_path) as process:
+            await api.wait_for(lambda n=kill_after: sends(api) >= n, timeout_s=90)
+            process.kill()  # SIGKILL: no clean-up, claims left behind
+            await process.wait()
+            kills.append(sends(api))
+    assert kills[-1] < FAMILIES, "the broadcast finished before the last kill: nothing was tested"
+    async with running(env, tmp_path):
+        await api.wait_for(lambda: statuses(db) == {DeliveryStatus.SENT: FAMILIES}, timeout_s=120)
+
+    counts = received(api, broadcast)
+    assert [chat for chat, n in counts.items() if n == 0] == []  # 0 lost
+    repeated = {chat for chat, n in counts.items() if n > 1}
+    assert max(counts.values()) <= 1 + len(kills)
+    with session_scope(db) as session:
+        ambiguous = {d.address for d in session.exec(select(Delivery).where(Delivery.ambiguous))}
+    assert repeated <= ambiguous  # 0 duplicated except those recorded as ambiguous
+    assert len(ambiguous) <= 100 * len(kills)  # at most one claimed batch per kill
+
+
+async def test_two_processes_on_one_database_send_each_message_once(api, db, settings, broadcast, tmp_path):
+    """Two `partnerbot run` behind one webhook URL (as behind a load balancer), sharing the outbox."""
+    webhook = {
+        "PARTNERBOT_TELEGRAM_WEBHOOK_URL": "https://school.example/telegram/webhook",
+        "PARTNERBOT_TELEGRAM_SECRET_TOKEN": "a-long-enough-webhook-secret",
+    }
+    first = _environment(settings, api, PARTNERBOT_WEB_PORT=str(_free_port()), **webhook)
+    second = _environment(settings, api, PARTNERBOT_WEB_PORT=str(_free_port()), **webhook)
+    async with running(first, tmp_path), running(second, tmp_path):
+        await api.wait_for(lambda: statuses(db) == {DeliveryStatus.SENT: FAMILIES}, timeout_s=120)
+    counts = received(api, broadcast)
+    assert set(counts.values()) == {1}
+    assert sends(api) == FAMILIES

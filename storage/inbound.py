@@ -25,7 +25,7 @@ def _record(insert: Callable[[Table], Any]) -> Executable:
 
 
 # Built once: an event arrives with every message, and building the statement cost as much as running it.
-_RECORD = {"postgresql": _record(postgresql_insert), "sqlite": _record(sqlite_insert)}
+_RECORD_POSTGRESQL, _RECORD_SQLITE = _record(postgresql_insert), _record(sqlite_insert)
 _MARK_HANDLED = (
     update(_EVENTS)
     .where(_EVENTS.c.id == bindparam("event_id"))
@@ -46,7 +46,8 @@ def record_inbound(
         "payload": payload,
         "received_at": utcnow(),
     }
-    return session.execute(_RECORD[session.get_bind().dialect.name], row).scalar_one_or_none()
+    statement = _RECORD_POSTGRESQL if session.get_bind().dialect.name == "postgresql" else _RECORD_SQLITE
+    return session.execute(statement, row).scalar_one_or_none()
 
 
 def mark_handled(*, session: Session, event_id: int, at: datetime, error: str | None = None) -> None:

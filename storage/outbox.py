@@ -160,7 +160,7 @@ def _due() -> Select[Any]:
 
 
 # Built once, like _CONFIRM: every interactive reply is claimed, and building took longer than running.
-_DUE = {"postgresql": _due().with_for_update(skip_locked=True), "sqlite": _due()}
+_DUE, _DUE_LOCKED = _due(), _due().with_for_update(skip_locked=True)
 _CLAIM = (
     update(_DELIVERY)
     .where(_DELIVERY.c.id.in_(bindparam("ids", expanding=True)))
@@ -181,7 +181,7 @@ def claim_due(
 
     A claim that expired belongs to a dispatcher that stopped mid-send (killed, or cut off from
     the database): the message may already have gone, so taking it again marks it ambiguous."""
-    due = _DUE[session.get_bind().dialect.name]
+    due = _DUE_LOCKED if session.get_bind().dialect.name == "postgresql" else _DUE
     rows = session.execute(due, {"channels": list(channels), "now": now, "limit": limit}).all()
     if rows:
         session.execute(_CLAIM, {"ids": [row.id for row in rows], "lease_until": now + lease})

@@ -67,6 +67,32 @@ async def test_a_failing_handler_is_contained_and_the_person_told(settings, db, 
     assert replies[0].text == "Thank you. From now on we will write to you in English."
 
 
+async def test_an_event_is_committed_before_its_handler_runs(settings, db, channel, clock, chat, invite):
+    """Recorded durably first: a crash inside the handler leaves the event to replay."""
+    seen: list[tuple[object, object]] = []
+
+    async def look(turn):
+        with session_scope(db) as other:  # another connection sees only what is committed
+            event = other.exec(
+                select(InboundEvent).where(InboundEvent.platform_event_id == turn.inbound.event_id)
+            ).one()
+            seen.append((event.handled_at, event.payload["text"]))
+        return None
+
+    amina = chat("amina")
+    await amina.say(f"/start {invite('Amina')}")
+    app = build_app(settings, {"test": channel}, db=db, clock=clock)
+    app.engine = Engine(
+        db=db,
+        settings=settings,
+        clock=clock,
+        commands={**COMMANDS, "look": Command(step=look)},
+        translator=TranslationService(db=db, translator=NoTranslator()),
+    )
+    await Chat(app, channel, "amina").say("/look")
+    assert seen == [(None, "/look")]
+
+
 async def test_events_recorded_before_a_crash_are_handled_on_start(app, db, channel, school):
     lost = Inbound(channel="test", address="crashy", event_id="e-1", text="hello")
     with session_scope(db) as session:

@@ -48,6 +48,10 @@ from storage.outbox import (
 
 _LOGGER = logging.getLogger(__name__)
 
+#: Successful sends are confirmed in groups of at most this many: one transaction per group, and
+#: a crash re-sends (recorded ambiguous) no more than a group's worth.
+CONFIRM_EVERY = 20
+
 
 def backoff_s(attempt: int, *, base_s: float = 2.0, cap_s: float = 600.0) -> float:
     """Exponential back-off with full jitter (attempt 1 → up to 2 s, 2 → 4 s, …)."""
@@ -130,9 +134,9 @@ class Dispatcher:
     async def _round(self, batch: list[Claimed]) -> tuple[int, list[Claimed]]:
         """Send the deliveries whose chat is ready, in order; hold or put back the others.
 
-        The round's successful sends are confirmed together at its end (or when it is cut short),
-        in one transaction: a crash before that leaves them claimed, so they go again after the
-        lease and are recorded ambiguous, never lost. Returns how many were sent and which are
+        Successful sends are confirmed together, `CONFIRM_EVERY` at a time and at the round's end
+        (or when it is cut short): a crash before that leaves them claimed, so they go again after
+        the lease and are recorded ambiguous, never lost. Returns how many were sent and which are
         held for a short wait."""
         sent, held = 0, []
         queued: dict[tuple[str, str], int] = {}  # deliveries per chat waiting ahead of the next one
@@ -227,6 +231,8 @@ class Dispatcher:
             self._retry(delivery, type(exc).__name__, None)
         else:
             accepted.append(Sent(delivery_id, sent.provider_id, self._clock()))
+            if len(accepted) >= CONFIRM_EVERY:
+                self._confirm(accepted)
 
     def _photo(self, delivery: Claimed) -> Attachment | None:
         with session_scope(self._db) as session:

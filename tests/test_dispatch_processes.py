@@ -4,14 +4,9 @@ one database. Counted at the fake: nothing lost, nothing sent twice unless recor
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
 import socket
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -30,6 +25,7 @@ from storage.models import Delivery, DeliveryStatus, Person, Role, utcnow
 from storage.people import find_class
 from storage.school import add_person, first_school
 from tests.fakes.telegram import FakeTelegram
+from tests.processes import partnerbot_run, telegram_environment
 
 FAMILIES = 2_000
 FIRST_CHAT = 500_000
@@ -80,42 +76,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _environment(settings: Settings, api: FakeTelegram, **extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PARTNERBOT_DATABASE_URL": settings.database_url,
-        "PARTNERBOT_TELEGRAM_TOKEN": api.token,
-        "PARTNERBOT_TELEGRAM_BASE_URL": api.base_url,
-        "PARTNERBOT_TELEGRAM_BASE_FILE_URL": api.base_file_url,
-        "PARTNERBOT_TELEGRAM_MAX_PER_S": "0",  # Telegram's overall 30/s would make this test take minutes
-        "PARTNERBOT_LOG_LEVEL": "WARNING",
-        **extra,
-    }
-
-
-@asynccontextmanager
-async def running(env: dict[str, str], cwd: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`partnerbot run` in its own process; stopped with SIGINT at the end unless already dead."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        cwd=cwd,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGINT)
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
-        assert b"Traceback" not in stderr, stderr.decode()[-3000:]
-
-
 def received(api: FakeTelegram, chats: dict[str, int]) -> Counter[str]:
     """How many times each chat was shown the highlight (what Telegram accepted and posted)."""
     return Counter(
@@ -135,16 +95,21 @@ def statuses(db: Engine) -> Counter[DeliveryStatus]:
 async def test_a_dispatcher_killed_mid_broadcast_loses_nothing_and_repeats_only_what_it_records(
     api, db, settings, broadcast, tmp_path
 ):
-    env = _environment(settings, api, PARTNERBOT_DISPATCH_LEASE_S="2")
+    env = telegram_environment(
+        settings.database_url,
+        api,
+        PARTNERBOT_TELEGRAM_MAX_PER_S="0",  # Telegram's 30/s would make this test take minutes
+        PARTNERBOT_DISPATCH_LEASE_S="2",
+    )
     kills = []
     for kill_after in (1, 700, 1_400):  # the first send; a third of the way; two thirds
-        async with running(env, tmp_path) as process:
+        async with partnerbot_run(env, tmp_path) as run:
             await api.wait_for(lambda n=kill_after: sends(api) >= n, timeout_s=90)
-            process.kill()  # SIGKILL: no clean-up, claims left behind
-            await process.wait()
+            run.process.kill()  # SIGKILL: no clean-up, claims left behind
+            await run.process.wait()
             kills.append(sends(api))
     assert kills[-1] < FAMILIES, "the broadcast finished before the last kill: nothing was tested"
-    async with running(env, tmp_path):
+    async with partnerbot_run(env, tmp_path):
         await api.wait_for(lambda: statuses(db) == {DeliveryStatus.SENT: FAMILIES}, timeout_s=120)
 
     counts = received(api, broadcast)
@@ -160,13 +125,18 @@ async def test_a_dispatcher_killed_mid_broadcast_loses_nothing_and_repeats_only_
 
 async def test_two_processes_on_one_database_send_each_message_once(api, db, settings, broadcast, tmp_path):
     """Two `partnerbot run` behind one webhook URL (as behind a load balancer), sharing the outbox."""
-    webhook = {
-        "PARTNERBOT_TELEGRAM_WEBHOOK_URL": "https://school.example/telegram/webhook",
-        "PARTNERBOT_TELEGRAM_SECRET_TOKEN": "a-long-enough-webhook-secret",
-    }
-    first = _environment(settings, api, PARTNERBOT_WEB_PORT=str(_free_port()), **webhook)
-    second = _environment(settings, api, PARTNERBOT_WEB_PORT=str(_free_port()), **webhook)
-    async with running(first, tmp_path), running(second, tmp_path):
+    first, second = (
+        telegram_environment(
+            settings.database_url,
+            api,
+            PARTNERBOT_TELEGRAM_MAX_PER_S="0",
+            PARTNERBOT_TELEGRAM_WEBHOOK_URL="https://school.example/telegram/webhook",
+            PARTNERBOT_TELEGRAM_SECRET_TOKEN="a-long-enough-webhook-secret",
+            PARTNERBOT_WEB_PORT=str(_free_port()),
+        )
+        for _ in range(2)
+    )
+    async with partnerbot_run(first, tmp_path), partnerbot_run(second, tmp_path):
         await api.wait_for(lambda: statuses(db) == {DeliveryStatus.SENT: FAMILIES}, timeout_s=120)
     counts = received(api, broadcast)
     assert set(counts.values()) == {1}

@@ -4,9 +4,6 @@ loopback fake Bot API, through the engine, storage and dispatcher."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -17,6 +14,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.i18n import Speaker
 from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message, MessageKind, MessagePhoto
 from tests.fakes.telegram import FakeTelegram
+from tests.processes import partnerbot_run, telegram_environment
 
 AR = Speaker("ar")
 EMMA, AMINA, CARLOS = 2001, 1001, 1002
@@ -240,31 +238,9 @@ async def test_partnerbot_run_serves_telegram_when_a_token_is_set(
     api, settings, db, school, invite, tmp_path
 ):
     """The real command line: `partnerbot run` in its own process, polling the fake Bot API."""
-    env = {
-        **os.environ,
-        "PARTNERBOT_DATABASE_URL": settings.database_url,
-        "PARTNERBOT_TELEGRAM_TOKEN": api.token,
-        "PARTNERBOT_TELEGRAM_BASE_URL": api.base_url,
-        "PARTNERBOT_TELEGRAM_BASE_FILE_URL": api.base_file_url,
-        "PARTNERBOT_LOG_LEVEL": "WARNING",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        cwd=tmp_path,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
+    async with partnerbot_run(telegram_environment(settings.database_url, api), tmp_path) as run:
         await api.wait_for(lambda: api.calls_to("setMyCommands"), timeout_s=30)
         api.push_command(AMINA, "start", invite("Amina"))
         sent = await said(api, AMINA, 2)
         assert "Amina Haddad" in sent[0]
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert api.token not in stderr.decode()
+    assert api.token not in run.stderr

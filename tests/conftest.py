@@ -18,6 +18,7 @@ from bot.invites import issue_invites
 from bot.settings import Settings
 from storage.db import make_engine, session_scope, upgrade
 from storage.people import find_people
+from tests.fakes.libretranslate import FakeLibreTranslate
 from tests.harness import Chat, FakeClock, TestChannel
 
 POSTGRES_URL = os.environ.get("PARTNERBOT_TEST_POSTGRES_URL")
@@ -115,6 +116,23 @@ def channel() -> TestChannel:
 @pytest.fixture
 def app(settings: Settings, db: Engine, channel: TestChannel, clock: FakeClock) -> App:
     return build_app(settings, {"test": channel}, db=db, clock=clock)
+
+
+@pytest.fixture
+def libretranslate() -> Iterator[FakeLibreTranslate]:
+    with FakeLibreTranslate() as fake:
+        yield fake
+
+
+@pytest.fixture
+def translating_app(
+    settings: Settings, db: Engine, channel: TestChannel, clock: FakeClock, libretranslate: FakeLibreTranslate
+) -> App:
+    """The app translating through LibreTranslate (the loopback fake)."""
+    translated = settings.model_copy(
+        update={"translator": "libretranslate", "libretranslate_url": libretranslate.url}
+    )
+    return build_app(translated, {"test": channel}, db=db, clock=clock)
 
 
 @pytest.fixture

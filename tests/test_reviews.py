@@ -9,13 +9,10 @@ import pytest
 from alembic import command
 from sqlmodel import select
 
-from bot.app import build_app
 from bot.i18n import Speaker
-from bot.settings import Settings
 from storage.db import alembic_config, session_scope, upgrade
 from storage.models import Once, TermReview
 from storage.people import find_people
-from tests.fakes.libretranslate import FakeLibreTranslate
 
 ES = Speaker("es")
 QUESTION = "Is the way we keep in touch working for you?"
@@ -25,21 +22,8 @@ WORDS = "Prefiero mensajes más cortos, los de hoy son muy largos"
 
 
 @pytest.fixture
-def libretranslate():
-    with FakeLibreTranslate() as fake:
-        yield fake
-
-
-@pytest.fixture
-def app(settings, db, channel, clock, libretranslate):
-    translated = Settings(
-        _env_file=None,
-        database_url=settings.database_url,
-        timezone=settings.timezone,  # type: ignore[call-arg]
-        translator="libretranslate",
-        libretranslate_url=libretranslate.url,
-    )
-    return build_app(translated, {"test": channel}, db=db, clock=clock)
+def app(translating_app):
+    return translating_app
 
 
 @pytest.fixture

@@ -8,13 +8,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.app import build_app
 from bot.i18n import LANGUAGES, Speaker
-from bot.settings import Settings
 from storage.db import session_scope
 from storage.models import Message, MessageKind, MessageTranslation, Person, Role
 from storage.school import add_member, add_person, get_or_create_class, get_or_create_student, partnership_for
-from tests.fakes.libretranslate import FakeLibreTranslate
 from tests.harness import Chat
 
 AR, ES = Speaker("ar"), Speaker("es")
@@ -22,21 +19,8 @@ HIGHLIGHTS = "We measured the playground with our steps. Ask your child how many
 
 
 @pytest.fixture
-def libretranslate():
-    with FakeLibreTranslate() as fake:
-        yield fake
-
-
-@pytest.fixture
-def app(settings, db, channel, clock, libretranslate):
-    translated = Settings(
-        _env_file=None,
-        database_url=settings.database_url,
-        timezone=settings.timezone,  # type: ignore[call-arg]
-        translator="libretranslate",
-        libretranslate_url=libretranslate.url,
-    )
-    return build_app(translated, {"test": channel}, db=db, clock=clock)
+def app(translating_app):
+    return translating_app
 
 
 @pytest.fixture

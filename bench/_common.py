@@ -20,8 +20,12 @@ from storage.db import make_engine, upgrade
 from storage.models import (
     ChannelAccount,
     ClassGroup,
+    Delivery,
+    DeliveryStatus,
     Frequency,
     Involvement,
+    Message,
+    MessageKind,
     Partnership,
     PartnershipMember,
     Person,
@@ -226,6 +230,45 @@ def populate(
         parent_ids=parent_ids,
         teacher_address="teacher",
     )
+
+
+def queue_pending(db: Engine, chats: Sequence[tuple[int | None, str]], *, channel: str = CHANNEL) -> None:
+    """One message from the teacher and a pending delivery of it to each (person id, chat address),
+    in this order; account id = person id, as `populate` makes them (a group chat has neither)."""
+    message = {
+        "id": 1,
+        "school_id": 1,
+        "kind": MessageKind.HIGHLIGHT.value,
+        "author_id": 1,
+        "text": "Hello",
+        "language": "en",
+        "details": {},
+        "urgent": False,
+        "created_at": NOW,
+    }
+    rows = [
+        {
+            "message_id": 1,
+            "person_id": pid,
+            "account_id": pid,
+            "channel": channel,
+            "address": address,
+            "language": "en",
+            "text": "Hello from school",
+            "buttons": [] if pid is None else [{"label": "Got it", "payload": "ack:1"}],
+            "rtl": False,
+            "urgent": False,
+            "with_photo": False,
+            "status": DeliveryStatus.PENDING.value,
+            "attempts": 0,
+            "created_at": NOW,
+            "not_before": NOW,
+        }
+        for pid, address in chats
+    ]
+    with db.begin() as connection:
+        connection.execute(insert(Message.__table__), [message])  # type: ignore[attr-defined]
+        connection.execute(insert(Delivery.__table__), rows)  # type: ignore[attr-defined]
 
 
 def _person(pid: int, name: str, role: Role, language: str, created: datetime) -> dict[str, object]:

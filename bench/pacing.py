@@ -12,14 +12,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
-from bench._common import NOW, Figure, parser, populate, print_figures, sqlite_database
+from bench._common import Figure, parser, populate, print_figures, queue_pending, sqlite_database
 from bot.channels.telegram import TelegramChannel
 from bot.dispatcher import Dispatcher
 from bot.ratelimit import is_group
 from storage.db import make_engine
-from storage.models import Delivery, DeliveryStatus, Message, MessageKind
 from tests.fakes.telegram import FakeTelegram
 
 LIMITS = TelegramChannel.DEFAULT_LIMITS
@@ -72,40 +71,7 @@ def _queue(db: Engine, plan: Plan) -> None:
         *((pid, PRIVATE_CHAT.format(pid=pid)) for pid in busy for _ in range(plan.per_busy_chat)),
         *((pid, PRIVATE_CHAT.format(pid=pid)) for pid in single),
     ]
-    message = {
-        "id": 1,
-        "school_id": 1,
-        "kind": MessageKind.HIGHLIGHT.value,
-        "author_id": roster.teacher_id,
-        "text": "Hello",
-        "language": "en",
-        "details": {},
-        "urgent": False,
-        "created_at": NOW,
-    }
-    rows = [
-        {
-            "message_id": 1,
-            "person_id": pid,
-            "account_id": pid,  # account id = person id (populate); a group chat has neither here
-            "channel": "telegram",
-            "address": address,
-            "language": "en",
-            "text": "Hello from school",
-            "buttons": [] if pid is None else [{"label": "Got it", "payload": "ack:1"}],
-            "rtl": False,
-            "urgent": False,
-            "with_photo": False,
-            "status": DeliveryStatus.PENDING.value,
-            "attempts": 0,
-            "created_at": NOW,
-            "not_before": NOW,
-        }
-        for pid, address in chats
-    ]
-    with db.begin() as connection:
-        connection.execute(insert(Message.__table__), [message])  # type: ignore[attr-defined]
-        connection.execute(insert(Delivery.__table__), rows)  # type: ignore[attr-defined]
+    queue_pending(db, chats, channel="telegram")
 
 
 def busiest_window(times: Sequence[float], width_s: float, limit: int) -> tuple[int, int]:

@@ -42,6 +42,8 @@ class LibreTranslateTranslator:
         self._api_key = api_key
         self._timeout_s = timeout_s
         self._server_codes: frozenset[str] | None = None
+        # Loading the CA bundle takes ~20 ms: once, not for every request's client.
+        self._ssl = httpx.create_ssl_context()
 
     def __repr__(self) -> str:
         return f"LibreTranslateTranslator(url={self._url!r})"
@@ -97,7 +99,7 @@ class LibreTranslateTranslator:
         try:
             async with (
                 asyncio.timeout(self._timeout_s),
-                httpx.AsyncClient(base_url=self._url, timeout=self._timeout_s) as client,
+                httpx.AsyncClient(base_url=self._url, timeout=self._timeout_s, verify=self._ssl) as client,
             ):
                 response = await client.request(method, path, json=body)
         except (TimeoutError, httpx.TimeoutException) as exc:

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from bot.channels.base import PermanentFailure, Rejected
 from bot.i18n import Speaker
 from bot.report_cli import report_cli
 from storage.models import ChannelAccount
@@ -84,3 +85,23 @@ async def test_report_acks_on_the_command_line_with_a_language_breakdown(
         ("Amina Haddad", "unreached"),
     }
     assert next(r for r in rows if r["status"] == "acknowledged")["acknowledged_channel"] == "test"
+
+
+async def test_a_blocked_chat_and_a_rejected_message_show_as_cannot_be_reached(
+    chat, invite, channel, session
+):
+    people = {}
+    for name, language in [("Emma", "English"), ("Sarah", "English"), ("Carlos", "Español")]:
+        phone = chat(name.lower())
+        await phone.say(f"/start {invite(name)}")
+        await phone.press(language)
+        await phone.say("/cancel")
+        people[name] = phone
+    channel.failures["carlos"].append(PermanentFailure("Forbidden: bot was blocked by the user"))
+    channel.failures["sarah"].append(Rejected("Bad Request: message is too long"))
+    await people["Emma"].say("/highlights")
+    await people["Emma"].say(HIGHLIGHTS)
+    await people["Emma"].press("Send")
+    report = (await people["Emma"].say("/acks"))[0].text
+    assert "Got it: 0 · Not yet: 1 · Can't be reached: 2" in report
+    assert "Can't be reached: Carlos García, Sarah Bennett" in report

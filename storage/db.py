@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
-from bot.errors import SchemaOutOfDate
+from bot.errors import ConfigurationError, SchemaOutOfDate
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -21,6 +22,10 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL and foreign keys so it behaves like a server database."""
     if url.startswith("sqlite"):
+        if sqlite3.sqlite_version_info < (3, 35):  # INSERT … RETURNING records each event once
+            raise ConfigurationError(
+                f"partnerbot needs SQLite 3.35 or newer; this Python has {sqlite3.sqlite_version}"
+            )
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

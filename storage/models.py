@@ -291,9 +291,15 @@ class GlossaryTerm(SQLModel, table=True):
 class Delivery(SQLModel, table=True):
     """One message to one person on one channel in one language: the outbox row."""
 
-    __table_args__ = (Index("ix_delivery_due", "status", "channel", "not_before"),)
+    __table_args__ = (
+        Index("ix_delivery_due", "status", "channel", "not_before"),
+        Index("ix_delivery_queue", "status", "priority", "id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(foreign_key="message.id", index=True)
+    # Claimed in this order, then by id: 0 an answer to someone's own message or button (they are
+    # waiting for it), 1 urgent, 2 the rest — a reply never waits behind a broadcast to the school.
+    priority: int = 2
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     account_id: int | None = Field(default=None, foreign_key="channelaccount.id")  # None: no account to reach
     channel: str = ""

@@ -154,7 +154,7 @@ def _due() -> Select[Any]:
                 (c.status == DeliveryStatus.SENDING) & (c.claimed_until < bindparam("now")),
             ),
         )
-        .order_by(c.id)
+        .order_by(c.priority, c.id)
         .limit(bindparam("limit"))
     )
 
@@ -163,7 +163,15 @@ def _due() -> Select[Any]:
 _DUE, _DUE_LOCKED = _due(), _due().with_for_update(skip_locked=True)
 _CLAIM = (
     update(_DELIVERY)
-    .where(_DELIVERY.c.id.in_(bindparam("ids", expanding=True)))
+    .where(
+        _DELIVERY.c.id.in_(bindparam("ids", expanding=True)),
+        # Still due: SQLite has no SKIP LOCKED, and another process may have claimed a row
+        # between our SELECT and this UPDATE; RETURNING says which rows are ours.
+        or_(
+            _DELIVERY.c.status == DeliveryStatus.PENDING,
+            (_DELIVERY.c.status == DeliveryStatus.SENDING) & (_DELIVERY.c.claimed_until < bindparam("now")),
+        ),
+    )
     .values(
         # SET sees the row as it was: a row still `sending` is a claim taken again.
         ambiguous=case((_DELIVERY.c.status == DeliveryStatus.SENDING, True), else_=_DELIVERY.c.ambiguous),
@@ -171,6 +179,7 @@ _CLAIM = (
         claimed_until=bindparam("lease_until"),
         attempts=_DELIVERY.c.attempts + 1,
     )
+    .returning(_DELIVERY.c.id)
 )
 
 
@@ -184,7 +193,9 @@ def claim_due(
     due = _DUE_LOCKED if session.get_bind().dialect.name == "postgresql" else _DUE
     rows = session.execute(due, {"channels": list(channels), "now": now, "limit": limit}).all()
     if rows:
-        session.execute(_CLAIM, {"ids": [row.id for row in rows], "lease_until": now + lease})
+        claim = {"ids": [row.id for row in rows], "now": now, "lease_until": now + lease}
+        ours = set(session.execute(_CLAIM, claim).scalars())
+        rows = [row for row in rows if row.id in ours]
     session.commit()
     return [
         Claimed(

@@ -85,6 +85,7 @@ class Dispatcher:
         self._limiters = {name: RateLimiter(c.limits, now=monotonic) for name, c in channels.items()}
         self._recheck_s: float | None = None  # the soonest a delivery put back becomes due
         self._wakeup = asyncio.Event()
+        self._draining = self._again = False
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -105,16 +106,34 @@ class Dispatcher:
         became due meanwhile (an interactive reply is not stuck behind another chat's pacing).
         A claim that found fewer than it asked for took everything due: with nothing held, the
         drain ends there rather than ask again (what is queued later wakes the dispatcher).
+
+        One drain at a time: asked again meanwhile (an event's replies, during a broadcast), the
+        running drain takes the new deliveries with its next claim — by priority, so a reply
+        does not wait behind the broadcast — and looks once more before it ends.
         """
+        if self._draining:
+            self._again = True
+            return 0
+        self._draining, attempted = True, 0
+        self._recheck_s = None
+        try:
+            while True:
+                self._again = False
+                attempted += await self._drain()
+                if not self._again:
+                    return attempted
+        finally:
+            self._draining = False
+
+    async def _drain(self) -> int:
         attempted = 0
         held: list[Claimed] = []
-        self._recheck_s = None
         while True:
             room = self._batch - len(held)
             claimed = self._claim(room) if room > 0 else []
             if not claimed and not held:
                 return attempted
-            sent, held = await self._round(sorted(held + claimed, key=lambda d: d.id))
+            sent, held = await self._round(sorted(held + claimed, key=lambda d: (d.priority, d.id)))
             attempted += sent
             if not held and len(claimed) < room:
                 return attempted

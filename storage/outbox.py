@@ -108,6 +108,7 @@ class Claimed:
     urgent: bool
     with_photo: bool
     attempts: int  # this claim included
+    priority: int  # see Delivery.priority
 
 
 class Sent(NamedTuple):
@@ -145,6 +146,7 @@ def _due() -> Select[Any]:
             c.urgent,
             c.with_photo,
             c.attempts,
+            c.priority,
         )
         .where(
             c.channel.in_(bindparam("channels", expanding=True)),
@@ -209,6 +211,7 @@ def claim_due(
             urgent=row.urgent,
             with_photo=row.with_photo,
             attempts=row.attempts + 1,
+            priority=row.priority,
         )
         for row in rows
     ]

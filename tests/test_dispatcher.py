@@ -21,9 +21,11 @@ from bot.channels.base import (
     RateLimits,
     Rejected,
     RetryLater,
+    Sent,
 )
 from bot.channels.telegram import TelegramChannel
 from bot.dispatcher import Dispatcher
+from bot.events import Outbound
 from storage.db import session_scope
 from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message
 from storage.outbox import DeliveryDraft, claim_due, queue_message
@@ -316,3 +318,26 @@ async def test_on_telegram_a_429_for_one_chat_and_500s_for_another_hold_back_no_
     assert len(api.sent_to(failing)) == 2  # both answered 500: each will be tried again later
     retrying = [d for d in deliveries(session, failing) if d.status == DeliveryStatus.PENDING]
     assert [d.attempts for d in retrying] == [1, 1]
+
+
+async def test_a_drain_asked_for_while_one_runs_leaves_the_new_work_to_it(db, channel, clock):
+    """An event's replies queued during a broadcast: the running drain sends them, no second
+    drain runs beside it (two would pace the same chats without seeing each other's sends)."""
+    queue(db, clock, "test", [("a", "a0")])
+    running = dispatcher(db, channel, clock)
+    sending, go_on = asyncio.Event(), asyncio.Event()
+    send = channel.send
+
+    async def slow_send(address: str, out: Outbound) -> Sent:
+        sending.set()
+        await go_on.wait()
+        return await send(address, out)
+
+    channel.send = slow_send  # type: ignore[method-assign]
+    first = asyncio.create_task(running.drain())
+    await sending.wait()
+    queue(db, clock, "test", [("b", "b0")])
+    assert await running.drain() == 0
+    go_on.set()
+    assert await first == 2
+    assert texts(channel, "b") == ["b0"]

@@ -5,12 +5,26 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import func
+from sqlalchemy import Table, bindparam, func
+from sqlalchemy import select as select_columns
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from storage.models import GlossaryTerm, Translation
+
+_TRANSLATIONS: Table = Translation.__table__  # type: ignore[attr-defined]
+
+# Built once: every text sent to someone looks up the glossary and the cache.
+_CACHED = select_columns(
+    _TRANSLATIONS.c.text_hash, _TRANSLATIONS.c.target_language, _TRANSLATIONS.c.text
+).where(
+    _TRANSLATIONS.c.source_language == bindparam("source"),
+    _TRANSLATIONS.c.backend == bindparam("backend"),
+    _TRANSLATIONS.c.text_hash.in_(bindparam("hashes", expanding=True)),
+    _TRANSLATIONS.c.target_language.in_(bindparam("targets", expanding=True)),
+)
+_GLOSSARY = select(GlossaryTerm).order_by(func.lower(GlossaryTerm.term), col(GlossaryTerm.language))
 
 
 def text_hash(text: str) -> str:
@@ -25,16 +39,16 @@ def cached_translations(
     wanted = set(keys)
     if not wanted:
         return {}
-    rows = session.exec(
-        select(Translation).where(
-            Translation.source_language == source,
-            Translation.backend == backend,
-            col(Translation.text_hash).in_({h for h, _ in wanted}),
-            col(Translation.target_language).in_({t for _, t in wanted}),
-        )
-    ).all()
-    found = {(row.text_hash, row.target_language): row.text for row in rows}
-    return {key: text for key, text in found.items() if key in wanted}
+    rows = session.execute(
+        _CACHED,
+        {
+            "source": source,
+            "backend": backend,
+            "hashes": sorted({h for h, _ in wanted}),
+            "targets": sorted({t for _, t in wanted}),
+        },
+    )
+    return {(digest, target): text for digest, target, text in rows if (digest, target) in wanted}
 
 
 def cache_translations(
@@ -79,8 +93,4 @@ def add_glossary_term(
 
 def glossary(*, session: Session) -> list[GlossaryTerm]:
     """Every term, in alphabetical order; a term whose translation is itself is kept unchanged."""
-    return list(
-        session.exec(
-            select(GlossaryTerm).order_by(func.lower(GlossaryTerm.term), col(GlossaryTerm.language))
-        ).all()
-    )
+    return list(session.exec(_GLOSSARY).all())

@@ -9,7 +9,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -389,6 +389,15 @@ async def test_without_a_backend_everyone_gets_the_original_quietly(db, caplog):
         assert await service.detect("Hola, muy bien, gracias", fallback="fr") == "fr"
     assert out == {"es": Translated(text="Hello", language="en", backend="none", translated=False)}
     assert caplog.records == []
+
+
+async def test_without_a_backend_translating_reads_no_database(tmp_path):
+    """Nothing is ever cached for no backend (it never answers), so there is nothing to look up."""
+    unopenable = create_engine(f"sqlite:///{tmp_path / 'missing' / 'partnerbot.db'}")  # no such folder
+    service = TranslationService(db=unopenable, translator=make_translator(Settings(_env_file=None)))  # type: ignore[call-arg]
+    out = await service.translate("Hello", source="en", targets=["es", "en", "ar"])
+    kept = Translated(text="Hello", language="en", backend="none", translated=False)
+    assert out == {"es": kept, "en": replace(kept, backend="same"), "ar": kept}
 
 
 # --- detection ------------------------------------------------------------------------------------

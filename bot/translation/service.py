@@ -25,6 +25,10 @@ from storage.translations import cache_translations, cached_translations, glossa
 
 _LOGGER = logging.getLogger(__name__)
 
+#: The name of the backend that is no backend (`NoTranslator`, not imported here: it would pull
+#: in the HTTP clients); it is also what `Translated.backend` says when a text was passed through.
+_NO_BACKEND = "none"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Translated:
@@ -66,6 +70,9 @@ class TranslationService:
         if not others:
             return results
         backend = self._translator.name
+        if backend == _NO_BACKEND:  # it never answers, so nothing was cached for it: no lookup
+            kept = Translated(text=text, language=source, backend=_NO_BACKEND, translated=False)
+            return {t: results.get(t, kept) for t in wanted}
         with session_scope(self._db) as session:
             rules = glossary(session=session)
             masks = {t: mask(text, terms=_terms_for(t, rules, protect)) for t in others}
@@ -84,7 +91,7 @@ class TranslationService:
                 continue
             if raw is not None:
                 self._warn(f"{source}→{target}", TranslatorError("protected text lost"), len(text))
-            results[target] = Translated(text=text, language=source, backend="none", translated=False)
+            results[target] = Translated(text=text, language=source, backend=_NO_BACKEND, translated=False)
         if to_cache:
             self._cache(to_cache, source=source)
         return {t: results[t] for t in wanted}

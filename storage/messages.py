@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
-from storage.models import Delivery, Message, MessageKind, MessagePhoto, MessageTranslation
+from storage.models import Delivery, Message, MessageKind, MessagePhoto, MessageTranslation, Person
 
 
 class Ack(StrEnum):
@@ -79,16 +80,27 @@ def postcards_received(
     )
 
 
-def latest_authored_received(*, session: Session, person_id: int, since: datetime) -> Message | None:
-    """The newest message someone wrote to this person, for threading a free-text answer."""
-    return session.exec(
-        select(Message)
-        .join(Delivery, col(Delivery.message_id) == Message.id)
-        .where(
-            Delivery.person_id == person_id,
-            col(Message.author_id).is_not(None),
-            Message.author_id != person_id,
-            col(Message.created_at) >= since,
-        )
-        .order_by(col(Message.id).desc())
-    ).first()
+# Built once: every free-text answer looks for the message it answers. Found through the person's
+# deliveries (ix_delivery_person_id), so it reads only what they received.
+_LATEST_AUTHORED_RECEIVED = (
+    select(Message, Person)
+    .join(Delivery, col(Delivery.message_id) == Message.id)
+    .outerjoin(Person, col(Person.id) == Message.author_id)
+    .where(
+        Delivery.person_id == bindparam("person_id"),
+        col(Message.author_id).is_not(None),
+        Message.author_id != bindparam("person_id"),
+        col(Message.created_at) >= bindparam("since"),
+    )
+    .order_by(col(Message.id).desc())
+    .limit(1)
+)
+
+
+def latest_authored_received(
+    *, session: Session, person_id: int, since: datetime
+) -> tuple[Message, Person | None] | None:
+    """The newest message someone wrote to this person, for threading a free-text answer, and its
+    author (None if no longer there), in one query."""
+    found = session.execute(_LATEST_AUTHORED_RECEIVED, {"person_id": person_id, "since": since}).first()
+    return (found[0], found[1]) if found else None

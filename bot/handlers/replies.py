@@ -10,7 +10,7 @@ from bot.handlers.flow import Flow, StepResult, Turn
 from bot.handlers.permissions import message_from_payload
 from bot.messaging import Outgoing, send
 from storage.messages import get_message, latest_authored_received
-from storage.models import Message, MessageKind
+from storage.models import Message, MessageKind, Person
 from storage.people import get_person
 
 #: How long after a message a free-text answer still counts as a reply to it.
@@ -43,24 +43,23 @@ async def on_write(turn: Turn) -> StepResult:
     message = get_message(session=turn.session, message_id=turn.data["answers_id"])
     if message is None:
         return None
-    await _thread(turn, message)
+    await _thread(turn, message, get_person(session=turn.session, person_id=message.author_id or 0))
     return None
 
 
 async def on_free_text(turn: Turn) -> StepResult:
     """Text with no question open: an answer to the latest message someone wrote to this person."""
-    message = latest_authored_received(
+    found = latest_authored_received(
         session=turn.session, person_id=turn.me.id or 0, since=turn.now - THREAD_WINDOW
     )
-    if message is None or not turn.text:
+    if found is None or not turn.text:
         turn.reply(turn._("Sorry, I did not understand that. Send /help to see what you can do."))
         return None
-    await _thread(turn, message)
+    await _thread(turn, *found)
     return None
 
 
-async def _thread(turn: Turn, answered: Message) -> None:
-    author = get_person(session=turn.session, person_id=answered.author_id or 0)
+async def _thread(turn: Turn, answered: Message, author: Person | None) -> None:
     if author is None:
         turn.reply(turn._("Sorry, I did not understand that. Send /help to see what you can do."))
         return

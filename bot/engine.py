@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,8 +27,8 @@ from storage.accounts import account_and_person, find_account, get_or_create_acc
 from storage.conversations import load_state, store_state
 from storage.db import session_scope
 from storage.inbound import mark_handled, record_inbound, unhandled_events
-from storage.models import ChannelAccount, Message, MessageKind, Person, utcnow
-from storage.outbox import DeliveryDraft, queue_message
+from storage.models import ChannelAccount, MessageKind, Person, utcnow
+from storage.outbox import DeliveryDraft, MessageDraft, queue_message
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -82,9 +82,10 @@ def clean_text(text: str) -> str:
 
 
 def _to_payload(inbound: Inbound) -> dict[str, Any]:
+    """The event as JSON values, field by field (`asdict` deep-copied every string of every event)."""
+    data = {f.name: getattr(inbound, f.name) for f in fields(inbound)}
     if inbound.attachment is not None:  # a photo's bytes are kept with its message, not copied here
-        inbound = replace(inbound, attachment=replace(inbound.attachment, data=None))
-    data = asdict(inbound)
+        data["attachment"] = asdict(replace(inbound.attachment, data=None))
     data["received_at"] = inbound.received_at.isoformat()
     return data
 
@@ -277,7 +278,7 @@ class Engine:
                 buttons=tuple((b.label, b.payload) for b in out.buttons),
                 rtl=out.rtl,
             )
-            message = Message(
+            message = MessageDraft(
                 kind=MessageKind.REPLY,
                 text=out.text,
                 language=turn.speaker.language,

@@ -202,7 +202,12 @@ async def send(
             for chat in chats
         ]
     add_deliveries(
-        session=session, message=message, drafts=drafts, now=now, with_photo=outgoing.photo is not None
+        session=session,
+        message_id=message.id or 0,
+        drafts=drafts,
+        now=now,
+        urgent=outgoing.urgent,
+        with_photo=outgoing.photo is not None,
     )
     return SendReport(
         message_id=message.id or 0,
@@ -306,7 +311,7 @@ def remind(
                 details={"reminder": True},
             ),
         )
-        add_deliveries(session=session, message=reminder, drafts=drafts, now=now)
+        add_deliveries(session=session, message_id=reminder.id or 0, drafts=drafts, now=now)
     return sum(len(drafts) for drafts in by_message.values())
 
 
@@ -343,5 +348,5 @@ def notify(
         rtl=Speaker(person.language).is_rtl,
         not_before=quiet_until(now, zone=person.timezone, start=person.quiet_start, end=person.quiet_end),
     )
-    add_deliveries(session=session, message=message, drafts=[draft], now=now)
+    add_deliveries(session=session, message_id=message.id or 0, drafts=[draft], now=now)
     return message

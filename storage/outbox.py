@@ -10,10 +10,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, Table, bindparam, case, insert, or_, select, update
 from sqlmodel import Session, col
 
-from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message
+from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message, MessageKind, utcnow
 
 _DELIVERY: Table = Delivery.__table__  # type: ignore[attr-defined]
 _MESSAGE: Table = Message.__table__  # type: ignore[attr-defined]
+_INSERT_MESSAGE, _INSERT_DELIVERY = insert(_MESSAGE), insert(_DELIVERY)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,26 +33,41 @@ class DeliveryDraft:
     held: bool = False  # kept for the person's next digest
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageDraft:
+    """A message to store with its deliveries, as plain values: a `Message` entity took longer to
+    build than to insert, and every event stores a reply."""
+
+    text: str
+    language: str
+    kind: MessageKind = MessageKind.REPLY
+    school_id: int | None = None
+
+
 def add_message(*, session: Session, message: Message) -> Message:
-    """Store a message and give it its id (deliveries and buttons refer to it)."""
-    session.add(message)
-    session.flush()
+    """Store a message and give it its id (deliveries and buttons refer to it).
+
+    A plain insert, as for replies (every free-text answer stores one): `message` gets its id but
+    is not added to the session, so nothing else pending is flushed with it."""
+    inserted = session.execute(_INSERT_MESSAGE, message.model_dump(exclude={"id"}))
+    message.id = inserted.inserted_primary_key[0]
     return message
 
 
 def add_deliveries(
     *,
     session: Session,
-    message: Message,
+    message_id: int,
     drafts: Sequence[DeliveryDraft],
     now: datetime,
+    urgent: bool = False,
     with_photo: bool = False,
 ) -> None:
-    """One pending delivery per draft, bulk-inserted (fan-out to a whole school is one statement);
-    a draft without an account is recorded as unreached."""
+    """One pending delivery per draft of an urgent or ordinary message, bulk-inserted (fan-out to a
+    whole school is one statement); a draft without an account is recorded as unreached."""
     rows = [
         {
-            "message_id": message.id,
+            "message_id": message_id,
             "person_id": draft.person_id,
             "account_id": draft.account_id,
             "channel": draft.channel,
@@ -60,7 +76,7 @@ def add_deliveries(
             "text": draft.text,
             "buttons": [{"label": label, "payload": payload} for label, payload in draft.buttons],
             "rtl": draft.rtl,
-            "urgent": message.urgent,
+            "urgent": urgent,
             "with_photo": with_photo,
             "status": (
                 DeliveryStatus.UNREACHED
@@ -77,20 +93,30 @@ def add_deliveries(
         for draft in drafts
     ]
     if rows:
-        session.execute(insert(_DELIVERY), rows)
+        session.execute(_INSERT_DELIVERY, rows)
 
 
 def queue_message(
-    *, session: Session, message: Message, drafts: Sequence[DeliveryDraft], now: datetime
-) -> Message:
-    """A message and its deliveries, for replies whose buttons do not refer to the message itself.
-
-    Both are plain inserts (a reply to every event: no unit of work to flush); `message` gets its
-    id but is not added to the session."""
-    inserted = session.execute(insert(_MESSAGE), message.model_dump(exclude={"id"}))
-    message.id = inserted.inserted_primary_key[0]
-    add_deliveries(session=session, message=message, drafts=drafts, now=now)
-    return message
+    *, session: Session, message: MessageDraft, drafts: Sequence[DeliveryDraft], now: datetime
+) -> int:
+    """A message and its deliveries, for replies whose buttons do not refer to the message itself;
+    its id. Both are plain inserts (a reply to every event: no unit of work to flush)."""
+    row = {
+        "kind": message.kind,
+        "text": message.text,
+        "language": message.language,
+        "school_id": message.school_id,
+        "author_id": None,
+        "class_id": None,
+        "student_id": None,
+        "answers_id": None,
+        "details": {},
+        "urgent": False,
+        "created_at": utcnow(),
+    }
+    message_id: int = session.execute(_INSERT_MESSAGE, row).inserted_primary_key[0]
+    add_deliveries(session=session, message_id=message_id, drafts=drafts, now=now)
+    return message_id
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -27,8 +27,8 @@ from bot.channels.telegram import TelegramChannel
 from bot.dispatcher import Dispatcher
 from bot.events import Outbound
 from storage.db import session_scope
-from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message
-from storage.outbox import DeliveryDraft, claim_due, queue_message
+from storage.models import ChannelAccount, Delivery, DeliveryStatus
+from storage.outbox import DeliveryDraft, MessageDraft, claim_due, queue_message
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import FakeClock, TestChannel
 
@@ -205,7 +205,7 @@ def queue(db, clock: FakeClock, channel: str, messages: Sequence[tuple[str, str]
                 text=text,
             )
             queue_message(
-                session=session, message=Message(text=text, language="en"), drafts=[draft], now=clock()
+                session=session, message=MessageDraft(text=text, language="en"), drafts=[draft], now=clock()
             )
 
 

@@ -7,7 +7,7 @@ delivery per recipient in their language on their reachable account, bulk-insert
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, time
 from functools import cache
 from typing import Any
@@ -23,7 +23,7 @@ from storage.accounts import active_accounts, reachable_accounts
 from storage.classchats import class_chats, school_language
 from storage.messages import add_photo, save_translations
 from storage.models import ChannelAccount, ClassGroup, Delivery, Frequency, Message, MessageKind, Person, Role
-from storage.outbox import DeliveryDraft, add_deliveries, add_message
+from storage.outbox import DeliveryDraft, MessageDraft, add_deliveries, add_message
 from storage.people import Contact, families_of_class, people_by_id
 from storage.reports import waiting_deliveries
 
@@ -102,9 +102,9 @@ async def send(
     languages = tuple(sorted({p.language for p in recipients} | ({chat_language} if chats else set())))
     versions, backends = await _versions(translator, outgoing, languages)
     original = Version(language=outgoing.language, text=outgoing.text, title=outgoing.title, why=outgoing.why)
-    message = add_message(
+    message_id = add_message(
         session=session,
-        message=Message(
+        message=MessageDraft(
             school_id=outgoing.author.school_id,
             kind=outgoing.kind,
             author_id=outgoing.author.id,
@@ -127,19 +127,19 @@ async def send(
     )
     save_translations(
         session=session,
-        message_id=message.id or 0,
+        message_id=message_id,
         texts={lang: (_joined(v), backends[lang]) for lang, v in versions.items() if v.translated},
     )
     if outgoing.photo is not None and outgoing.photo.data is not None:
         add_photo(
             session=session,
-            message_id=message.id or 0,
+            message_id=message_id,
             filename=outgoing.photo.filename,
             content_type=outgoing.photo.content_type,
             data=outgoing.photo.data,
         )
     ctx = Context(
-        message_id=message.id or 0,
+        message_id=message_id,
         kind=outgoing.kind,
         author_name=outgoing.author.name,
         about=outgoing.about,
@@ -203,14 +203,14 @@ async def send(
         ]
     add_deliveries(
         session=session,
-        message_id=message.id or 0,
+        message_id=message_id,
         drafts=drafts,
         now=now,
         urgent=outgoing.urgent,
         with_photo=outgoing.photo is not None,
     )
     return SendReport(
-        message_id=message.id or 0,
+        message_id=message_id,
         recipients=len(recipients),
         unreached=sum(1 for d in drafts if d.account_id is None),
         languages=languages,
@@ -299,9 +299,9 @@ def remind(
         original = session.get(Message, message_id)
         if original is None:
             continue
-        reminder = add_message(
+        reminder_id = add_message(
             session=session,
-            message=Message(
+            message=MessageDraft(
                 school_id=original.school_id,
                 kind=MessageKind.UPDATE,
                 author_id=original.author_id,
@@ -311,7 +311,7 @@ def remind(
                 details={"reminder": True},
             ),
         )
-        add_deliveries(session=session, message_id=reminder.id or 0, drafts=drafts, now=now)
+        add_deliveries(session=session, message_id=reminder_id, drafts=drafts, now=now)
     return sum(len(drafts) for drafts in by_message.values())
 
 
@@ -326,16 +326,14 @@ def notify(
 ) -> Message:
     """A message from partnerbot itself (a prompt, a question, a summary) to one person, already in
     their language, on their reachable account, after their quiet hours."""
-    message = add_message(
-        session=session,
-        message=Message(
-            school_id=person.school_id,
-            kind=MessageKind.UPDATE,
-            text=text,
-            language=person.language,
-            details=details or {},
-        ),
+    message = MessageDraft(
+        school_id=person.school_id,
+        kind=MessageKind.UPDATE,
+        text=text,
+        language=person.language,
+        details=details or {},
     )
+    message_id = add_message(session=session, message=message)
     account = reachable_accounts(session=session, person_ids=[person.id or 0]).get(person.id or 0)
     draft = DeliveryDraft(
         person_id=person.id,
@@ -348,5 +346,5 @@ def notify(
         rtl=Speaker(person.language).is_rtl,
         not_before=quiet_until(now, zone=person.timezone, start=person.quiet_start, end=person.quiet_end),
     )
-    add_deliveries(session=session, message_id=message.id or 0, drafts=[draft], now=now)
-    return message
+    add_deliveries(session=session, message_id=message_id, drafts=[draft], now=now)
+    return Message(id=message_id, **asdict(message))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -35,23 +35,40 @@ class DeliveryDraft:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageDraft:
-    """A message to store with its deliveries, as plain values: a `Message` entity took longer to
-    build than to insert, and every event stores a reply."""
+    """A message to store: `Message`'s columns as plain values (the entity took longer to build
+    than to insert, and every event stores one or two)."""
 
     text: str
     language: str
     kind: MessageKind = MessageKind.REPLY
     school_id: int | None = None
+    author_id: int | None = None
+    class_id: int | None = None
+    student_id: int | None = None
+    answers_id: int | None = None
+    urgent: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime = field(default_factory=utcnow)
 
 
-def add_message(*, session: Session, message: Message) -> Message:
-    """Store a message and give it its id (deliveries and buttons refer to it).
-
-    A plain insert, as for replies (every free-text answer stores one): `message` gets its id but
-    is not added to the session, so nothing else pending is flushed with it."""
-    inserted = session.execute(_INSERT_MESSAGE, message.model_dump(exclude={"id"}))
-    message.id = inserted.inserted_primary_key[0]
-    return message
+def add_message(*, session: Session, message: MessageDraft) -> int:
+    """Store a message and give its id (deliveries and buttons refer to it). A plain insert: no
+    entity joins the session, so nothing else pending is flushed with it."""
+    row = {
+        "kind": message.kind,
+        "text": message.text,
+        "language": message.language,
+        "school_id": message.school_id,
+        "author_id": message.author_id,
+        "class_id": message.class_id,
+        "student_id": message.student_id,
+        "answers_id": message.answers_id,
+        "urgent": message.urgent,
+        "details": message.details,
+        "created_at": message.created_at,
+    }
+    message_id: int = session.execute(_INSERT_MESSAGE, row).inserted_primary_key[0]
+    return message_id
 
 
 def add_deliveries(
@@ -101,21 +118,8 @@ def queue_message(
 ) -> int:
     """A message and its deliveries, for replies whose buttons do not refer to the message itself;
     its id. Both are plain inserts (a reply to every event: no unit of work to flush)."""
-    row = {
-        "kind": message.kind,
-        "text": message.text,
-        "language": message.language,
-        "school_id": message.school_id,
-        "author_id": None,
-        "class_id": None,
-        "student_id": None,
-        "answers_id": None,
-        "details": {},
-        "urgent": False,
-        "created_at": utcnow(),
-    }
-    message_id: int = session.execute(_INSERT_MESSAGE, row).inserted_primary_key[0]
-    add_deliveries(session=session, message_id=message_id, drafts=drafts, now=now)
+    message_id = add_message(session=session, message=message)
+    add_deliveries(session=session, message_id=message_id, drafts=drafts, now=now, urgent=message.urgent)
     return message_id
 
 

@@ -14,7 +14,8 @@ from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message, Me
 
 _DELIVERY: Table = Delivery.__table__  # type: ignore[attr-defined]
 _MESSAGE: Table = Message.__table__  # type: ignore[attr-defined]
-_INSERT_MESSAGE, _INSERT_DELIVERY = insert(_MESSAGE), insert(_DELIVERY)
+_INSERT_MESSAGE = insert(_MESSAGE).returning(_MESSAGE.c.id)
+_INSERT_DELIVERY = insert(_DELIVERY)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,7 +68,7 @@ def add_message(*, session: Session, message: MessageDraft) -> int:
         "details": message.details,
         "created_at": message.created_at,
     }
-    message_id: int = session.execute(_INSERT_MESSAGE, row).inserted_primary_key[0]
+    message_id: int = session.execute(_INSERT_MESSAGE, row).scalar_one()
     return message_id
 
 

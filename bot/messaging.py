@@ -207,6 +207,7 @@ async def send(
         drafts=drafts,
         now=now,
         urgent=outgoing.urgent,
+        reply=outgoing.kind == MessageKind.REPLY,
         with_photo=outgoing.photo is not None,
     )
     return SendReport(

@@ -297,8 +297,9 @@ class Delivery(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(foreign_key="message.id", index=True)
-    # Claimed in this order, then by id: 0 an answer to someone's own message or button (they are
-    # waiting for it), 1 urgent, 2 the rest — a reply never waits behind a broadcast to the school.
+    # Claimed in this order, then by id: 0 a reply in a conversation (an answer to someone's own
+    # message or button, a message in a thread), 1 urgent, 2 the rest — so a reply does not wait
+    # behind a broadcast to the whole school.
     priority: int = 2
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     account_id: int | None = Field(default=None, foreign_key="channelaccount.id")  # None: no account to reach

@@ -79,10 +79,14 @@ def add_deliveries(
     drafts: Sequence[DeliveryDraft],
     now: datetime,
     urgent: bool = False,
+    reply: bool = False,
     with_photo: bool = False,
 ) -> None:
     """One pending delivery per draft of an urgent or ordinary message, bulk-inserted (fan-out to a
-    whole school is one statement); a draft without an account is recorded as unreached."""
+    whole school is one statement); a draft without an account is recorded as unreached.
+
+    A reply in a conversation is claimed first, then urgent messages, then the rest."""
+    priority = 0 if reply else 1 if urgent else 2
     rows = [
         {
             "message_id": message_id,
@@ -95,6 +99,7 @@ def add_deliveries(
             "buttons": [{"label": label, "payload": payload} for label, payload in draft.buttons],
             "rtl": draft.rtl,
             "urgent": urgent,
+            "priority": priority,
             "with_photo": with_photo,
             "status": (
                 DeliveryStatus.UNREACHED
@@ -120,7 +125,14 @@ def queue_message(
     """A message and its deliveries, for replies whose buttons do not refer to the message itself;
     its id. Both are plain inserts (a reply to every event: no unit of work to flush)."""
     message_id = add_message(session=session, message=message)
-    add_deliveries(session=session, message_id=message_id, drafts=drafts, now=now, urgent=message.urgent)
+    add_deliveries(
+        session=session,
+        message_id=message_id,
+        drafts=drafts,
+        now=now,
+        urgent=message.urgent,
+        reply=message.kind == MessageKind.REPLY,
+    )
     return message_id
 
 

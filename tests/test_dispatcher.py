@@ -27,7 +27,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.dispatcher import Dispatcher
 from bot.events import Outbound
 from storage.db import session_scope
-from storage.models import ChannelAccount, Delivery, DeliveryStatus
+from storage.models import ChannelAccount, Delivery, DeliveryStatus, MessageKind
 from storage.outbox import DeliveryDraft, MessageDraft, claim_due, queue_message
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import FakeClock, TestChannel
@@ -183,7 +183,7 @@ async def test_a_drain_that_claims_everything_due_does_not_ask_again(db, channel
 
 
 def queue(db, clock: FakeClock, channel: str, messages: Sequence[tuple[str, str]]) -> None:
-    """Queue (address, text) deliveries in this order, with an account for each address."""
+    """Queue (address, text) deliveries of updates in this order, with an account for each address."""
     with session_scope(db) as session:
         accounts: dict[str, int] = {}
         for address, _text in messages:
@@ -205,7 +205,10 @@ def queue(db, clock: FakeClock, channel: str, messages: Sequence[tuple[str, str]
                 text=text,
             )
             queue_message(
-                session=session, message=MessageDraft(text=text, language="en"), drafts=[draft], now=clock()
+                session=session,
+                message=MessageDraft(text=text, language="en", kind=MessageKind.UPDATE),
+                drafts=[draft],
+                now=clock(),
             )
 
 
@@ -341,3 +344,15 @@ async def test_a_drain_asked_for_while_one_runs_leaves_the_new_work_to_it(db, ch
     go_on.set()
     assert await first == 2
     assert texts(channel, "b") == ["b0"]
+
+
+async def test_a_reply_goes_before_a_broadcast_already_queued(app, stranger, channel, clock, db, session):
+    channel.limits = RateLimits(overall_per_s=30, per_chat_per_s=1)
+    app.dispatcher = dispatcher(db, channel, clock)
+    queue(db, clock, "test", [(f"family-{n}", "The trip is on Friday.") for n in range(150)])
+    start = clock()
+    await stranger.say("hello")  # queued after the broadcast, sent first
+    [reply] = deliveries(session, "stranger")
+    assert (reply.status, reply.sent_at) == (DeliveryStatus.SENT, start)
+    assert sum(len(texts(channel, f"family-{n}")) for n in range(150)) == 150
+    assert (clock() - start).total_seconds() >= 4  # the broadcast itself kept to 30 a second

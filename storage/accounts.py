@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, CursorResult, Integer, any_, bindparam, literal
+from sqlalchemy import ColumnElement, CursorResult, Integer, Select, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from storage.models import ChannelAccount, Person
@@ -110,21 +109,24 @@ def active_accounts(*, session: Session, person_ids: list[int]) -> dict[int, lis
     return found
 
 
+def _active_query(person_is_one_of: ColumnElement[bool]) -> Select[tuple[int, int, str, str]]:
+    return (
+        select(ChannelAccount.person_id, ChannelAccount.id, ChannelAccount.channel, ChannelAccount.address)
+        .where(person_is_one_of, ChannelAccount.active)
+        .order_by(col(ChannelAccount.preferred).desc(), col(ChannelAccount.id))
+    )
+
+
+# Built once (every free-text answer and every fan-out looks accounts up). On PostgreSQL the ids
+# go as one array (`= ANY`): planning an IN list of 10,000 took 100 ms.
+_ACTIVE = _active_query(col(ChannelAccount.person_id).in_(bindparam("ids", expanding=True)))
+_ACTIVE_PG = _active_query(col(ChannelAccount.person_id) == any_(bindparam("ids", type_=ARRAY(Integer))))
+
+
 def _active(session: Session, person_ids: list[int]) -> CursorResult[int, int, str, str]:
     """The people's active accounts, preferred first, then by age: plain rows of four columns,
     not whole accounts (for a class of 10,000 the ORM objects took most of the time)."""
     session.flush()
     connection = session.connection()
-    return connection.execute(
-        select(ChannelAccount.person_id, ChannelAccount.id, ChannelAccount.channel, ChannelAccount.address)
-        .where(_one_of(connection, col(ChannelAccount.person_id), person_ids), ChannelAccount.active)
-        .order_by(col(ChannelAccount.preferred).desc(), col(ChannelAccount.id))
-    )
-
-
-def _one_of(connection: Connection, column: Mapped[int | None], ids: list[int]) -> ColumnElement[bool]:
-    """`column IN ids`; on PostgreSQL `column = ANY(array)`: one parameter, where planning an IN
-    list of 10,000 took 100 ms."""
-    if connection.dialect.name == "postgresql":
-        return column == any_(literal(ids, ARRAY(Integer)))
-    return column.in_(ids)
+    query = _ACTIVE_PG if connection.dialect.name == "postgresql" else _ACTIVE
+    return connection.execute(query, {"ids": person_ids})

@@ -58,7 +58,8 @@ class RateLimiter:
         self._now = now
         self._spacing_s = 1 / limits.per_chat_per_s if limits.per_chat_per_s else 0.0
         self._overall_cap, self._overall_window_s = _window(limits.overall_per_s, 1.0)
-        self._recent_s: deque[float] = deque()  # the last `_overall_cap` sends, oldest first
+        # The answer times of the last `_overall_cap` sends; inf for a send still on its way.
+        self._recent_s: list[float] = []
         self._group_cap, self._group_window_s = _window(limits.per_group_per_min, 60.0)
         self._chats: dict[str, _Chat] = {}
         self._sweep_at = 1024
@@ -79,13 +80,18 @@ class RateLimiter:
                 wait = max(wait, self._group_wait_s(chat, now, behind))
         return wait if wait > _ROUNDING_S else 0.0
 
+    def start(self) -> None:
+        """A request is leaving: until its answer it holds a place in the overall window."""
+        if self._overall_cap:
+            self._keep(math.inf)
+
     def record(self, address: str) -> None:
         """The platform has just answered a message to `address` (whatever it answered)."""
         now = self._now()
         if self._overall_cap:
-            self._recent_s.append(now)
-            if len(self._recent_s) > self._overall_cap:
-                self._recent_s.popleft()
+            if math.inf in self._recent_s:
+                self._recent_s.remove(math.inf)
+            self._keep(now)
         chat = self._chats.setdefault(address, _Chat())
         chat.last_s = now
         if self._group_cap and is_group(address):
@@ -99,11 +105,18 @@ class RateLimiter:
         chat.paused_until_s = max(chat.paused_until_s, now + seconds)
         self._sweep(now)
 
+    def _keep(self, at: float) -> None:
+        """Add a send, forgetting the earliest answered one beyond the cap."""
+        self._recent_s.append(at)
+        if len(self._recent_s) > self._overall_cap:
+            self._recent_s.remove(min(self._recent_s))
+
     def _overall_wait_s(self, now: float) -> float:
-        """Until the oldest of the last `cap` sends leaves the window (a burst of `cap`, then paced)."""
+        """Until the earliest of the last `cap` sends leaves the window (a burst of `cap`, then
+        paced); a send still on its way counts as answered now."""
         if not self._overall_cap or len(self._recent_s) < self._overall_cap:
             return 0.0
-        return max(0.0, self._recent_s[0] + self._overall_window_s - now)
+        return max(0.0, min(min(self._recent_s), now) + self._overall_window_s - now)
 
     def _group_wait_s(self, chat: _Chat, now: float, behind: int) -> float:
         """Until the sliding window has room for one more after `behind` others."""

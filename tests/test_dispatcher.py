@@ -150,20 +150,33 @@ async def test_a_claim_left_by_a_stopped_dispatcher_is_taken_again_after_its_lea
 async def test_a_round_cut_short_confirms_what_it_sent_and_the_rest_goes_again_after_the_lease(
     db, channel, clock, session
 ):
-    """A round's sends are confirmed together; stopped mid-round (shut down), those that went are
-    still recorded, and the rest keep their claim until it expires."""
+    """Sends are confirmed together; stopped mid-round (shut down), those that went are still
+    recorded, and the one on its way keeps its claim until it expires (then goes, ambiguous)."""
     queue(db, clock, "test", [("a", "a0"), ("b", "b0"), ("c", "c0")])
-    channel.failures["b"].append(asyncio.CancelledError())  # type: ignore[arg-type]
+    on_its_way = asyncio.Event()
+    send = channel.send
+
+    async def stuck_for_b(address: str, out: Outbound) -> Sent:
+        if address == "b" and not on_its_way.is_set():
+            on_its_way.set()
+            await asyncio.Event().wait()  # no answer until the drain is stopped
+        return await send(address, out)
+
+    channel.send = stuck_for_b  # type: ignore[method-assign]
+    draining = asyncio.create_task(dispatcher(db, channel, clock).drain())
+    await on_its_way.wait()
+    await asyncio.sleep(0)  # c goes beside b
+    draining.cancel()
     with pytest.raises(asyncio.CancelledError):
-        await dispatcher(db, channel, clock).drain()
-    assert [d.status for d in deliveries(session, "a")] == [DeliveryStatus.SENT]
-    assert [d.status for d in deliveries(session, "b") + deliveries(session, "c")] == [
-        DeliveryStatus.SENDING
+        await draining
+    assert [d.status for d in deliveries(session, "a") + deliveries(session, "c")] == [
+        DeliveryStatus.SENT
     ] * 2
+    assert [d.status for d in deliveries(session, "b")] == [DeliveryStatus.SENDING]
     clock.advance(minutes=3)
-    assert await dispatcher(db, channel, clock).drain() == 2
+    assert await dispatcher(db, channel, clock).drain() == 1
     assert (texts(channel, "a"), texts(channel, "b"), texts(channel, "c")) == (["a0"], ["b0"], ["c0"])
-    assert [d.ambiguous for d in deliveries(session, "c")] == [True]  # it was claimed when it stopped
+    assert [d.ambiguous for d in deliveries(session, "b")] == [True]  # it was on its way when it stopped
 
 
 async def test_a_drain_that_claims_everything_due_does_not_ask_again(db, channel, clock):
@@ -356,3 +369,26 @@ async def test_a_reply_goes_before_a_broadcast_already_queued(app, stranger, cha
     assert (reply.status, reply.sent_at) == (DeliveryStatus.SENT, start)
     assert sum(len(texts(channel, f"family-{n}")) for n in range(150)) == 150
     assert (clock() - start).total_seconds() >= 4  # the broadcast itself kept to 30 a second
+
+
+async def test_sends_to_different_chats_go_side_by_side_and_one_at_a_time_per_chat(db, channel, clock):
+    queue(db, clock, "test", [(f"chat-{n % 20}", str(n)) for n in range(60)])
+    on_their_way: list[str] = []
+    most, overlapping = 0, []
+    send = channel.send
+
+    async def slow_send(address: str, out: Outbound) -> Sent:
+        nonlocal most
+        if address in on_their_way:
+            overlapping.append(address)
+        on_their_way.append(address)
+        most = max(most, len(on_their_way))
+        await asyncio.sleep(0.005)  # a platform a few milliseconds away
+        on_their_way.remove(address)
+        return await send(address, out)
+
+    channel.send = slow_send  # type: ignore[method-assign]
+    assert await dispatcher(db, channel, clock, concurrency=8).drain() == 60
+    assert (most, overlapping) == (8, [])
+    for n in range(20):
+        assert texts(channel, f"chat-{n}") == [str(n), str(n + 20), str(n + 40)]  # each chat in order

@@ -130,3 +130,16 @@ def test_idle_chats_are_forgotten(ticks):
         rl.record(str(n))
         ticks.now += 0.1
     assert rl.ready_in("busy") > 0  # a chat still paused is kept
+
+
+def test_requests_on_their_way_hold_their_place_in_the_window(ticks):
+    rl = limiter(ticks, RateLimits(overall_per_s=2))
+    rl.start()
+    rl.start()
+    assert rl.ready_in("c") == pytest.approx(1.0)  # two on their way: as if answered now
+    ticks.now += 0.3
+    rl.record("a")
+    assert rl.ready_in("c") == pytest.approx(1.0)  # the other may still arrive now
+    ticks.now += 0.2
+    rl.record("b")
+    assert rl.ready_in("c") == pytest.approx(0.8)  # a's place frees a second after its answer

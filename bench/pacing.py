@@ -86,12 +86,15 @@ def busiest_window(times: Sequence[float], width_s: float, limit: int) -> tuple[
     return most, over
 
 
-async def _send_all(url: str, plan: Plan) -> tuple[FakeTelegram, float]:
-    """Dispatch until the fake has every message (or the plan's timeout); the fake, and seconds taken."""
+async def _send_all(url: str, plan: Plan, latency_s: float) -> tuple[FakeTelegram, float]:
+    """Dispatch until the fake has every message (or the plan's timeout), each answered after
+    `latency_s`; the fake, and seconds taken."""
     db = make_engine(url)
     try:
         _queue(db, plan)
         async with FakeTelegram.running() as api:
+            if latency_s:
+                api.stall(method="sendMessage", seconds=latency_s, times=None)
             channel = TelegramChannel(token=api.token, base_url=api.base_url, base_file_url=api.base_file_url)
             dispatcher = Dispatcher(db=db, channels={"telegram": channel})
             start = time.perf_counter()
@@ -112,8 +115,8 @@ async def _send_all(url: str, plan: Plan) -> tuple[FakeTelegram, float]:
         db.dispose()
 
 
-async def measure(url: str, plan: Plan) -> list[Figure]:
-    api, seconds = await _send_all(url, plan)
+async def measure(url: str, plan: Plan, *, latency_s: float = 0.0) -> list[Figure]:
+    api, seconds = await _send_all(url, plan, latency_s)
     sends = api.calls_to("sendMessage")
     arrivals = sorted(call.at for call in sends)
     by_chat: dict[str, list[float]] = {}
@@ -134,8 +137,10 @@ async def measure(url: str, plan: Plan) -> list[Figure]:
     ]
     groups = [busiest_window(sorted(t), 60.0, GROUP_PER_MIN) for chat, t in by_chat.items() if is_group(chat)]
 
+    away = f", {1000 * latency_s:g} ms away" if latency_s else ""
+
     def figure(metric: str, value: float, unit: str, target: str = "") -> Figure:
-        return Figure("pacing", "sqlite", metric, value, unit, target)
+        return Figure("pacing", "sqlite", metric + away, value, unit, target)
 
     return [
         figure(f"sends/s (first {whole_s} s, limiter busy)", rate, "/s", f"≥ {0.95 * OVERALL_PER_S:g}/s"),
@@ -158,8 +163,13 @@ async def measure(url: str, plan: Plan) -> list[Figure]:
 
 
 def run(*, quick: bool = False) -> list[Figure]:
-    with sqlite_database() as url:
-        return asyncio.run(measure(url, QUICK if quick else FULL))
+    """The plan against a fake answering at once, then the quick plan against one that answers
+    after 80 ms, as Telegram's servers might from a school's (sends overlap to keep the rate)."""
+    figures = []
+    for plan, latency_s in ((QUICK if quick else FULL, 0.0), (QUICK, 0.08)):
+        with sqlite_database() as url:
+            figures += asyncio.run(measure(url, plan, latency_s=latency_s))
+    return figures
 
 
 def main() -> None:

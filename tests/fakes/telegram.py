@@ -144,8 +144,9 @@ class FakeTelegram(UpdateFactory):
     def server_error(self, *, method: str | None = None, times: int = 1) -> None:
         self.fail(status=500, description="Internal Server Error", method=method, times=times)
 
-    def stall(self, *, method: str, seconds: float, times: int = 1) -> None:
-        """Answer `method` normally, but only after `seconds` (past a client's timeout, say)."""
+    def stall(self, *, method: str, seconds: float, times: int | None = 1) -> None:
+        """Answer `method` normally, but only after `seconds` (past a client's timeout, say;
+        or, with `times=None`, as a server that far away would)."""
         self._scripts.append(_Scripted(method, None, times, delay_s=seconds))
 
     # -- updates ------------------------------------------------------------------------------

@@ -182,7 +182,13 @@ class Dispatcher:
                 key = (delivery.channel, delivery.address)
                 limiter = self._limiters[delivery.channel]
                 wait_s = limiter.ready_in(delivery.address, behind=queued.get(key, 0))
-                if wait_s <= 0 and key not in sending.values():
+                while wait_s <= 0 and key in sending.values():  # the chat's last one is on its way
+                    if limiter.spacing_s:  # then it waits a spacing after that one's answer
+                        wait_s = limiter.spacing_s
+                        break
+                    await _settle(sending)  # unspaced: it may follow at once
+                    wait_s = limiter.ready_in(delivery.address, behind=queued.get(key, 0))
+                if wait_s <= 0:
                     limiter.start()
                     sending[asyncio.create_task(self._send_counted(delivery, accepted))] = key
                     sent += 1

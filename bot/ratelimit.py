@@ -64,6 +64,11 @@ class RateLimiter:
         self._chats: dict[str, _Chat] = {}
         self._sweep_at = 1024
 
+    @property
+    def spacing_s(self) -> float:
+        """The least time between two messages to one chat (0: none)."""
+        return self._spacing_s
+
     def __len__(self) -> int:
         """How many chats the limiter remembers (idle ones are forgotten)."""
         return len(self._chats)

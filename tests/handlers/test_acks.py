@@ -17,9 +17,8 @@ HIGHLIGHTS = "We planted beans. Ask your child what a seed needs."
 
 
 @pytest.fixture
-async def sent(chat, invite, session):
-    """Emma's highlights went to three families: Sarah (English) and Carlos (Spanish) joined;
-    Amina cannot be reached."""
+async def joined(chat, invite):
+    """Emma (the teacher), Sarah (English) and Carlos (Spanish) joined; Amina did not."""
     people = {}
     for name, language in [("Emma", "English"), ("Sarah", "English"), ("Carlos", "Español")]:
         phone = chat(name.lower())
@@ -27,6 +26,13 @@ async def sent(chat, invite, session):
         await phone.press(language)
         await phone.say("/cancel")
         people[name] = phone
+    return people
+
+
+@pytest.fixture
+async def sent(joined, session):
+    """Emma's highlights went to three families: Sarah and Carlos joined; Amina cannot be reached."""
+    people = joined
     amina_mail = session.exec(select(ChannelAccount).where(ChannelAccount.address.like("amina%"))).one()
     amina_mail.active = False
     session.add(amina_mail)
@@ -87,16 +93,8 @@ async def test_report_acks_on_the_command_line_with_a_language_breakdown(
     assert next(r for r in rows if r["status"] == "acknowledged")["acknowledged_channel"] == "test"
 
 
-async def test_a_blocked_chat_and_a_rejected_message_show_as_cannot_be_reached(
-    chat, invite, channel, session
-):
-    people = {}
-    for name, language in [("Emma", "English"), ("Sarah", "English"), ("Carlos", "Español")]:
-        phone = chat(name.lower())
-        await phone.say(f"/start {invite(name)}")
-        await phone.press(language)
-        await phone.say("/cancel")
-        people[name] = phone
+async def test_a_blocked_chat_and_a_rejected_message_show_as_cannot_be_reached(joined, channel):
+    people = joined
     channel.failures["carlos"].append(PermanentFailure("Forbidden: bot was blocked by the user"))
     channel.failures["sarah"].append(Rejected("Bad Request: message is too long"))
     await people["Emma"].say("/highlights")

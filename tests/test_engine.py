@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.engine import COMMANDS, Command, Engine, clean_text
 from bot.events import Inbound
 from bot.i18n import Speaker
@@ -39,20 +39,26 @@ async def test_replies_are_delivery_rows_sent_through_the_channel(chat, school, 
     assert (delivery.status, delivery.attempts, delivery.provider_id) == (DeliveryStatus.SENT, 1, "test-1")
 
 
+def _with_command(settings, db, channel, clock, name: str, step) -> App:  # type: ignore[no-untyped-def]
+    """The app with one more command, for a step that misbehaves or looks around."""
+    app = build_app(settings, {"test": channel}, db=db, clock=clock)
+    app.engine = Engine(
+        db=db,
+        settings=settings,
+        clock=clock,
+        commands={**COMMANDS, name: Command(step=step)},
+        translator=TranslationService(db=db, translator=NoTranslator()),
+    )
+    return app
+
+
 async def test_a_failing_handler_is_contained_and_the_person_told(settings, db, channel, clock, chat, invite):
     async def boom(turn):
         raise RuntimeError("handler bug")
 
     amina = chat("amina")
     await amina.say(f"/start {invite('Amina')}")
-    app = build_app(settings, {"test": channel}, db=db, clock=clock)
-    app.engine = Engine(
-        db=db,
-        settings=settings,
-        clock=clock,
-        commands={**COMMANDS, "boom": Command(step=boom)},
-        translator=TranslationService(db=db, translator=NoTranslator()),
-    )
+    app = _with_command(settings, db, channel, clock, "boom", boom)
     broken = Chat(app, channel, "amina")
     replies = await broken.say("/boom")
     assert replies[-1].text == Speaker("ar")._(
@@ -81,14 +87,7 @@ async def test_an_event_is_committed_before_its_handler_runs(settings, db, chann
 
     amina = chat("amina")
     await amina.say(f"/start {invite('Amina')}")
-    app = build_app(settings, {"test": channel}, db=db, clock=clock)
-    app.engine = Engine(
-        db=db,
-        settings=settings,
-        clock=clock,
-        commands={**COMMANDS, "look": Command(step=look)},
-        translator=TranslationService(db=db, translator=NoTranslator()),
-    )
+    app = _with_command(settings, db, channel, clock, "look", look)
     await Chat(app, channel, "amina").say("/look")
     assert seen == [(None, "/look")]
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 from bench._common import CHANNEL, NOW, Figure, databases, median, parser, populate, print_figures
 from bot.app import build_app
 from bot.events import Inbound
-from bot.messaging import send_highlights
+from bot.messages.fanout import send_highlights
 from bot.settings import Settings
 from bot.translation import TranslationService
 from bot.translation.backends import NoTranslator

@@ -16,7 +16,7 @@ from bench._common import (
     queue_pending,
     sqlite_database,
 )
-from bot.dispatcher import Dispatcher
+from bot.delivery.dispatcher import Dispatcher
 from storage.db import make_engine
 from tests.harness import TestChannel
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from bench._common import NOW, Figure, databases, parser, populate, print_figures
-from bot.messaging import send_highlights
+from bot.messages.fanout import send_highlights
 from bot.translation import TranslationService
 from bot.translation.backends import LibreTranslateTranslator
 from storage.db import make_engine, session_scope

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from bench._common import CHANNEL, NOW, Figure, parser, percentile, populate, print_figures, sqlite_database
 from bot.app import build_app
 from bot.events import Inbound
-from bot.messaging import send_highlights
+from bot.messages.fanout import send_highlights
 from bot.settings import Settings
 from bot.translation import TranslationService
 from bot.translation.backends import NoTranslator

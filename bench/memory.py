@@ -39,7 +39,7 @@ async def _child(url: str) -> dict[str, float]:
     """Run in the child: what the app costs, step by step."""
     marks = {"after imports": 0.0}
     from bot.app import build_app
-    from bot.messaging import send_highlights
+    from bot.messages.fanout import send_highlights
     from bot.settings import Settings
     from bot.translation import TranslationService
     from bot.translation.backends import NoTranslator

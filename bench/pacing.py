@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from bench._common import Figure, parser, populate, print_figures, queue_pending, sqlite_database
-from bot.channels.telegram import TelegramChannel
-from bot.dispatcher import Dispatcher
-from bot.ratelimit import is_group
+from bot.channels.telegram.adapter import TelegramChannel
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.ratelimit import is_group
 from storage.db import make_engine
 from tests.fakes.telegram import FakeTelegram
 

@@ -13,18 +13,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot import roster
 from bot.app import App, build_app, command_menus, configured_channels
-from bot.channels.console import ConsoleChannel
-from bot.channels.telegram import TelegramChannel
-from bot.demo import FAMILIES, create_demo_school
+from bot.channels.console.adapter import ConsoleChannel
+from bot.channels.telegram.adapter import TelegramChannel
+from bot.cli.glossary import glossary_cli
+from bot.cli.report import report_cli
+from bot.cli.send import send_cli
 from bot.errors import PartnerbotError, RosterError
-from bot.glossary_cli import glossary_cli
-from bot.invites import invite_targets, issue_invites
-from bot.report_cli import report_cli
-from bot.send_cli import send_cli
+from bot.roster import importer as roster
+from bot.roster.demo import FAMILIES, create_demo_school
+from bot.roster.invites import invite_targets, issue_invites
 from bot.settings import Settings, load_settings
-from bot.web import make_web_app, make_web_server
+from bot.web.app import make_web_app, make_web_server
 from storage.accounts import get_or_create_account, link_account
 from storage.db import ensure_current, make_engine, session_scope, upgrade
 from storage.models import utcnow

@@ -15,16 +15,16 @@ from sqlalchemy import Engine as DbEngine
 from sqlmodel import Session
 
 from bot.channels.base import Channel, RateLimits
-from bot.digests import send_digests
-from bot.dispatcher import Dispatcher
+from bot.delivery.dispatcher import Dispatcher
 from bot.engine import Clock, Engine
 from bot.events import Inbound
 from bot.handlers.help import menu
 from bot.i18n import LANGUAGES
-from bot.prompts import send_highlight_prompts
-from bot.reminders import send_reminders
-from bot.reviews import send_review_summaries, send_reviews
-from bot.scheduler import make_scheduler
+from bot.jobs.digests import send_digests
+from bot.jobs.prompts import send_highlight_prompts
+from bot.jobs.reminders import send_reminders
+from bot.jobs.reviews import send_review_summaries, send_reviews
+from bot.jobs.scheduler import make_scheduler
 from bot.settings import Settings
 from bot.translation import TranslationService, Translator
 from bot.translation.backends import make_translator
@@ -198,7 +198,7 @@ def configured_channels(settings: Settings) -> dict[str, Channel]:
     """Every platform channel whose settings are present (Telegram when a token is set)."""
     channels: dict[str, Channel] = {}
     if settings.telegram_token is not None:
-        from bot.channels.telegram import TelegramChannel
+        from bot.channels.telegram.adapter import TelegramChannel
 
         secret = settings.telegram_secret_token
         channels["telegram"] = TelegramChannel(

@@ -368,7 +368,7 @@ class TermReview(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id")
     term: int
     asked_at: datetime | None = _ts(nullable=False)
-    answer: str | None = Field(default=None, max_length=16)  # a key of bot.reviews.ANSWERS
+    answer: str | None = Field(default=None, max_length=16)  # a key of bot.jobs.reviews.ANSWERS
     text: str | None = None  # their own words, for "Something else"
     language: str | None = None  # the language they wrote them in
     answered_at: datetime | None = _ts()

@@ -13,8 +13,8 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from sqlmodel import Session
 
 from bot.app import App, build_app
-from bot.demo import create_demo_school
-from bot.invites import issue_invites
+from bot.roster.demo import create_demo_school
+from bot.roster.invites import issue_invites
 from bot.settings import Settings
 from storage.db import make_engine, session_scope, upgrade
 from storage.people import find_people

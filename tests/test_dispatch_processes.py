@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.dispatcher import CONCURRENCY, CONFIRM_EVERY
-from bot.messaging import send_highlights
-from bot.roster import import_roster
+from bot.delivery.dispatcher import CONCURRENCY, CONFIRM_EVERY
+from bot.messages.fanout import send_highlights
+from bot.roster.importer import import_roster
 from bot.settings import Settings
 from bot.translation import TranslationService
 from bot.translation.backends import NoTranslator

@@ -17,8 +17,8 @@ from sqlalchemy import Engine, create_engine
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from bot.cli.glossary import glossary_cli
 from bot.errors import ConfigurationError
-from bot.glossary_cli import glossary_cli
 from bot.i18n import LANGUAGES
 from bot.settings import Settings, load_settings
 from bot.translation import Translated, TranslationService, Translator, protect

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.events import Button
 from bot.handlers.flow import StepResult, Turn
 from bot.handlers.permissions import message_from_payload, refuse_unless_staff
-from bot.messaging import nudge
-from bot.rendering import Version, render_original
+from bot.messages.fanout import nudge
+from bot.messages.render import Version, render_original
 from storage.messages import Ack, acknowledge
 from storage.models import Message
 from storage.reports import AckSummary, ack_summaries, visible_messages

@@ -15,7 +15,7 @@ from enum import StrEnum
 from bot.events import Button
 from bot.handlers.flow import Flow, StepResult, Turn
 from bot.handlers.permissions import refuse_unless_staff
-from bot.messaging import send_highlights
+from bot.messages.fanout import send_highlights
 from storage.people import classes_for_staff, families_of_class
 
 MAX_LENGTH = 3000

@@ -19,8 +19,8 @@ from bot.events import Attachment, Button
 from bot.handlers.flow import Flow, StepResult, Turn
 from bot.handlers.highlights import sent_summary
 from bot.handlers.permissions import is_staff, message_from_payload
-from bot.messaging import Outgoing, send
-from bot.rendering import OUTCOMES
+from bot.messages.fanout import Outgoing, send
+from bot.messages.render import OUTCOMES
 from storage.messages import postcards_received
 from storage.models import MessageKind, Role
 from storage.people import (

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from bot.handlers.flow import Flow, StepResult, Turn
 from bot.handlers.permissions import message_from_payload
-from bot.messaging import Outgoing, send
+from bot.messages.fanout import Outgoing, send
 from storage.messages import get_message, latest_authored_received
 from storage.models import Message, MessageKind, Person
 from storage.people import get_person

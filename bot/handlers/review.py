@@ -15,8 +15,8 @@ from bot.handlers import preferences
 from bot.handlers.flow import Flow, Goto, StepResult, Turn
 from bot.handlers.permissions import refuse_unless_staff
 from bot.i18n import Speaker
-from bot.messaging import notify
-from bot.reviews import ANSWERS, QUESTION, own_words, summary, term_of
+from bot.jobs.reviews import ANSWERS, QUESTION, own_words, summary, term_of
+from bot.messages.fanout import notify
 from storage.people import coordinators_of
 from storage.reviews import record_answer, reviews_for, was_asked
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.console import render, to_inbound
+from bot.channels.console.adapter import render, to_inbound
 from bot.events import Button, Outbound
 from bot.i18n import Speaker
 

@@ -12,7 +12,7 @@ import pytest
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError, TimedOut
 
 from bot.channels.base import AddressChanged, AmbiguousSend, PermanentFailure, Rejected, RetryLater
-from bot.channels.telegram import TelegramChannel, classify
+from bot.channels.telegram.adapter import TelegramChannel, classify
 from bot.events import Attachment, Button, Inbound, Outbound
 from tests.fakes.telegram import TOKEN, FakeTelegram
 

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.app import build_app, command_menus
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram.adapter import TelegramChannel
 from bot.i18n import Speaker
 from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message, MessageKind, MessagePhoto
 from tests.fakes.telegram import FakeTelegram

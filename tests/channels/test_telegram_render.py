@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import Update
 
-from bot.channels.telegram_render import (
+from bot.channels.telegram.render import (
     CAPTION_LIMIT,
     RLM,
     TEXT_LIMIT,

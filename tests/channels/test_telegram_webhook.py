@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram.adapter import TelegramChannel
 from bot.errors import ConfigurationError
 from bot.events import Inbound
 from bot.settings import load_settings
-from bot.web import TELEGRAM_SECRET_HEADER, TELEGRAM_WEBHOOK_PATH, make_web_app, make_web_server
+from bot.web.app import TELEGRAM_SECRET_HEADER, TELEGRAM_WEBHOOK_PATH, make_web_app, make_web_server
 from tests.fakes.telegram import TOKEN, FakeTelegram
 
 SECRET = "s3cret-token-for-the-webhook_42"

@@ -9,8 +9,8 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.channels.base import PermanentFailure, Rejected
+from bot.cli.report import report_cli
 from bot.i18n import Speaker
-from bot.report_cli import report_cli
 from storage.models import ChannelAccount
 
 HIGHLIGHTS = "We planted beans. Ask your child what a seed needs."

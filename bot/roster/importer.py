@@ -20,9 +20,9 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.errors import RosterError
-from bot.invites import IssuedInvite, issue_invites
-from bot.oneroster import read_oneroster
-from bot.roster_rows import (
+from bot.roster.invites import IssuedInvite, issue_invites
+from bot.roster.oneroster import read_oneroster
+from bot.roster.rows import (
     ClassRow,
     MemberRow,
     PersonRow,

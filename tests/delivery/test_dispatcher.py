@@ -23,8 +23,8 @@ from bot.channels.base import (
     RetryLater,
     Sent,
 )
-from bot.channels.telegram import TelegramChannel
-from bot.dispatcher import Dispatcher
+from bot.channels.telegram.adapter import TelegramChannel
+from bot.delivery.dispatcher import Dispatcher
 from bot.events import Outbound
 from storage.db import session_scope
 from storage.models import ChannelAccount, Delivery, DeliveryStatus, MessageKind

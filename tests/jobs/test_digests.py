@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from bot.i18n import Speaker
-from bot.scheduler import make_scheduler
+from bot.jobs.scheduler import make_scheduler
 from storage.models import Delivery, DeliveryStatus, Digest
 
 ES = Speaker("es")

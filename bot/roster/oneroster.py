@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from bot.roster_rows import (
+from bot.roster.rows import (
     ClassRow,
     MemberRow,
     PersonRow,

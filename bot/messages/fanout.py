@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.delivery.rhythm import quiet_until
 from bot.events import Attachment
 from bot.i18n import Speaker
-from bot.rendering import Context, Version, render_for_family, render_for_staff
-from bot.rhythm import quiet_until
+from bot.messages.render import Context, Version, render_for_family, render_for_staff
 from bot.translation import TranslationService
 from storage.accounts import active_accounts, reachable_accounts
 from storage.classchats import class_chats, school_language

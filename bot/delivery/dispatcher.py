@@ -28,9 +28,9 @@ from bot.channels.base import (
     Rejected,
     RetryLater,
 )
+from bot.delivery.ratelimit import Monotonic, RateLimiter
 from bot.engine import Clock
 from bot.events import Attachment, Button, Outbound
-from bot.ratelimit import Monotonic, RateLimiter
 from storage.db import session_scope
 from storage.messages import photo_of
 from storage.models import DeliveryStatus, utcnow

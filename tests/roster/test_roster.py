@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import SQLModel
 
 from bot.errors import RosterError
-from bot.roster import ImportSummary, import_roster
+from bot.roster.importer import ImportSummary, import_roster
 from bot.settings import Settings
 from storage.accounts import accounts_of
 from storage.db import make_engine, session_scope
@@ -32,7 +32,7 @@ from storage.people import (
 from storage.school import first_school
 from tests.harness import FakeClock
 
-EXAMPLES = Path(__file__).parents[1] / "examples"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 HEADER = "student,class,family_member,relationship,language,email,phone,telegram,student_id\n"
 
 

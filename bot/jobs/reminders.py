@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.messaging import remind
+from bot.messages.fanout import remind
 from storage.reminders import claim_once, claimed_at, unacknowledged
 
 #: Older messages are not chased any more.

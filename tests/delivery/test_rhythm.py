@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from bot.rhythm import latest_digest_slot, quiet_until
+from bot.delivery.rhythm import latest_digest_slot, quiet_until
 from storage.models import Frequency
 
 LONDON, SYDNEY = "Europe/London", "Australia/Sydney"

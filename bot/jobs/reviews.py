@@ -17,10 +17,10 @@ from babel.dates import format_date
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.delivery.rhythm import FORTNIGHT_ANCHOR
 from bot.i18n import N_, Speaker
-from bot.messaging import notify
-from bot.rendering import Version, render_original
-from bot.rhythm import FORTNIGHT_ANCHOR
+from bot.messages.fanout import notify
+from bot.messages.render import Version, render_original
 from bot.translation import TranslationService
 from storage.db import session_scope
 from storage.people import members_onboarded_before

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.channels.base import RateLimits
-from bot.ratelimit import RateLimiter, is_group
+from bot.delivery.ratelimit import RateLimiter, is_group
 
 TELEGRAM = RateLimits(overall_per_s=30, per_chat_per_s=1, per_group_per_min=20)
 GROUP = "-1001234567890"

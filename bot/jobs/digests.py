@@ -12,9 +12,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.delivery.rhythm import latest_digest_slot
 from bot.i18n import Speaker
-from bot.messaging import notify
-from bot.rhythm import latest_digest_slot
+from bot.messages.fanout import notify
 from storage.digests import claim_digest, held_for, mark_digested, people_with_held, release_held
 from storage.models import Delivery, Frequency, Person
 

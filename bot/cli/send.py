@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from bot.errors import NotFound
-from bot.messaging import send_highlights
+from bot.messages.fanout import send_highlights
 from bot.settings import load_settings
 from bot.translation import TranslationService
 from bot.translation.backends import make_translator

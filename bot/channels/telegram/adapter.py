@@ -16,8 +16,8 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 from telegram.ext import Application, ApplicationBuilder, ExtBot
 
 from bot.channels.base import Capabilities, InboundSink, RateLimits, Sent
-from bot.channels.telegram_errors import after_s, classify, mapped
-from bot.channels.telegram_render import CHANNEL, RenderedPart, render, to_inbound
+from bot.channels.telegram.errors import after_s, classify, mapped
+from bot.channels.telegram.render import CHANNEL, RenderedPart, render, to_inbound
 from bot.events import Outbound
 
 __all__ = ["TelegramChannel", "classify", "render", "to_inbound"]

@@ -6,9 +6,9 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import Session
 
+from bot.delivery.rhythm import latest_digest_slot
 from bot.i18n import Speaker
-from bot.messaging import notify
-from bot.rhythm import latest_digest_slot
+from bot.messages.fanout import notify
 from storage.models import Frequency
 from storage.people import classes_for_staff, teachers
 from storage.reminders import claim_once

@@ -1,0 +1,1 @@
+"""The console: a terminal chat for trying partnerbot and scripting conversations."""

@@ -1,0 +1,1 @@
+"""Telegram: python-telegram-bot adapter, its HTML rendering and its error mapping."""

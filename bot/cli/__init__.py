@@ -1,0 +1,1 @@
+"""The `partnerbot` command line, one module per command group."""

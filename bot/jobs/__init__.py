@@ -1,0 +1,1 @@
+"""The few periodic jobs (APScheduler): digests, reminders, prompts and term reviews."""

@@ -1,0 +1,1 @@
+"""Messages: what people write, translated, rendered and fanned out to everyone concerned."""

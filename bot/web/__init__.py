@@ -1,0 +1,1 @@
+"""The web app: channel routes and /healthz."""

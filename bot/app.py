@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
@@ -20,6 +20,7 @@ from bot.engine import Clock, Engine
 from bot.events import Inbound
 from bot.handlers.help import menu
 from bot.i18n import LANGUAGES
+from bot.intake import Intake
 from bot.jobs.digests import send_digests
 from bot.jobs.prompts import send_highlight_prompts
 from bot.jobs.reminders import send_reminders
@@ -50,11 +51,25 @@ class App:
     channels: Mapping[str, Channel]
     clock: Clock
     translation: TranslationService
+    intake: Intake = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.intake = Intake(engine=self.engine, prepare=self._with_file, handled=self._wake)
 
     async def receive(self, inbound: Inbound) -> None:
-        """The sink every channel calls: handle the event, then send the replies at once."""
-        if await self.engine.handle(await self._with_file(inbound)):
-            await self.dispatcher.drain()
+        """The sink every channel calls: returns once the event is recorded; its turn follows, and
+        the dispatcher sends the replies (before any broadcast waiting)."""
+        await self.intake.receive(inbound)
+
+    async def receive_and_answer(self, inbound: Inbound) -> None:
+        """The sink of a foreground channel (the console): one person at a terminal sees the answer
+        before typing again, so it returns once the turn is handled and its replies are sent."""
+        await self.receive(inbound)
+        await self.intake.settled()
+        await self.dispatcher.drain()
+
+    def _wake(self) -> None:
+        self.dispatcher.wake()
 
     async def _with_file(self, inbound: Inbound) -> Inbound:
         """Fetch a photo's bytes from its platform, so it is stored with the postcard."""
@@ -137,6 +152,7 @@ class App:
                 web.should_exit = True
             for channel in self.channels.values():
                 await channel.stop()
+            await self.intake.stop()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -153,10 +169,10 @@ class App:
         )
         scheduler.start()
         try:
-            await foreground.start(self.receive)
-            await self.dispatcher.drain()
+            await foreground.start(self.receive_and_answer)
         finally:
             scheduler.shutdown(wait=False)
+            await self.intake.stop()
             dispatching.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await dispatching

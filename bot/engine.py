@@ -117,9 +117,9 @@ class Engine:
         self._clock = clock
         self._commands = commands
 
-    async def handle(self, inbound: Inbound) -> bool:
-        """Record and handle one event; False if it was seen before (and so not handled again)."""
-        with Session(self._db, expire_on_commit=False) as session:
+    def record(self, inbound: Inbound) -> int | None:
+        """Store the event before anything acts on it; None if it was seen before (not handled again)."""
+        with session_scope(self._db) as session:
             event_id = record_inbound(
                 session=session,
                 channel=inbound.channel,
@@ -127,10 +127,21 @@ class Engine:
                 address=inbound.address,
                 payload=_to_payload(inbound),
             )
-            if event_id is None:
-                _LOGGER.info("duplicate event %s/%s ignored", inbound.channel, inbound.event_id)
-                return False
+        if event_id is None:
+            _LOGGER.info("duplicate event %s/%s ignored", inbound.channel, inbound.event_id)
+        return event_id
+
+    async def process(self, event_id: int, inbound: Inbound) -> None:
+        """Handle an event recorded as `event_id`."""
+        with Session(self._db, expire_on_commit=False) as session:
             await self._process(session, event_id, inbound)
+
+    async def handle(self, inbound: Inbound) -> bool:
+        """Record and handle one event at once; False if it was seen before."""
+        event_id = self.record(inbound)
+        if event_id is None:
+            return False
+        await self.process(event_id, inbound)
         return True
 
     async def replay_unhandled(self) -> int:
@@ -139,14 +150,12 @@ class Engine:
             pending = [(e.id or 0, _from_payload(e.payload)) for e in unhandled_events(session=session)]
         for event_id, inbound in pending:
             _LOGGER.info("replaying unhandled event %s", event_id)
-            with Session(self._db, expire_on_commit=False) as session:
-                await self._process(session, event_id, inbound)
+            await self.process(event_id, inbound)
         return len(pending)
 
     async def _process(self, session: Session, event_id: int, inbound: Inbound) -> None:
-        """Two transactions in one session: the event's record (if new) and its account first, then
-        the turn, marked handled with it. The first commits before anything acts on the event,
-        and the turn writes nothing before it translates (SQLite allows one writer: the
+        """Two transactions in one session: the event's account first, then the turn, marked
+        handled with it. The turn writes nothing before it translates (SQLite allows one writer: the
         translation cache is another)."""
         inbound = replace(inbound, text=clean_text(inbound.text))
         account, person = account_and_person(

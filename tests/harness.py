@@ -67,8 +67,9 @@ class Chat:
         return self.channel.sent[self.address]
 
     async def send(self, inbound: Inbound) -> list[Outbound]:
+        """The event, its turn, and every reply it queued sent; returns what this chat got."""
         before = len(self.inbox)
-        await self.app.receive(inbound)
+        await self.app.receive_and_answer(inbound)
         return self.inbox[before:]
 
     def inbound(self, text: str = "", **fields: object) -> Inbound:

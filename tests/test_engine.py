@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlmodel import select
 
 from bot.app import App, build_app
@@ -42,14 +44,14 @@ async def test_replies_are_delivery_rows_sent_through_the_channel(chat, school, 
 def _with_command(settings, db, channel, clock, name: str, step) -> App:  # type: ignore[no-untyped-def]
     """The app with one more command, for a step that misbehaves or looks around."""
     app = build_app(settings, {"test": channel}, db=db, clock=clock)
-    app.engine = Engine(
+    engine = Engine(
         db=db,
         settings=settings,
         clock=clock,
         commands={**COMMANDS, name: Command(step=step)},
         translator=TranslationService(db=db, translator=NoTranslator()),
     )
-    return app
+    return replace(app, engine=engine)
 
 
 async def test_a_failing_handler_is_contained_and_the_person_told(settings, db, channel, clock, chat, invite):
@@ -118,3 +120,20 @@ def test_clean_text_drops_control_characters_but_keeps_words_and_direction_marks
     assert clean_text("hi\x00\x07 there\x1b[31m\n") == "hi there[31m"
     assert clean_text("\u200fمرحبا\u200e") == "\u200fمرحبا\u200e"
     assert clean_text("line one\nline two\t!") == "line one\nline two\t!"
+
+
+async def test_receive_returns_once_the_event_is_recorded(app, chat, channel, school, db):
+    """An adapter's loop goes on at once: the turn and its replies come after, without it."""
+    stranger = chat("stranger")
+    event = stranger.inbound("/help")
+    await app.receive(event)
+    with session_scope(db) as session:
+        recorded = session.exec(select(InboundEvent)).one()
+        assert recorded.platform_event_id == event.event_id
+    assert channel.sent["stranger"] == []
+    await app.intake.settled()
+    with session_scope(db) as session:
+        assert session.exec(select(InboundEvent)).one().handled_at is not None
+        assert session.exec(select(Delivery)).one().status == DeliveryStatus.PENDING
+    await app.dispatcher.drain()
+    assert len(channel.sent["stranger"]) == 1

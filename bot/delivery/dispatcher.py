@@ -1,7 +1,10 @@
 """The dispatcher: sends pending delivery rows through their channel, claimed first, confirmed after.
 
 Woken when handlers queue something (no sleep-polling for interactive replies); it also
-looks again every `idle_s` for deliveries whose retry time has come.
+looks again every `idle_s` for deliveries whose retry time has come. Woken in the middle of a
+paced broadcast, it claims again at once (by priority): a reply goes out within its chat's
+limits, not after the broadcast. Its database work runs in a thread, so a busy database
+(SQLite has one writer) never stalls the event loop that reads people's messages.
 
 Each channel's rate limits are applied per chat: a delivery whose chat must wait is held in
 memory if the wait is short (up to `hold_s`) or put back until then without counting an
@@ -17,8 +20,10 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy import Engine as DbEngine
+from sqlmodel import Session
 
 from bot.channels.base import (
     AddressChanged,
@@ -53,6 +58,10 @@ _LOGGER = logging.getLogger(__name__)
 CONFIRM_EVERY = 20
 #: Sends on their way at once, each to a different chat.
 CONCURRENCY = 8
+#: Woken with a batch's worth held back by the limits, claim at least this many more (by priority).
+WOKEN_ROOM = 20
+
+_T = TypeVar("_T")
 
 
 def backoff_s(attempt: int, *, base_s: float = 2.0, cap_s: float = 600.0) -> float:
@@ -97,6 +106,7 @@ class Dispatcher:
         self._limiters = {name: RateLimiter(c.limits, now=monotonic) for name, c in channels.items()}
         self._recheck_s: float | None = None  # the soonest a delivery put back becomes due
         self._wakeup = asyncio.Event()
+        self._drained = asyncio.Event()
         self._draining = self._again = False
 
     def wake(self) -> None:
@@ -119,14 +129,16 @@ class Dispatcher:
         A claim that found fewer than it asked for took everything due: with nothing held, the
         drain ends there rather than ask again (what is queued later wakes the dispatcher).
 
-        One drain at a time: asked again meanwhile (an event's replies, during a broadcast), the
-        running drain takes the new deliveries with its next claim — by priority, so a reply
-        does not wait behind the broadcast — and looks once more before it ends.
+        One drain at a time: asked again meanwhile, the call waits for the running drain, which
+        takes the new deliveries with its next claim (by priority) and looks once more before it
+        ends; the waiting call returns 0 (two drains would pace the same chats unaware of each other).
         """
         if self._draining:
             self._again = True
+            await self._drained.wait()
             return 0
         self._draining, attempted = True, 0
+        self._drained.clear()
         self._recheck_s = None
         try:
             while True:
@@ -136,31 +148,52 @@ class Dispatcher:
                     return attempted
         finally:
             self._draining = False
+            self._drained.set()
 
     async def _drain(self) -> int:
         attempted = 0
         held: list[Claimed] = []
         while True:
-            room = self._batch - len(held)
-            claimed = self._claim(room) if room > 0 else []
+            woken = self._wakeup.is_set()  # something was queued: look even if the batch is full
+            self._wakeup.clear()
+            room = max(self._batch - len(held), WOKEN_ROOM if woken else 0)
+            claimed = await self._claim(room) if room > 0 else []
             if not claimed and not held:
                 return attempted
             sent, held = await self._round(sorted(held + claimed, key=lambda d: (d.priority, d.id)))
             attempted += sent
-            if not held and len(claimed) < room:
+            if not held and len(claimed) < room and not self._wakeup.is_set():
                 return attempted
             if held and not sent:
-                await self._sleep(min(self._limiters[d.channel].ready_in(d.address) for d in held))
+                await self._nap(min(self._limiters[d.channel].ready_in(d.address) for d in held))
 
-    def _claim(self, limit: int) -> list[Claimed]:
-        with session_scope(self._db) as session:
-            return claim_due(
-                session=session,
-                channels=list(self._channels),
-                now=self._clock(),
-                lease=self._lease,
-                limit=limit,
+    async def _nap(self, seconds: float) -> None:
+        """Wait until a held delivery's chat is ready, or until something new is queued."""
+        if self._wakeup.is_set():
+            return
+        waits = [asyncio.ensure_future(self._wakeup.wait()), asyncio.ensure_future(self._sleep(seconds))]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+
+    async def _in_thread(self, work: Callable[[Session], _T]) -> _T:
+        """Run `work` in a transaction of its own, off the event loop."""
+
+        def run() -> _T:
+            with session_scope(self._db) as session:
+                return work(session)
+
+        return await asyncio.to_thread(run)
+
+    async def _claim(self, limit: int) -> list[Claimed]:
+        channels, now = list(self._channels), self._clock()
+        return await self._in_thread(
+            lambda session: claim_due(
+                session=session, channels=channels, now=now, lease=self._lease, limit=limit
             )
+        )
 
     async def _round(self, batch: list[Claimed]) -> tuple[int, list[Claimed]]:
         """Send the deliveries whose chat is ready, in order; hold or put back the others.
@@ -170,13 +203,17 @@ class Dispatcher:
         no bottleneck below its rate limit. Successful sends are confirmed together,
         `CONFIRM_EVERY` at a time and at the round's end (or when it is cut short): a crash
         before that leaves them claimed, so they go again after the lease and are recorded
-        ambiguous, never lost. Returns how many were sent and which are held for a short wait."""
+        ambiguous, never lost. Woken meanwhile, the round holds the rest and ends, so the new
+        deliveries are claimed and sorted in. Returns how many were sent and which are held."""
         sent, held = 0, []
         queued: dict[tuple[str, str], int] = {}  # deliveries per chat waiting ahead of the next one
         accepted: list[Sent] = []
         sending: dict[asyncio.Task[None], tuple[str, str]] = {}  # each send on its way, and its chat
         try:
-            for delivery in batch:
+            for index, delivery in enumerate(batch):
+                if self._wakeup.is_set():
+                    held += batch[index:]
+                    break
                 while len(sending) >= self._concurrency:
                     await _settle(sending)
                 key = (delivery.channel, delivery.address)
@@ -197,14 +234,14 @@ class Dispatcher:
                 if wait_s <= self._hold_s:
                     held.append(delivery)
                 else:
-                    self._put_back(delivery, wait_s)
+                    await self._put_back(delivery, wait_s)
             while sending:
                 await _settle(sending)
         finally:
             for task in sending:  # cut short: what is on its way stays claimed (ambiguous later)
                 task.cancel()
             await asyncio.gather(*sending, return_exceptions=True)
-            self._confirm(accepted)
+            await self._confirm(accepted)
         return sent, held
 
     async def _send_counted(self, delivery: Claimed, accepted: list[Sent]) -> None:
@@ -213,20 +250,18 @@ class Dispatcher:
         finally:  # counted from the answer: the request has surely arrived by then
             self._limiters[delivery.channel].record(delivery.address)
 
-    def _confirm(self, accepted: list[Sent]) -> None:
+    async def _confirm(self, accepted: list[Sent]) -> None:
         """Record the sends the channel accepted, and forget them."""
         if accepted:
-            with session_scope(self._db) as session:
-                confirm_all_sent(session=session, sent=accepted)
+            confirming = accepted[:]
             accepted.clear()
+            await self._in_thread(lambda session: confirm_all_sent(session=session, sent=confirming))
 
-    def _put_back(self, delivery: Claimed, wait_s: float) -> None:
-        with session_scope(self._db) as session:
-            release_claim(
-                session=session,
-                delivery_id=delivery.id,
-                not_before=self._clock() + timedelta(seconds=wait_s),
-            )
+    async def _put_back(self, delivery: Claimed, wait_s: float) -> None:
+        not_before = self._clock() + timedelta(seconds=wait_s)
+        await self._in_thread(
+            lambda session: release_claim(session=session, delivery_id=delivery.id, not_before=not_before)
+        )
         self._recheck_s = min(wait_s, self._recheck_s or wait_s)
 
     async def _send(self, delivery: Claimed, accepted: list[Sent]) -> None:
@@ -235,7 +270,7 @@ class Dispatcher:
         out = Outbound(
             text=delivery.text,
             buttons=tuple(Button(label=label, payload=payload) for label, payload in delivery.buttons),
-            attachment=self._photo(delivery) if delivery.with_photo else None,
+            attachment=await self._photo(delivery) if delivery.with_photo else None,
             urgent=delivery.urgent,
             rtl=delivery.rtl,
         )
@@ -245,64 +280,62 @@ class Dispatcher:
         except RetryLater as exc:
             if exc.after_s is not None:  # the platform's retry-after: hold back this chat only
                 self._limiters[delivery.channel].pause(delivery.address, exc.after_s)
-            self._retry(delivery, str(exc), exc.after_s)
+            await self._retry(delivery, str(exc), exc.after_s)
         except AddressChanged as exc:
             _LOGGER.info("delivery %s: chat moved on %s", delivery_id, delivery.channel)
-            self._confirm(accepted)  # readdressing puts the chat's unconfirmed deliveries back
-            with session_scope(self._db) as session:
-                readdress(
-                    session=session, delivery_id=delivery_id, new_address=exc.new_address, at=self._clock()
+            await self._confirm(accepted)  # readdressing puts the chat's unconfirmed deliveries back
+            at, new_address = self._clock(), exc.new_address
+            await self._in_thread(
+                lambda session: readdress(
+                    session=session, delivery_id=delivery_id, new_address=new_address, at=at
                 )
+            )
             self.wake()  # they are due again now, at the new address
         except Rejected as exc:
             _LOGGER.warning("delivery %s rejected by %s: %s", delivery_id, delivery.channel, exc)
-            with session_scope(self._db) as session:
-                give_up(
-                    session=session, delivery_id=delivery_id, status=DeliveryStatus.FAILED, error=str(exc)
-                )
+            await self._give_up(delivery_id, DeliveryStatus.FAILED, str(exc))
         except PermanentFailure as exc:
             _LOGGER.warning("delivery %s unreachable on %s: %s", delivery_id, delivery.channel, exc)
-            with session_scope(self._db) as session:
-                give_up(
-                    session=session, delivery_id=delivery_id, status=DeliveryStatus.UNREACHED, error=str(exc)
-                )
+            await self._give_up(delivery_id, DeliveryStatus.UNREACHED, str(exc))
         except AmbiguousSend as exc:
             # No idempotency key on chat platforms: assume it arrived rather than risk a duplicate.
             _LOGGER.warning("delivery %s ambiguous on %s: %s", delivery_id, delivery.channel, exc)
-            with session_scope(self._db) as session:
-                confirm_sent(
-                    session=session,
-                    delivery_id=delivery_id,
-                    provider_id="",
-                    at=self._clock(),
-                    ambiguous=str(exc),
+            at, reason = self._clock(), str(exc)
+            await self._in_thread(
+                lambda session: confirm_sent(
+                    session=session, delivery_id=delivery_id, provider_id="", at=at, ambiguous=reason
                 )
+            )
         except Exception as exc:
             _LOGGER.exception("delivery %s failed on %s", delivery_id, delivery.channel)
-            self._retry(delivery, type(exc).__name__, None)
+            await self._retry(delivery, type(exc).__name__, None)
         else:
             accepted.append(Sent(delivery_id, sent.provider_id, self._clock()))
             if len(accepted) >= CONFIRM_EVERY:
-                self._confirm(accepted)
+                await self._confirm(accepted)
 
-    def _photo(self, delivery: Claimed) -> Attachment | None:
-        with session_scope(self._db) as session:
-            photo = photo_of(session=session, message_id=delivery.message_id)
+    async def _photo(self, delivery: Claimed) -> Attachment | None:
+        photo = await self._in_thread(
+            lambda session: photo_of(session=session, message_id=delivery.message_id)
+        )
         if photo is None:
             return None
         return Attachment(filename=photo.filename, content_type=photo.content_type, data=photo.data)
 
-    def _retry(self, delivery: Claimed, error: str, after_s: float | None) -> None:
-        delivery_id = delivery.id
-        with session_scope(self._db) as session:
-            if delivery.attempts >= self._max_attempts:
-                _LOGGER.warning("delivery %s failed after %s attempts", delivery_id, delivery.attempts)
-                give_up(session=session, delivery_id=delivery_id, status=DeliveryStatus.FAILED, error=error)
-                return
-            wait_s = after_s if after_s is not None else backoff_s(delivery.attempts)
-            retry_later(
-                session=session,
-                delivery_id=delivery_id,
-                not_before=self._clock() + timedelta(seconds=wait_s),
-                error=error,
+    async def _give_up(self, delivery_id: int, status: DeliveryStatus, error: str) -> None:
+        await self._in_thread(
+            lambda session: give_up(session=session, delivery_id=delivery_id, status=status, error=error)
+        )
+
+    async def _retry(self, delivery: Claimed, error: str, after_s: float | None) -> None:
+        if delivery.attempts >= self._max_attempts:
+            _LOGGER.warning("delivery %s failed after %s attempts", delivery.id, delivery.attempts)
+            await self._give_up(delivery.id, DeliveryStatus.FAILED, error)
+            return
+        wait_s = after_s if after_s is not None else backoff_s(delivery.attempts)
+        not_before = self._clock() + timedelta(seconds=wait_s)
+        await self._in_thread(
+            lambda session: retry_later(
+                session=session, delivery_id=delivery.id, not_before=not_before, error=error
             )
+        )

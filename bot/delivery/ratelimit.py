@@ -58,6 +58,10 @@ class RateLimiter:
         self._now = now
         self._spacing_s = 1 / limits.per_chat_per_s if limits.per_chat_per_s else 0.0
         self._overall_cap, self._overall_window_s = _window(limits.overall_per_s, 1.0)
+        # Starts are spread evenly (no burst of 30 then a second's silence): a reply that arrives
+        # mid-broadcast then waits a thirtieth of a second for its turn, not up to a second.
+        self._start_spacing_s = 1 / limits.overall_per_s if limits.overall_per_s else 0.0
+        self._last_start_s = -math.inf
         # The answer times of the last `_overall_cap` sends; inf for a send still on its way.
         self._recent_s: list[float] = []
         self._group_cap, self._group_window_s = _window(limits.per_group_per_min, 60.0)
@@ -89,6 +93,7 @@ class RateLimiter:
         """A request is leaving: until its answer it holds a place in the overall window."""
         if self._overall_cap:
             self._keep(math.inf)
+            self._last_start_s = self._now()
 
     def record(self, address: str) -> None:
         """The platform has just answered a message to `address` (whatever it answered)."""
@@ -117,11 +122,14 @@ class RateLimiter:
             self._recent_s.remove(min(self._recent_s))
 
     def _overall_wait_s(self, now: float) -> float:
-        """Until the earliest of the last `cap` sends leaves the window (a burst of `cap`, then
-        paced); a send still on its way counts as answered now."""
-        if not self._overall_cap or len(self._recent_s) < self._overall_cap:
+        """Until the next even start, and the earliest of the last `cap` sends leaves the window;
+        a send still on its way counts as answered now."""
+        if not self._overall_cap:
             return 0.0
-        return max(0.0, min(min(self._recent_s), now) + self._overall_window_s - now)
+        spaced = self._last_start_s + self._start_spacing_s - now
+        if len(self._recent_s) < self._overall_cap:
+            return max(0.0, spaced)
+        return max(0.0, spaced, min(min(self._recent_s), now) + self._overall_window_s - now)
 
     def _group_wait_s(self, chat: _Chat, now: float, behind: int) -> float:
         """Until the sliding window has room for one more after `behind` others."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from bot.channels.base import RateLimits
@@ -143,3 +145,16 @@ def test_requests_on_their_way_hold_their_place_in_the_window(ticks):
     ticks.now += 0.2
     rl.record("b")
     assert rl.ready_in("c") == pytest.approx(0.8)  # a's place frees a second after its answer
+
+
+def test_starts_are_spread_evenly_over_the_second(ticks):
+    """No burst of thirty then a second's silence: a message queued mid-broadcast waits a thirtieth."""
+    rl = limiter(ticks)
+    started_at = []
+    for n in range(60):
+        ticks.now += rl.ready_in(f"chat-{n}")
+        rl.start()
+        started_at.append(ticks.now)
+        rl.record(f"chat-{n}")  # answered at once
+    gaps = [later - earlier for earlier, later in itertools.pairwise(started_at)]
+    assert gaps == pytest.approx([1 / 30] * 59)

@@ -63,7 +63,7 @@ class ConsoleChannel:
         self._sent = 0
 
     async def start(self, sink: InboundSink) -> None:
-        """Read lines until end of input, handing each to `sink` (which returns after replies are out)."""
+        """Read lines until end of input, handing each to `sink` (the app answers before it returns)."""
         while True:
             if self._interactive:
                 self._stdout.write("> ")

@@ -1,0 +1,66 @@
+"""Intake: an event is recorded before the adapter's call returns, then handled in the background.
+
+An adapter's loop (Telegram's polling, a webhook's answer, Slack's `ack()`) must not wait for a
+turn, and no turn waits for a send: the dispatcher sends replies on its own, by priority. Turns
+run one at a time, in arrival order, on the event loop: a turn's handler may hold a database
+transaction across an await, and a second turn on the same loop waiting for that lock would
+block the loop itself. A turn takes a millisecond or two, so one worker keeps up with hundreds
+of events a second. What is recorded but not yet handled when the process dies is replayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.engine import Engine
+from bot.events import Inbound
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Intake:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        prepare: Callable[[Inbound], Awaitable[Inbound]],
+        handled: Callable[[], None],
+    ) -> None:
+        self._engine = engine
+        self._prepare = prepare  # e.g. fetch a photo's bytes, after the event is safely recorded
+        self._handled = handled  # e.g. wake the dispatcher for the replies
+        self._queue: asyncio.Queue[tuple[int, Inbound]] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+
+    async def receive(self, inbound: Inbound) -> None:
+        """Record the event (off the event loop: the database may be busy) and queue its turn."""
+        event_id = await asyncio.to_thread(self._engine.record, inbound)
+        if event_id is None:
+            return
+        self._queue.put_nowait((event_id, inbound))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._work(), name="intake")
+
+    async def settled(self) -> None:
+        """Return when every event received so far has been handled."""
+        await self._queue.join()
+
+    async def stop(self) -> None:
+        """Stop handling; what is left is recorded and is replayed later."""
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+            self._worker = None
+
+    async def _work(self) -> None:
+        while True:
+            event_id, inbound = await self._queue.get()
+            try:
+                await self._engine.process(event_id, await self._prepare(inbound))
+                self._handled()
+            except Exception:  # the engine apologises for a failed turn; this is a bug around it
+                _LOGGER.exception("event %s could not be handled", event_id)
+            finally:
+                self._queue.task_done()

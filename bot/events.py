@@ -31,6 +31,7 @@ class Inbound:
     attachment: Attachment | None = None
     language_hint: str | None = None
     sender: str | None = None  # in a group chat: the speaker's own address (`address` is the group's)
+    reply_to: str | None = None  # the platform's id of our message this answers (a channel with threading)
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 

@@ -104,3 +104,25 @@ def latest_authored_received(
     author (None if no longer there), in one query."""
     found = session.execute(_LATEST_AUTHORED_RECEIVED, {"person_id": person_id, "since": since}).first()
     return (found[0], found[1]) if found else None
+
+
+def received_as(
+    *, session: Session, person_id: int, channel: str, address: str, provider_id: str
+) -> tuple[Message, Person | None] | None:
+    """The message this person received as `provider_id` in that chat, and its author (None if no
+    longer there): what a reply naming that platform message answers. Read through the person's
+    own deliveries, so an id from someone else's chat finds nothing."""
+    found = session.execute(
+        select(Message, Person)
+        .join(Delivery, col(Delivery.message_id) == Message.id)
+        .outerjoin(Person, col(Person.id) == Message.author_id)
+        .where(
+            Delivery.person_id == person_id,
+            Delivery.channel == channel,
+            Delivery.address == address,
+            Delivery.provider_id == provider_id,
+        )
+        .order_by(col(Delivery.id).desc())
+        .limit(1)
+    ).first()
+    return (found[0], found[1]) if found else None

@@ -32,10 +32,11 @@ class TestChannel:
     __test__ = False
     name = "test"
     limits = RateLimits()
-    capabilities = Capabilities()
+    capabilities = Capabilities(threading=True)
 
     def __init__(self) -> None:
         self.sent: dict[str, list[Outbound]] = defaultdict(list)
+        self.provider_ids: dict[str, list[str]] = defaultdict(list)  # beside `sent`, one per message
         self.failures: dict[str, list[Exception]] = defaultdict(list)  # raised, in order, per address
         self._ids = itertools.count(1)
         self.sink: InboundSink | None = None
@@ -50,7 +51,8 @@ class TestChannel:
         if self.failures[address]:
             raise self.failures[address].pop(0)
         self.sent[address].append(out)
-        return Sent(provider_id=f"test-{next(self._ids)}")
+        self.provider_ids[address].append(f"test-{next(self._ids)}")
+        return Sent(provider_id=self.provider_ids[address][-1])
 
 
 class Chat:
@@ -87,6 +89,11 @@ class Chat:
 
     async def say(self, text: str) -> list[Outbound]:
         return await self.send(self.inbound(text))
+
+    async def reply(self, to: Outbound, text: str) -> list[Outbound]:
+        """Answer one message of this chat by name, as a reply on a platform with threading."""
+        index = next(i for i, out in enumerate(self.inbox) if out is to)
+        return await self.send(self.inbound(text, reply_to=self.channel.provider_ids[self.address][index]))
 
     async def press(self, label: str) -> list[Outbound]:
         """Press the button labelled `label` on the latest message that has buttons."""

@@ -23,9 +23,13 @@ class RateLimits:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Capabilities:
+    """What a channel can carry; `threading`: an inbound reply can name the message it answers
+    (`Inbound.reply_to`, the provider id that channel's `send` returned for it)."""
+
     max_text_length: int = 4096
     buttons: bool = True
     attachments: bool = True
+    threading: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,7 +9,7 @@ from enum import StrEnum
 from bot.handlers.flow import Flow, StepResult, Turn
 from bot.handlers.permissions import message_from_payload
 from bot.messages.fanout import Outgoing, send
-from storage.messages import get_message, latest_authored_received
+from storage.messages import get_message, latest_authored_received, received_as
 from storage.models import Message, MessageKind, Person
 from storage.people import get_person
 
@@ -48,8 +48,9 @@ async def on_write(turn: Turn) -> StepResult:
 
 
 async def on_free_text(turn: Turn) -> StepResult:
-    """Text with no question open: an answer to the latest message someone wrote to this person."""
-    found = latest_authored_received(
+    """Text with no question open: an answer to the message it names (a reply on a channel with
+    threading), else to the latest message someone wrote to this person."""
+    found = _named(turn) or latest_authored_received(
         session=turn.session, person_id=turn.me.id or 0, since=turn.now - THREAD_WINDOW
     )
     if found is None or not turn.text:
@@ -57,6 +58,25 @@ async def on_free_text(turn: Turn) -> StepResult:
         return None
     await _thread(turn, *found)
     return None
+
+
+def _named(turn: Turn) -> tuple[Message, Person | None] | None:
+    """The message `reply_to` names, if this person received it in this chat and someone else wrote
+    it; no time window: the person chose it. Anything else (another chat's id, one of the bot's own
+    answers) is left to the guess. An empty id names nothing (an ambiguous send stored one)."""
+    inbound, me = turn.inbound, turn.me
+    if not inbound.reply_to:
+        return None
+    found = received_as(
+        session=turn.session,
+        person_id=me.id or 0,
+        channel=inbound.channel,
+        address=inbound.address,
+        provider_id=inbound.reply_to,
+    )
+    if found is None or found[0].author_id in (None, me.id):
+        return None
+    return found
 
 
 async def _thread(turn: Turn, answered: Message, author: Person | None) -> None:

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.app import build_app, command_menus
 from bot.channels.telegram.adapter import TelegramChannel
@@ -17,7 +17,7 @@ from tests.fakes.telegram import FakeTelegram
 from tests.processes import partnerbot_run, telegram_environment
 
 AR = Speaker("ar")
-EMMA, AMINA, CARLOS = 2001, 1001, 1002
+EMMA, DANIEL, AMINA, CARLOS = 2001, 2002, 1001, 1002
 PHOTO = b"\xff\xd8\xff\xe0" + b"stairs" * 50
 
 
@@ -244,3 +244,63 @@ async def test_partnerbot_run_serves_telegram_when_a_token_is_set(
         sent = await said(api, AMINA, 2)
         assert "Amina Haddad" in sent[0]
     assert api.token not in run.stderr
+
+
+async def _highlights_from(api: FakeTelegram, chat: int, text: str) -> None:
+    seen = len(api.sent_to(chat))
+    api.push_command(chat, "highlights")
+    api.push_text(chat, text)
+    await said(api, chat, seen + 2)
+    api.push_callback(chat, buttons(api, chat)["Send"])
+    await said(api, chat, seen + 3)
+
+
+def bot_message(api: FakeTelegram, chat: int, words: str) -> dict[str, object]:
+    """The bot's message in that chat that shows `words`, as Telegram keeps it (and puts in a reply)."""
+    return next(m for m in api.chats[str(chat)] if words in str(m.get("text", "")))
+
+
+async def test_a_reply_is_filed_against_the_message_it_names(served, api, invite, session):
+    """Amina replies (Telegram's reply) to Emma's highlights, not to the newer ones from Daniel, and
+    Carlos does in his chat, where message numbers are his chat's own. A reply naming no message of
+    ours is threaded as a plain message is: to the latest (Daniel's). The four join at once: each
+    chat is paced on its own."""
+    await asyncio.gather(
+        join(api, invite, EMMA, "Emma", "English"),
+        join(api, invite, DANIEL, "Daniel", "English"),
+        join(api, invite, AMINA, "Amina", "العربية"),
+        join(api, invite, CARLOS, "Carlos", "Español"),
+    )
+    amina_saw, carlos_saw = len(api.sent_to(AMINA)), len(api.sent_to(CARLOS))
+    await _highlights_from(api, EMMA, "We measured the playground.")
+    await _highlights_from(api, DANIEL, "Swimming starts on Monday.")
+    await said(api, AMINA, amina_saw + 2)
+    await said(api, CARLOS, carlos_saw + 2)
+    emma_saw, daniel_saw = len(api.sent_to(EMMA)), len(api.sent_to(DANIEL))
+
+    api.push_text(AMINA, "كم خطوة؟", reply_to=bot_message(api, AMINA, "We measured the playground."))
+    sent = await said(api, AMINA, amina_saw + 3)
+    assert AR._("Sent to {name}.").format(name="Emma Clarke") in sent[-1]
+    sent = await said(api, EMMA, emma_saw + 1)
+    assert sent[-1].startswith("Message from Amina Haddad")
+    assert "كم خطوة؟" in sent[-1]
+    assert "Reply" in buttons(api, EMMA)
+    api.push_text(CARLOS, "¡Qué bien!", reply_to=bot_message(api, CARLOS, "We measured the playground."))
+    await said(api, CARLOS, carlos_saw + 3)
+    sent = await said(api, EMMA, emma_saw + 2)
+    assert sent[-1].startswith("Message from Carlos García")
+    assert len(api.sent_to(DANIEL)) == daniel_saw
+    emmas = session.exec(select(Message).where(Message.kind == MessageKind.HIGHLIGHT)).all()[0]
+    answers = session.exec(select(Message.answers_id).where(col(Message.answers_id).is_not(None))).all()
+    assert answers == [emmas.id, emmas.id]
+
+    hers = {"message_id": 9_999, "from": api.user(AMINA), "chat": api.chat(AMINA), "date": 0, "text": "قبل"}
+    api.push_text(AMINA, "كم خطوة؟", reply_to=hers)
+    sent = await said(api, AMINA, amina_saw + 4)
+    assert AR._("Sent to {name}.").format(name="Daniel Lee") in sent[-1]
+    await said(api, DANIEL, daniel_saw + 1)
+    api.push_text(AMINA, "شكرا", reply_to=api.chats[str(AMINA)][-1])  # "Sent to Daniel Lee."
+    sent = await said(api, AMINA, amina_saw + 5)
+    assert AR._("Sent to {name}.").format(name="Daniel Lee") in sent[-1]
+    sent = await said(api, DANIEL, daniel_saw + 2)
+    assert "شكرا" in sent[-1]

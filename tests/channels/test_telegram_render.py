@@ -47,7 +47,36 @@ def parsed(build: Any) -> Update:
 
 CASES = [
     # (id, build the update, bot username, expected fields or None)
-    ("text", lambda f: f.push_text(42, "hello"), BOT, {"text": "hello", "command": None, "address": "42"}),
+    (
+        "text",
+        lambda f: f.push_text(42, "hello"),
+        BOT,
+        {"text": "hello", "command": None, "address": "42", "reply_to": None},
+    ),
+    (
+        "reply",
+        lambda f: f.push_text(42, "yes", reply_to=f.chats["42"][0]),
+        BOT,
+        {"text": "yes", "reply_to": "7"},
+    ),
+    (
+        "quote from another chat",
+        lambda f: f.push(
+            "message",
+            f._message(
+                42,
+                None,
+                text="see this",
+                external_reply={
+                    "origin": {"type": "user", "date": 0, "sender_user": f.user(43)},
+                    "chat": f.chat(43),
+                    "message_id": 7,
+                },
+            ),
+        ),
+        BOT,
+        {"text": "see this", "reply_to": None},
+    ),
     (
         "deep link",
         lambda f: f.push_command(42, "start", "Q7-XK2"),

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import itertools
 import json
 import re
 import socket
@@ -94,7 +93,6 @@ class FakeTelegram(UpdateFactory):
         self.webhook: dict[str, Any] | None = None
         self.commands: dict[str | None, list[dict[str, str]]] = {}
         self._scripts: list[_Scripted] = []
-        self._message_ids = itertools.count(100)
         self._arrived = asyncio.Event()
         self._closing = asyncio.Event()
         self._allowed: list[str] | None = None
@@ -299,7 +297,7 @@ class FakeTelegram(UpdateFactory):
                     raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
         chat_id = call.params["chat_id"]
         message = {
-            "message_id": next(self._message_ids),
+            "message_id": self.next_message_id(int(chat_id)),
             "from": BOT_USER,
             "chat": self.chat(int(chat_id)),
             "date": int(time.time()),

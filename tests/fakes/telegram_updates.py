@@ -20,6 +20,7 @@ class UpdateFactory:
         self.chats: dict[str, list[JSON]] = {}
         self._update_ids = itertools.count(50_001)
         self._ids = itertools.count(1)
+        self._message_ids: dict[int, itertools.count[int]] = {}
 
     def _queue(self, update: JSON) -> None:
         self.updates.append(update)
@@ -57,9 +58,14 @@ class UpdateFactory:
         kind = "supergroup" if chat_id < -1_000_000_000_000 else "group"
         return {"id": chat_id, "type": kind, "title": "Class 4B families"}
 
+    def next_message_id(self, chat_id: int) -> int:
+        """Telegram numbers messages per chat, the bot's and the person's in one sequence: the
+        same number names different messages in two chats."""
+        return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
+
     def _message(self, chat_id: int, user: JSON | None, **content: Any) -> JSON:
         return {
-            "message_id": next(self._ids),
+            "message_id": self.next_message_id(chat_id),
             "from": user or self.user(chat_id if chat_id > 0 else 777),
             "chat": self.chat(chat_id),
             "date": int(time.time()),
@@ -68,8 +74,15 @@ class UpdateFactory:
 
     # -- what people send -----------------------------------------------------------------------
 
-    def push_text(self, chat_id: int, text: str, *, user: JSON | None = None) -> JSON:
-        return self.push("message", self._message(chat_id, user, text=text))
+    def push_text(
+        self, chat_id: int, text: str, *, user: JSON | None = None, reply_to: JSON | None = None
+    ) -> JSON:
+        """A text message; with `reply_to` (a message of that chat), a reply to it, which Telegram
+        sends with the whole replied-to message inside."""
+        content: JSON = {"text": text}
+        if reply_to is not None:
+            content["reply_to_message"] = reply_to
+        return self.push("message", self._message(chat_id, user, **content))
 
     def push_command(
         self,

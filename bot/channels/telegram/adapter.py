@@ -50,7 +50,7 @@ class TelegramChannel:
     name = CHANNEL
     #: Telegram's published limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
     DEFAULT_LIMITS = RateLimits(overall_per_s=30, per_chat_per_s=1, per_group_per_min=20)
-    capabilities = Capabilities(max_text_length=4096, buttons=True, attachments=True)
+    capabilities = Capabilities(max_text_length=4096, buttons=True, attachments=True, threading=True)
 
     def __init__(
         self,

@@ -91,7 +91,15 @@ def _from_message(update_id: int, message: Message, bot_username: str | None) ->
         attachment=attachment,
         language_hint=user.language_code,
         sender=None if message.chat.type == "private" else str(user.id),
+        reply_to=_replied_to(message),
     )
+
+
+def _replied_to(message: Message) -> str | None:
+    """The id of the message this one replies to, in the same chat (Telegram numbers messages per
+    chat, as `send` reports them). A quote from another chat (`external_reply`) names nothing here."""
+    replied = message.reply_to_message
+    return str(replied.message_id) if replied is not None else None
 
 
 def _from_callback(query: CallbackQuery) -> Inbound | None:

@@ -69,7 +69,7 @@ async def measure(url: str, parents: int, events: int) -> list[Figure]:
         start = time.perf_counter()
         for address, kind, text in _events(roster.parent_ids, events):
             began = time.perf_counter()
-            await app.receive(_event(address, text))
+            await app.receive_and_answer(_event(address, text))
             latencies[kind].append(time.perf_counter() - began)
         seconds = time.perf_counter() - start
         replies = sum(len(v) for v in channel.sent.values())

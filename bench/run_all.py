@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bench import acks, dispatch, fanout, inbound, memory, pacing
+from bench import acks, dispatch, fanout, inbound, memory, pacing, responsiveness
 from bench._common import Figure, parser, print_figures
 
 BENCHMARKS: dict[str, Callable[..., list[Figure]]] = {
@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, Callable[..., list[Figure]]] = {
     "inbound": inbound.run,
     "acks": acks.run,
     "memory": memory.run,
+    "responsiveness": responsiveness.run,
 }
 
 

@@ -6,6 +6,7 @@ delivery per recipient in their language on their reachable account, bulk-insert
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, time
@@ -101,6 +102,35 @@ async def send(
     that), so a failure rolls the whole message back."""
     languages = tuple(sorted({p.language for p in recipients} | ({chat_language} if chats else set())))
     versions, backends = await _versions(translator, outgoing, languages)
+    return await asyncio.to_thread(
+        _store,
+        session=session,
+        outgoing=outgoing,
+        recipients=recipients,
+        versions=versions,
+        backends=backends,
+        languages=languages,
+        now=now,
+        chats=chats,
+        chat_language=chat_language,
+    )
+
+
+def _store(
+    *,
+    session: Session,
+    outgoing: Outgoing,
+    recipients: Sequence[Person | Contact],
+    versions: dict[str, Version],
+    backends: dict[str, str],
+    languages: tuple[str, ...],
+    now: datetime,
+    chats: Sequence[ChannelAccount],
+    chat_language: str,
+) -> SendReport:
+    """The message, its translations and its deliveries, in the turn's transaction. Run in a
+    thread: rendering and inserting for a whole school takes a second the event loop must not
+    lose (the turn waits for it, and nothing else uses its session meanwhile)."""
     original = Version(language=outgoing.language, text=outgoing.text, title=outgoing.title, why=outgoing.why)
     message_id = add_message(
         session=session,
@@ -233,7 +263,7 @@ async def send_highlights(
     urgent: bool = False,
 ) -> SendReport:
     """A class's learning highlights to every family of the class, each in their own language."""
-    families = families_of_class(session=session, class_id=group.id or 0)
+    families = await asyncio.to_thread(families_of_class, session=session, class_id=group.id or 0)
     outgoing = Outgoing(
         kind=MessageKind.HIGHLIGHT,
         author=author,

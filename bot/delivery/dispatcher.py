@@ -218,14 +218,20 @@ class Dispatcher:
                     await _settle(sending)
                 key = (delivery.channel, delivery.address)
                 limiter = self._limiters[delivery.channel]
-                wait_s = limiter.ready_in(delivery.address, behind=queued.get(key, 0))
+                wait_s = limiter.ready_in(delivery.address, behind=queued.get(key, 0), paced=False)
                 while wait_s <= 0 and key in sending.values():  # the chat's last one is on its way
                     if limiter.spacing_s:  # then it waits a spacing after that one's answer
                         wait_s = limiter.spacing_s
                         break
                     await _settle(sending)  # unspaced: it may follow at once
-                    wait_s = limiter.ready_in(delivery.address, behind=queued.get(key, 0))
+                    wait_s = limiter.ready_in(delivery.address, behind=queued.get(key, 0), paced=False)
                 if wait_s <= 0:
+                    pace_s = limiter.ready_in(delivery.address)  # the even start, a moment away
+                    if pace_s > 0:
+                        await self._nap(pace_s)  # sends on their way go on meanwhile
+                        if self._wakeup.is_set():
+                            held += batch[index:]
+                            break
                     limiter.start()
                     sending[asyncio.create_task(self._send_counted(delivery, accepted))] = key
                     sent += 1

@@ -24,6 +24,9 @@ from bot.channels.base import RateLimits
 #: A wait this short is float rounding (sleeping exactly `ready_in` may leave 1e-14 to go).
 _ROUNDING_S = 1e-6
 
+#: How many spacings a start may run ahead of the even schedule (a small burst to catch up).
+START_AHEAD = 3
+
 #: Seconds from an arbitrary start that never go backwards (time.monotonic in production).
 Monotonic = Callable[[], float]
 
@@ -59,9 +62,11 @@ class RateLimiter:
         self._spacing_s = 1 / limits.per_chat_per_s if limits.per_chat_per_s else 0.0
         self._overall_cap, self._overall_window_s = _window(limits.overall_per_s, 1.0)
         # Starts are spread evenly (no burst of 30 then a second's silence): a reply that arrives
-        # mid-broadcast then waits a thirtieth of a second for its turn, not up to a second.
+        # mid-broadcast then waits a thirtieth of a second for its turn, not up to a second. A
+        # schedule (GCRA): each start moves it on by one spacing, and a start may run up to
+        # `START_AHEAD` spacings ahead of it, so a late wake-up is made up, not lost.
         self._start_spacing_s = 1 / limits.overall_per_s if limits.overall_per_s else 0.0
-        self._last_start_s = -math.inf
+        self._scheduled_s = -math.inf
         # The answer times of the last `_overall_cap` sends; inf for a send still on its way.
         self._recent_s: list[float] = []
         self._group_cap, self._group_window_s = _window(limits.per_group_per_min, 60.0)
@@ -77,10 +82,11 @@ class RateLimiter:
         """How many chats the limiter remembers (idle ones are forgotten)."""
         return len(self._chats)
 
-    def ready_in(self, address: str, *, behind: int = 0) -> float:
-        """Seconds until `address` may send, if `behind` messages to it go first (0: ready now)."""
+    def ready_in(self, address: str, *, behind: int = 0, paced: bool = True) -> float:
+        """Seconds until `address` may send, if `behind` messages to it go first (0: ready now);
+        `paced=False` leaves out the even spacing of starts (a wait of at most 1/rate)."""
         now = self._now()
-        wait = max(self._overall_wait_s(now), behind * self._spacing_s)
+        wait = max(self._overall_wait_s(now, paced), behind * self._spacing_s)
         chat = self._chats.get(address)
         if chat is not None:
             first_s = now if chat.last_s is None else max(now, chat.last_s + self._spacing_s)
@@ -93,7 +99,7 @@ class RateLimiter:
         """A request is leaving: until its answer it holds a place in the overall window."""
         if self._overall_cap:
             self._keep(math.inf)
-            self._last_start_s = self._now()
+            self._scheduled_s = max(self._scheduled_s, self._now()) + self._start_spacing_s
 
     def record(self, address: str) -> None:
         """The platform has just answered a message to `address` (whatever it answered)."""
@@ -121,12 +127,12 @@ class RateLimiter:
         if len(self._recent_s) > self._overall_cap:
             self._recent_s.remove(min(self._recent_s))
 
-    def _overall_wait_s(self, now: float) -> float:
+    def _overall_wait_s(self, now: float, paced: bool) -> float:
         """Until the next even start, and the earliest of the last `cap` sends leaves the window;
         a send still on its way counts as answered now."""
         if not self._overall_cap:
             return 0.0
-        spaced = self._last_start_s + self._start_spacing_s - now
+        spaced = self._scheduled_s - START_AHEAD * self._start_spacing_s - now if paced else 0.0
         if len(self._recent_s) < self._overall_cap:
             return max(0.0, spaced)
         return max(0.0, spaced, min(min(self._recent_s), now) + self._overall_window_s - now)

@@ -119,6 +119,7 @@ async def on_confirm(turn: Turn) -> StepResult:
         group=group,
         text=turn.data["text"],
         now=turn.now,
+        channels=turn.channels,
         urgent=choice == "urgent",
     )
     turn.reply(sent_summary(turn, report.recipients, report.unreached))

@@ -39,7 +39,13 @@ async def measure(url: str, database: str, families: int) -> list[Figure]:
             assert group is not None
             translator = TranslationService(db=db, translator=NoTranslator())
             report = await send_highlights(
-                session=session, translator=translator, author=author, group=group, text="Hello", now=NOW
+                session=session,
+                translator=translator,
+                author=author,
+                group=group,
+                text="Hello",
+                now=NOW,
+                channels={CHANNEL},
             )
         first = roster.parent_ids[0]
         with db.begin() as connection:

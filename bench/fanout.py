@@ -9,7 +9,7 @@ import time
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from bench._common import NOW, Figure, databases, parser, populate, print_figures
+from bench._common import CHANNEL, NOW, Figure, databases, parser, populate, print_figures
 from bot.messages.fanout import send_highlights
 from bot.translation import TranslationService
 from bot.translation.backends import LibreTranslateTranslator
@@ -34,7 +34,13 @@ async def _send(
         assert author is not None
         assert group is not None
         report = await send_highlights(
-            session=session, translator=translator, author=author, group=group, text=TEXT, now=NOW
+            session=session,
+            translator=translator,
+            author=author,
+            group=group,
+            text=TEXT,
+            now=NOW,
+            channels={CHANNEL},
         )
     return time.perf_counter() - start, report.recipients
 

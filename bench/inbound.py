@@ -58,7 +58,13 @@ async def measure(url: str, parents: int, events: int) -> list[Figure]:
             assert group is not None
             translator = TranslationService(db=db, translator=NoTranslator())
             await send_highlights(
-                session=session, translator=translator, author=author, group=group, text="Hi", now=NOW
+                session=session,
+                translator=translator,
+                author=author,
+                group=group,
+                text="Hi",
+                now=NOW,
+                channels={CHANNEL},
             )
         with db.begin() as connection:
             connection.execute(update(Delivery).values(status=DeliveryStatus.SENT, sent_at=NOW))

@@ -65,6 +65,7 @@ async def _child(url: str) -> dict[str, float]:
             group=group,
             text="Hello",
             now=NOW,
+            channels=app.channel_names,
         )
     app.dispatcher.wake()
     await app.dispatcher.drain()

@@ -106,6 +106,7 @@ async def measure(url: str, plan: Plan) -> list[Figure]:
                         group=group,
                         text=HIGHLIGHT,
                         now=utcnow(),
+                        channels=app.channel_names,
                     )
                 fanout_s = time.perf_counter() - start
             app.dispatcher.wake()

@@ -85,40 +85,62 @@ class App:
             return inbound
         return replace(inbound, attachment=replace(attachment, data=data))
 
+    @property
+    def channel_names(self) -> frozenset[str]:
+        """The channels this app runs: the only ones its jobs send to."""
+        return frozenset(self.channels)
+
     async def _job(self, work: Callable[[Session, datetime], int]) -> int:
-        """One scheduler run: do `work` in a transaction, then wake the dispatcher if it queued anything."""
-        with session_scope(self.db) as session:
-            done = work(session, self.clock())
+        """One scheduler run: do `work` in a transaction, in a thread (a digest or a reminder round
+        for a whole school must not stall the loop), then wake the dispatcher if it queued anything."""
+
+        def run() -> int:
+            with session_scope(self.db) as session:
+                return work(session, self.clock())
+
+        done = await asyncio.to_thread(run)
         if done:
             self.dispatcher.wake()
         return done
 
     async def run_digests(self) -> int:
         """Make the digests that are due."""
-        return await self._job(lambda session, now: send_digests(session=session, now=now))
+        channels = self.channel_names
+        return await self._job(lambda session, now: send_digests(session=session, now=now, channels=channels))
 
     async def run_reminders(self) -> int:
         """Remind those who have not acknowledged, once per step."""
-        after = timedelta(hours=self.settings.reminder_after_hours)
-        return await self._job(lambda session, now: send_reminders(session=session, now=now, after=after))
+        after, channels = timedelta(hours=self.settings.reminder_after_hours), self.channel_names
+        return await self._job(
+            lambda session, now: send_reminders(session=session, now=now, after=after, channels=channels)
+        )
 
     async def run_prompts(self) -> int:
         """Ask teachers for their fortnightly highlights."""
         weekday, at = self.settings.highlights_prompt_weekday, self.settings.highlights_prompt_time
+        channels = self.channel_names
         return await self._job(
-            lambda session, now: send_highlight_prompts(session=session, now=now, weekday=weekday, at=at)
+            lambda session, now: send_highlight_prompts(
+                session=session, now=now, weekday=weekday, at=at, channels=channels
+            )
         )
 
     async def run_reviews(self) -> int:
         """Ask each member, once a term, if keeping in touch works."""
-        interval = timedelta(days=self.settings.review_interval_days)
-        return await self._job(lambda session, now: send_reviews(session=session, now=now, interval=interval))
+        interval, channels = timedelta(days=self.settings.review_interval_days), self.channel_names
+        return await self._job(
+            lambda session, now: send_reviews(session=session, now=now, interval=interval, channels=channels)
+        )
 
     async def run_review_summaries(self) -> int:
         """Send each coordinator the term's answers once, when the asking has had time."""
         interval = timedelta(days=self.settings.review_interval_days)
         sent = await send_review_summaries(
-            db=self.db, translator=self.translation, now=self.clock(), interval=interval
+            db=self.db,
+            translator=self.translation,
+            now=self.clock(),
+            interval=interval,
+            channels=self.channel_names,
         )
         if sent:
             self.dispatcher.wake()
@@ -191,7 +213,9 @@ def build_app(
     db = db or make_engine(settings.database_url)
     ensure_current(db)
     translation = TranslationService(db=db, translator=translator or make_translator(settings))
-    engine = Engine(db=db, settings=settings, clock=clock, translator=translation)
+    engine = Engine(
+        db=db, settings=settings, clock=clock, translator=translation, channels=frozenset(channels)
+    )
     dispatcher = Dispatcher(
         db=db,
         channels=channels,
@@ -211,7 +235,8 @@ def build_app(
 
 
 def configured_channels(settings: Settings) -> dict[str, Channel]:
-    """Every platform channel whose settings are present (Telegram when a token is set)."""
+    """Every platform channel whose settings are present (Telegram when a token is set);
+    `channel_names` names the same ones."""
     channels: dict[str, Channel] = {}
     if settings.telegram_token is not None:
         from bot.channels.telegram.adapter import TelegramChannel
@@ -230,6 +255,13 @@ def configured_channels(settings: Settings) -> dict[str, Channel]:
             ),
         )
     return channels
+
+
+def channel_names(settings: Settings) -> frozenset[str]:
+    """The channels `partnerbot run` serves with these settings (the console when no platform is
+    set up), named without building them: what a command-line tool that queues or reports, but
+    does not send, counts as reachable."""
+    return frozenset({"telegram"} if settings.telegram_token is not None else {"console"})
 
 
 def command_menus() -> dict[str | None, list[tuple[str, str]]]:

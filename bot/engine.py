@@ -109,9 +109,13 @@ class Engine:
         settings: Settings,
         clock: Clock = utcnow,
         translator: TranslationService,
+        channels: frozenset[str],
         commands: Mapping[str, Command] = COMMANDS,
     ) -> None:
+        """`channels`: the names of the channels this installation runs (what a handler may
+        send to; an account on any other is unreached)."""
         self._db = db
+        self._channels = channels
         self._translator = translator
         self._settings = settings
         self._clock = clock
@@ -263,6 +267,7 @@ class Engine:
             speaker=self._speaker(person, inbound),
             now=now,
             translator=self._translator,
+            channels=self._channels,
             data=data,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import NamedTuple
 
@@ -83,29 +84,47 @@ def set_preferred(*, session: Session, person_id: int, account_id: int) -> Chann
 
 
 class Destination(NamedTuple):
-    """Where a person's deliveries go: one of their accounts, by id, channel and address."""
+    """Where a person's deliveries go: one of their accounts, by id, channel and address.
+    `configured` is False for an account on a channel this installation does not run: nothing can
+    go there, so a delivery to it is recorded as unreached (see `reachable_accounts`)."""
 
     id: int
     channel: str
     address: str
+    configured: bool = True
 
 
-def reachable_accounts(*, session: Session, person_ids: list[int]) -> dict[int, Destination]:
-    """Each person's preferred active account, else their oldest active one, in one query (fan-out
-    to a whole class)."""
+def reachable_accounts(
+    *, session: Session, person_ids: list[int], channels: Collection[str]
+) -> dict[int, Destination]:
+    """Each person's preferred active account, else their oldest active one, among those on
+    `channels` (the channels this installation runs), in one query (fan-out to a whole class).
+
+    An account on any other channel (e-mail from the roster, with no e-mail channel set up) is
+    never chosen while one on `channels` works; a person who has only such accounts gets the
+    first of them with `configured=False`, so their delivery says why they are unreached."""
     chosen: dict[int, Destination] = {}
+    fallback: dict[int, Destination] = {}
     for person_id, account_id, channel, address in _active(session, person_ids):
-        if person_id not in chosen:
+        if person_id in chosen:
+            continue
+        if channel in channels:
             chosen[person_id] = Destination(account_id, channel, address)
-    return chosen
+        elif person_id not in fallback:
+            fallback[person_id] = Destination(account_id, channel, address, configured=False)
+    return fallback | chosen
 
 
-def active_accounts(*, session: Session, person_ids: list[int]) -> dict[int, list[Destination]]:
-    """Each person's active accounts, the preferred first, then the oldest, in one query (a
-    reminder to a class picks, per delivery, one other than the account it went to)."""
+def active_accounts(
+    *, session: Session, person_ids: list[int], channels: Collection[str]
+) -> dict[int, list[Destination]]:
+    """Each person's active accounts on `channels` (those this installation runs), the preferred
+    first, then the oldest, in one query (a reminder to a class picks, per delivery, one other
+    than the account it went to; an account nothing can send to is no reminder's destination)."""
     found: dict[int, list[Destination]] = {}
     for person_id, account_id, channel, address in _active(session, person_ids):
-        found.setdefault(person_id, []).append(Destination(account_id, channel, address))
+        if channel in channels:
+            found.setdefault(person_id, []).append(Destination(account_id, channel, address))
     return found
 
 

@@ -17,10 +17,14 @@ _MESSAGE: Table = Message.__table__  # type: ignore[attr-defined]
 _INSERT_MESSAGE = insert(_MESSAGE).returning(_MESSAGE.c.id)
 _INSERT_DELIVERY = insert(_DELIVERY)
 
+#: The error of a delivery to an account on a channel this installation does not run.
+NOT_CONFIGURED = "channel not configured"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeliveryDraft:
-    """What to say to one person, already rendered in their language; no account means unreached."""
+    """What to say to one person, already rendered in their language; no account, or an account
+    on a channel this installation does not run (`unreached` says so), means unreached."""
 
     person_id: int | None
     account_id: int | None
@@ -32,6 +36,12 @@ class DeliveryDraft:
     rtl: bool = False
     not_before: datetime | None = None  # e.g. the end of the person's quiet hours
     held: bool = False  # kept for the person's next digest
+    unreached: str | None = None  # why it cannot go though it has an account, e.g. NOT_CONFIGURED
+
+    @property
+    def why_unreached(self) -> str | None:
+        """The error an unreached delivery is recorded with; None when it can go."""
+        return "no linked account" if not self.account_id else self.unreached
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,7 +93,8 @@ def add_deliveries(
     with_photo: bool = False,
 ) -> None:
     """One pending delivery per draft of an urgent or ordinary message, bulk-inserted (fan-out to a
-    whole school is one statement); a draft without an account is recorded as unreached.
+    whole school is one statement); a draft that cannot go (no account, or its channel is not
+    configured) is recorded as unreached at once, with why: never pending where nothing sends.
 
     A reply in a conversation is claimed first, then urgent messages, then the rest."""
     priority = 0 if reply else 1 if urgent else 2
@@ -103,12 +114,12 @@ def add_deliveries(
             "with_photo": with_photo,
             "status": (
                 DeliveryStatus.UNREACHED
-                if not draft.account_id
+                if draft.why_unreached
                 else DeliveryStatus.HELD
                 if draft.held
                 else DeliveryStatus.PENDING
             ),
-            "last_error": None if draft.account_id else "no linked account",
+            "last_error": draft.why_unreached,
             "attempts": 0,
             "created_at": now,
             "not_before": draft.not_before or now,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import case
+from sqlalchemy import bindparam, case
 from sqlmodel import Session, col, select
 
 from storage.models import Delivery, DeliveryStatus, Message, MessageKind, Person, Role
@@ -16,6 +16,7 @@ from storage.people import classes_for_staff, students_of
 
 REPORTED_KINDS = (MessageKind.HIGHLIGHT, MessageKind.POSTCARD_TO_HOME, MessageKind.POSTCARD_FROM_HOME)
 _UNREACHED = (DeliveryStatus.UNREACHED, DeliveryStatus.FAILED)
+_ON_THE_WAY = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
 class RecipientStatus(NamedTuple):
@@ -53,17 +54,27 @@ class AckSummary:
         return self._names("unreached")
 
 
-#: A recipient's status, worked out by the database (no enum to convert per row).
+#: A recipient's status, worked out by the database (no enum to convert per row). A delivery
+#: still to go on a channel this installation does not run (queued before that was checked) is
+#: unreached: nothing will ever send it.
 _STATUS = case(
     (col(Delivery.acknowledged_at).is_not(None), "acknowledged"),
     (col(Delivery.status).in_(_UNREACHED), "unreached"),
+    (
+        col(Delivery.status).in_(_ON_THE_WAY)
+        & col(Delivery.channel).not_in(bindparam("channels", expanding=True)),
+        "unreached",
+    ),
     (col(Delivery.status) == DeliveryStatus.SENT, "delivered"),
     else_="pending",
 )
 
 
-def ack_summaries(*, session: Session, message_ids: Sequence[int]) -> dict[int, AckSummary]:
-    """Each message's recipients with their status, in one query of just the columns needed
+def ack_summaries(
+    *, session: Session, message_ids: Sequence[int], channels: Collection[str]
+) -> dict[int, AckSummary]:
+    """Each message's recipients with their status (`channels`: those this installation runs),
+    in one query of just the columns needed
     (whole delivery rows carry each message's text: ten times slower for a big class). Plain rows
     on the session's connection, a thousand at a time: the ORM's row handling took as long as the
     query, and holding 10,000 rows at once made the garbage collector run three times as often."""
@@ -83,7 +94,8 @@ def ack_summaries(*, session: Session, message_ids: Sequence[int]) -> dict[int, 
         )
         .join(Person, col(Person.id) == Delivery.person_id)
         .where(col(Delivery.message_id).in_(message_ids))
-        .order_by(col(Person.name))
+        .order_by(col(Person.name)),
+        {"channels": list(channels)},
     )
     summaries: dict[int, AckSummary] = {mid: AckSummary() for mid in message_ids}
     for rows in result.partitions(1_000):

@@ -114,8 +114,28 @@ def channel() -> TestChannel:
 
 
 @pytest.fixture
-def app(settings: Settings, db: Engine, channel: TestChannel, clock: FakeClock) -> App:
-    return build_app(settings, {"test": channel}, db=db, clock=clock)
+def mail() -> TestChannel:
+    """What the e-mail channel sends, in tests marked `email_channel`."""
+    mail = TestChannel()
+    mail.name = "email"
+    return mail
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest,
+    settings: Settings,
+    db: Engine,
+    channel: TestChannel,
+    mail: TestChannel,
+    clock: FakeClock,
+) -> App:
+    """The app on the test channel; with `mail` as its e-mail channel in tests marked
+    `email_channel` (else the roster's e-mail accounts are on a channel that does not run)."""
+    channels = {"test": channel}
+    if request.node.get_closest_marker("email_channel"):
+        channels["email"] = mail
+    return build_app(settings, channels, db=db, clock=clock)
 
 
 @pytest.fixture

@@ -63,7 +63,13 @@ async def broadcast(db: Engine, settings: Settings, tmp_path: Path) -> dict[str,
         assert group is not None
         translator = TranslationService(db=db, translator=NoTranslator())
         report = await send_highlights(
-            session=session, translator=translator, author=teacher, group=group, text=HIGHLIGHT, now=now
+            session=session,
+            translator=translator,
+            author=teacher,
+            group=group,
+            text=HIGHLIGHT,
+            now=now,
+            channels={"telegram"},
         )
     assert (report.recipients, report.unreached) == (FAMILIES, 0)
     with session_scope(db) as session:

@@ -49,6 +49,7 @@ def _with_command(settings, db, channel, clock, name: str, step) -> App:  # type
         settings=settings,
         clock=clock,
         commands={**COMMANDS, name: Command(step=step)},
+        channels=frozenset({"test"}),
         translator=TranslationService(db=db, translator=NoTranslator()),
     )
     return replace(app, engine=engine)

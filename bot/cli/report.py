@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.app import channel_names
 from bot.i18n import Speaker
 from bot.settings import load_settings
 from storage.db import ensure_current, make_engine, session_scope
@@ -39,7 +40,9 @@ def report_acks(
     ensure_current(db)
     with session_scope(db) as session:
         messages = all_reported(session=session, message_id=message)
-        summaries = ack_summaries(session=session, message_ids=[m.id or 0 for m in messages])
+        summaries = ack_summaries(
+            session=session, message_ids=[m.id or 0 for m in messages], channels=channel_names(settings)
+        )
     console = Console()
     if not messages:
         console.print("No highlights or postcards have been sent yet.")

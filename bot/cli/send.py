@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from bot.app import channel_names
 from bot.errors import NotFound
 from bot.messages.fanout import send_highlights
 from bot.settings import load_settings
@@ -54,6 +55,7 @@ def highlights(
                 group=group,
                 text=text,
                 now=utcnow(),
+                channels=channel_names(settings),
                 urgent=urgent,
             )
             return report.recipients, report.unreached, report.languages

@@ -90,7 +90,9 @@ async def show_acks(turn: Turn) -> StepResult:
     if not messages:
         turn.reply(turn._("No highlights or postcards have been sent yet."))
         return None
-    summaries = ack_summaries(session=turn.session, message_ids=[m.id or 0 for m in messages])
+    summaries = ack_summaries(
+        session=turn.session, message_ids=[m.id or 0 for m in messages], channels=turn.channels
+    )
     for message in messages:
         turn.reply(*_describe(turn, message, summaries[message.id or 0]))
     return None
@@ -105,7 +107,7 @@ async def on_nudge(turn: Turn) -> StepResult:
     if message is None:
         turn.reply(turn._("That button is no longer active. Send /help to see what you can do."))
         return None
-    count = nudge(session=turn.session, message=message, now=turn.now)
+    count = nudge(session=turn.session, message=message, now=turn.now, channels=turn.channels)
     turn.reply(
         turn.ngettext("Reminder sent to {count} person.", "Reminder sent to {count} people.", count).format(
             count=count

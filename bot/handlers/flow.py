@@ -49,6 +49,8 @@ class Turn:
     speaker: Speaker
     now: datetime
     translator: TranslationService
+    #: The channels this installation runs: only accounts on them can be reached.
+    channels: frozenset[str]
     data: dict[str, Any] = field(default_factory=dict)
     replies: list[Outbound] = field(default_factory=list)
 

@@ -119,6 +119,7 @@ async def on_confirm(turn: Turn) -> StepResult:
         group=group,
         text=turn.data["text"],
         now=turn.now,
+        channels=turn.channels,
         urgent=choice == "urgent",
     )
     turn.reply(sent_summary(turn, report.recipients, report.unreached))
@@ -133,8 +134,8 @@ def sent_summary(turn: Turn, recipients: int, unreached: int) -> str:
     ).format(count=recipients)
     if unreached:
         text += "\n" + turn.ngettext(
-            "{count} of them cannot be reached yet: they have not joined and have no e-mail address.",
-            "{count} of them cannot be reached yet: they have not joined and have no e-mail address.",
+            "{count} of them cannot be reached yet: we have no way to send them messages.",
+            "{count} of them cannot be reached yet: we have no way to send them messages.",
             unreached,
         ).format(count=unreached)
     return text

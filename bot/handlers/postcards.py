@@ -224,6 +224,7 @@ async def on_confirm(turn: Turn) -> StepResult:
         outgoing=outgoing,
         recipients=recipients,
         now=turn.now,
+        channels=turn.channels,
     )
     turn.reply(sent_summary(turn, report.recipients, report.unreached))
     return None
@@ -384,6 +385,7 @@ async def on_home_photo(turn: Turn) -> StepResult:
         outgoing=outgoing,
         recipients=recipients,
         now=turn.now,
+        channels=turn.channels,
     )
     turn.reply(
         turn._("Thank you! Your postcard was sent to: {names}.").format(

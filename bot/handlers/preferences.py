@@ -151,7 +151,8 @@ _MENU = (
 def summary(turn: Turn) -> str:
     """The person's current choices, one per line."""
     person, speaker = turn.me, turn.speaker
-    preferred = next((a for a in accounts_of(session=turn.session, person_id=person.id) if a.preferred), None)
+    accounts = _offered(turn)
+    preferred = next((a for a in accounts if a.preferred), accounts[0] if accounts else None)
     lines = [
         turn._("Language: {language}").format(language=speaker.language_name(person.language)),
         turn._("Where to reach you: {channel}").format(
@@ -253,9 +254,15 @@ async def on_language(turn: Turn) -> StepResult:
 # --- channel --------------------------------------------------------------------------------
 
 
-def _channel_buttons(turn: Turn) -> list[Button]:
+def _offered(turn: Turn) -> list[ChannelAccount]:
+    """The person's accounts messages can go to: active, on a channel this installation runs (an
+    e-mail address from the roster is not offered while no e-mail channel is set up)."""
     accounts = accounts_of(session=turn.session, person_id=turn.me.id, active_only=True)
-    return [Button(label=_channel_label(turn, a), payload=f"account:{a.id}") for a in accounts]
+    return [a for a in accounts if a.channel in turn.channels]
+
+
+def _channel_buttons(turn: Turn) -> list[Button]:
+    return [Button(label=_channel_label(turn, a), payload=f"account:{a.id}") for a in _offered(turn)]
 
 
 def ask_channel(turn: Turn) -> StepResult:

@@ -98,7 +98,12 @@ async def _thread(turn: Turn, answered: Message, author: Person | None) -> None:
         keep=(me.name,),
     )
     await send(
-        session=turn.session, translator=turn.translator, outgoing=outgoing, recipients=[author], now=turn.now
+        session=turn.session,
+        translator=turn.translator,
+        outgoing=outgoing,
+        recipients=[author],
+        now=turn.now,
+        channels=turn.channels,
     )
     turn.reply(turn._("Sent to {name}.").format(name=author.name))
 

@@ -85,6 +85,7 @@ async def on_other(turn: Turn) -> StepResult:
             person=coordinator,
             text=texts[coordinator.id],
             now=turn.now,
+            channels=turn.channels,
             details={"review_answer": True},
         )
     names = ", ".join(c.name for c in coordinators) or "—"

@@ -8,6 +8,7 @@ out for it, never zero and never several.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlmodel import Session
@@ -21,8 +22,9 @@ from storage.models import Delivery, Frequency, Person
 _LOGGER = logging.getLogger(__name__)
 
 
-def send_digests(*, session: Session, now: datetime) -> int:
-    """Make every digest that is due; returns how many were made."""
+def send_digests(*, session: Session, now: datetime, channels: Collection[str]) -> int:
+    """Make every digest that is due, sent on `channels` (those this installation runs); returns
+    how many were made."""
     made = 0
     for person in people_with_held(session=session):
         if person.frequency == Frequency.IMMEDIATE:
@@ -42,13 +44,19 @@ def send_digests(*, session: Session, now: datetime) -> int:
             or claim_digest(session=session, person_id=person.id or 0, slot_at=slot) is None
         ):
             continue
-        _digest(session=session, person=person, items=items, slot=slot, now=now)
+        _digest(session=session, person=person, items=items, slot=slot, now=now, channels=channels)
         made += 1
     return made
 
 
 def _digest(
-    *, session: Session, person: Person, items: list[Delivery], slot: datetime, now: datetime
+    *,
+    session: Session,
+    person: Person,
+    items: list[Delivery],
+    slot: datetime,
+    now: datetime,
+    channels: Collection[str],
 ) -> None:
     speaker = Speaker(person.language, person.timezone)
     header = speaker.ngettext(
@@ -67,6 +75,7 @@ def _digest(
         person=person,
         text=text,
         now=now,
+        channels=channels,
         buttons=buttons,
         details={"digest": slot.isoformat()},
     )

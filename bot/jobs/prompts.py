@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, time, timedelta
 
 from sqlmodel import Session
@@ -17,8 +18,11 @@ from storage.reminders import claim_once
 STALE = timedelta(days=1)
 
 
-def send_highlight_prompts(*, session: Session, now: datetime, weekday: int, at: time) -> int:
-    """Ask each teacher with a class, once per fortnightly slot; returns how many were asked."""
+def send_highlight_prompts(
+    *, session: Session, now: datetime, weekday: int, at: time, channels: Collection[str]
+) -> int:
+    """Ask each teacher with a class, once per fortnightly slot, on `channels` (those this
+    installation runs); returns how many were asked."""
     asked = 0
     for teacher in teachers(session=session):
         groups = classes_for_staff(session=session, person=teacher)
@@ -34,6 +38,13 @@ def send_highlight_prompts(*, session: Session, now: datetime, weekday: int, at:
             "It is time to share this fortnight's learning highlights with the families of {groups}. "
             "Send /highlights when you are ready."
         ).format(groups=", ".join(g.name for g in groups))
-        notify(session=session, person=teacher, text=text, now=now, details={"prompt": "highlights"})
+        notify(
+            session=session,
+            person=teacher,
+            text=text,
+            now=now,
+            channels=channels,
+            details={"prompt": "highlights"},
+        )
         asked += 1
     return asked

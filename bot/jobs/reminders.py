@@ -7,6 +7,7 @@ delivery, so it happens once however often the job runs. Who is still silent sho
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -18,8 +19,8 @@ from storage.reminders import claim_once, claimed_at, unacknowledged
 HORIZON = timedelta(days=14)
 
 
-def send_reminders(*, session: Session, now: datetime, after: timedelta) -> int:
-    """Queue the reminders that are due; returns how many."""
+def send_reminders(*, session: Session, now: datetime, after: timedelta, channels: Collection[str]) -> int:
+    """Queue the reminders that are due, on `channels` (those this installation runs); returns how many."""
     candidates = unacknowledged(session=session, sent_before=now - after, sent_after=now - HORIZON)
     first = [d for d in candidates if claim_once(session=session, key=f"reminder:1:{d.id}", at=now)]
     second = [
@@ -30,6 +31,6 @@ def send_reminders(*, session: Session, now: datetime, after: timedelta) -> int:
         and reminded <= now - after
         and claim_once(session=session, key=f"reminder:2:{d.id}", at=now)
     ]
-    return remind(session=session, deliveries=first, now=now) + remind(
-        session=session, deliveries=second, now=now, elsewhere=True
+    return remind(session=session, deliveries=first, now=now, channels=channels) + remind(
+        session=session, deliveries=second, now=now, channels=channels, elsewhere=True
     )

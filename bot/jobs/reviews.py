@@ -9,7 +9,7 @@ summary for the partnerships they coordinate, once.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -43,8 +43,9 @@ def term_of(now: datetime, interval: timedelta) -> int:
     return (now.date() - FORTNIGHT_ANCHOR).days // interval.days
 
 
-def send_reviews(*, session: Session, now: datetime, interval: timedelta) -> int:
-    """Ask everyone due this term; returns how many were asked."""
+def send_reviews(*, session: Session, now: datetime, interval: timedelta, channels: Collection[str]) -> int:
+    """Ask everyone due this term, on `channels` (those this installation runs); returns how many
+    were asked."""
     term = term_of(now, interval)
     done = asked_in(session=session, term=term)
     asked = 0
@@ -57,6 +58,7 @@ def send_reviews(*, session: Session, now: datetime, interval: timedelta) -> int
             person=person,
             text=speaker._(QUESTION),
             now=now,
+            channels=channels,
             buttons=[(speaker._(label), f"review:{key}:{term}") for key, label in ANSWERS],
             details={"review": term},
         )
@@ -115,7 +117,12 @@ def _summary_key(coordinator_id: int | None, term: int) -> str:
 
 
 async def send_review_summaries(
-    *, db: Engine, translator: TranslationService, now: datetime, interval: timedelta
+    *,
+    db: Engine,
+    translator: TranslationService,
+    now: datetime,
+    interval: timedelta,
+    channels: Collection[str],
 ) -> int:
     """Send each coordinator this term's summary once, when its asking began SUMMARY_AFTER ago;
     returns how many were sent. Translating happens between two transactions, as SQLite wants."""
@@ -145,6 +152,7 @@ async def send_review_summaries(
                     person=coordinator,
                     text=texts[coordinator.id],
                     now=now,
+                    channels=channels,
                     details={"review_summary": term},
                 )
                 sent += 1

@@ -2,12 +2,18 @@
 
 One message, translated once per language (the translation service caches), then one
 delivery per recipient in their language on their reachable account, bulk-inserted.
+
+Every function here takes `channels`, the names of the channels this installation runs (the
+composition root's mapping). An account on any other channel (an e-mail address from the
+roster, with no e-mail channel set up) is never a destination while the person has one that
+works; when it is all they have, their delivery is recorded as unreached at once ("channel not
+configured"), so /acks and reports show them unreached and no nudge or reminder goes there.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, time
 from functools import cache
@@ -20,11 +26,11 @@ from bot.events import Attachment
 from bot.i18n import Speaker
 from bot.messages.render import Context, Version, render_for_family, render_for_staff
 from bot.translation import TranslationService
-from storage.accounts import active_accounts, reachable_accounts
+from storage.accounts import Destination, active_accounts, reachable_accounts
 from storage.classchats import class_chats, school_language
 from storage.messages import add_photo, save_translations
 from storage.models import ChannelAccount, ClassGroup, Delivery, Frequency, Message, MessageKind, Person, Role
-from storage.outbox import DeliveryDraft, MessageDraft, add_deliveries, add_message
+from storage.outbox import NOT_CONFIGURED, DeliveryDraft, MessageDraft, add_deliveries, add_message
 from storage.people import Contact, families_of_class, people_by_id
 from storage.reports import waiting_deliveries
 
@@ -94,6 +100,7 @@ async def send(
     outgoing: Outgoing,
     recipients: Sequence[Person | Contact],
     now: datetime,
+    channels: Collection[str],
     chats: Sequence[ChannelAccount] = (),
     chat_language: str = "en",
 ) -> SendReport:
@@ -111,6 +118,7 @@ async def send(
         backends=backends,
         languages=languages,
         now=now,
+        channels=channels,
         chats=chats,
         chat_language=chat_language,
     )
@@ -125,6 +133,7 @@ def _store(
     backends: dict[str, str],
     languages: tuple[str, ...],
     now: datetime,
+    channels: Collection[str],
     chats: Sequence[ChannelAccount],
     chat_language: str,
 ) -> SendReport:
@@ -178,7 +187,9 @@ def _store(
         strategy=outgoing.strategy,
         urgent=outgoing.urgent,
     )
-    accounts = reachable_accounts(session=session, person_ids=[p.id or 0 for p in recipients])
+    accounts = reachable_accounts(
+        session=session, person_ids=[p.id or 0 for p in recipients], channels=channels
+    )
 
     @cache
     def rendered(language: str, zone: str, family: bool) -> tuple[str, tuple[tuple[str, str], ...], bool]:
@@ -199,15 +210,12 @@ def _store(
     drafts = []
     for person in recipients:
         text, buttons, rtl = rendered(person.language, person.timezone, person.role in _FAMILY)
-        account = accounts.get(person.id or 0)
         drafts.append(
             DeliveryDraft(
                 not_before=quiet(person.timezone, person.quiet_start, person.quiet_end),
                 held=holdable and person.frequency != Frequency.IMMEDIATE,
                 person_id=person.id,
-                account_id=account.id if account else None,
-                channel=account.channel if account else "",
-                address=account.address if account else "",
+                **_to(accounts.get(person.id or 0)),
                 language=person.language,
                 text=text,
                 buttons=buttons,
@@ -225,6 +233,7 @@ def _store(
                 account_id=chat.id,
                 channel=chat.channel,
                 address=chat.address,
+                unreached=None if chat.channel in channels else NOT_CONFIGURED,
                 language=chat_language,
                 text=chat_text,
                 rtl=chat_speaker.is_rtl,
@@ -243,9 +252,21 @@ def _store(
     return SendReport(
         message_id=message_id,
         recipients=len(recipients),
-        unreached=sum(1 for d in drafts if d.account_id is None),
+        unreached=sum(1 for d in drafts if d.person_id is not None and d.why_unreached),
         languages=languages,
     )
+
+
+def _to(account: Destination | None) -> dict[str, Any]:
+    """A draft's destination fields: the account, unreached if there is none or nothing runs its channel."""
+    if account is None:
+        return {"account_id": None, "channel": "", "address": ""}
+    return {
+        "account_id": account.id,
+        "channel": account.channel,
+        "address": account.address,
+        "unreached": None if account.configured else NOT_CONFIGURED,
+    }
 
 
 def _joined(version: Version) -> str:
@@ -260,6 +281,7 @@ async def send_highlights(
     group: ClassGroup,
     text: str,
     now: datetime,
+    channels: Collection[str],
     urgent: bool = False,
 ) -> SendReport:
     """A class's learning highlights to every family of the class, each in their own language."""
@@ -280,28 +302,38 @@ async def send_highlights(
         outgoing=outgoing,
         recipients=[r.person for r in families],
         now=now,
+        channels=channels,
         chats=class_chats(session=session, class_id=group.id or 0),
         chat_language=school_language(session=session, school_id=author.school_id),
     )
 
 
-def nudge(*, session: Session, message: Message, now: datetime) -> int:
+def nudge(*, session: Session, message: Message, now: datetime, channels: Collection[str]) -> int:
     """Remind everyone who received `message` but has not said "Got it" (staff pressed Nudge)."""
     return remind(
-        session=session, deliveries=waiting_deliveries(session=session, message_id=message.id or 0), now=now
+        session=session,
+        deliveries=waiting_deliveries(session=session, message_id=message.id or 0),
+        now=now,
+        channels=channels,
     )
 
 
 def remind(
-    *, session: Session, deliveries: Sequence[Delivery], now: datetime, elsewhere: bool = False
+    *,
+    session: Session,
+    deliveries: Sequence[Delivery],
+    now: datetime,
+    channels: Collection[str],
+    elsewhere: bool = False,
 ) -> int:
     """Send each delivery again, marked as a reminder in its language, with the same buttons (so
     "Got it" acknowledges the original), after the person's quiet hours. `elsewhere`: on another
-    of the person's accounts than the one it went to, skipping people who have none. Accounts
-    come in one query for all (a nudge to a class of 10,000 made one per person)."""
+    of the person's accounts than the one it went to, skipping people who have none. Only
+    accounts on `channels` count. Accounts come in one query for all (a nudge to a class of
+    10,000 made one per person)."""
     person_ids = [d.person_id or 0 for d in deliveries]
     people = people_by_id(session=session, person_ids=person_ids)
-    accounts = active_accounts(session=session, person_ids=person_ids)
+    accounts = active_accounts(session=session, person_ids=person_ids, channels=channels)
     by_message: dict[int, list[DeliveryDraft]] = {}
     for delivery in deliveries:
         person = people[delivery.person_id or 0]
@@ -317,9 +349,7 @@ def remind(
                     now, zone=person.timezone, start=person.quiet_start, end=person.quiet_end
                 ),
                 person_id=delivery.person_id,
-                account_id=account.id if account else None,
-                channel=account.channel if account else "",
-                address=account.address if account else "",
+                **_to(account),
                 language=delivery.language,
                 text=Speaker(delivery.language)._("Reminder:") + "\n\n" + delivery.text,
                 buttons=tuple((b["label"], b["payload"]) for b in delivery.buttons),
@@ -352,6 +382,7 @@ def notify(
     person: Person,
     text: str,
     now: datetime,
+    channels: Collection[str],
     buttons: Sequence[tuple[str, str]] = (),
     details: dict[str, Any] | None = None,
 ) -> Message:
@@ -365,12 +396,12 @@ def notify(
         details=details or {},
     )
     message_id = add_message(session=session, message=message)
-    account = reachable_accounts(session=session, person_ids=[person.id or 0]).get(person.id or 0)
+    account = reachable_accounts(session=session, person_ids=[person.id or 0], channels=channels).get(
+        person.id or 0
+    )
     draft = DeliveryDraft(
         person_id=person.id,
-        account_id=account.id if account else None,
-        channel=account.channel if account else "",
-        address=account.address if account else "",
+        **_to(account),
         language=person.language,
         text=text,
         buttons=tuple(buttons),

@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select, update
 from typer.testing import CliRunner
 
 from bot.channels.base import PermanentFailure, Rejected
 from bot.cli.report import report_cli
 from bot.i18n import Speaker
-from storage.models import ChannelAccount
+from storage.models import ChannelAccount, Delivery, DeliveryStatus
 
 HIGHLIGHTS = "We planted beans. Ask your child what a seed needs."
 
@@ -37,10 +37,19 @@ async def sent(joined, session):
     amina_mail.active = False
     session.add(amina_mail)
     session.commit()
-    await people["Emma"].say("/highlights")
-    await people["Emma"].say(HIGHLIGHTS)
-    await people["Emma"].press("Send")
+    await _send_highlights(people["Emma"])
     return people
+
+
+async def _send_highlights(emma) -> None:  # type: ignore[no-untyped-def]
+    await emma.say("/highlights")
+    await emma.say(HIGHLIGHTS)
+    await emma.press("Send")
+
+
+def _to_email(session) -> list[Delivery]:  # type: ignore[no-untyped-def]
+    session.expire_all()
+    return list(session.exec(select(Delivery).where(Delivery.channel == "email")).all())
 
 
 async def test_acks_lists_who_has_and_has_not_acknowledged(sent):
@@ -93,6 +102,7 @@ async def test_report_acks_on_the_command_line_with_a_language_breakdown(
     assert next(r for r in rows if r["status"] == "acknowledged")["acknowledged_channel"] == "test"
 
 
+@pytest.mark.email_channel  # Amina hears by e-mail
 async def test_a_blocked_chat_and_a_rejected_message_show_as_cannot_be_reached(joined, channel):
     people = joined
     channel.failures["carlos"].append(PermanentFailure("Forbidden: bot was blocked by the user"))
@@ -103,3 +113,60 @@ async def test_a_blocked_chat_and_a_rejected_message_show_as_cannot_be_reached(j
     report = (await people["Emma"].say("/acks"))[0].text
     assert "Got it: 0 · Not yet: 1 · Can't be reached: 2" in report
     assert "Can't be reached: Carlos García, Sarah Bennett" in report
+
+
+async def test_a_family_with_only_e_mail_is_unreached_where_no_e_mail_channel_runs(joined, session):
+    """Amina has only the roster's e-mail address, and this installation has no e-mail channel:
+    she is unreached at once, not "Not yet" for ever, and a nudge sends nothing to e-mail."""
+    await _send_highlights(joined["Emma"])
+    replies = await joined["Emma"].say("/acks")
+    assert "Got it: 0 · Not yet: 2 · Can't be reached: 1" in replies[0].text
+    assert "Can't be reached: Amina Haddad" in replies[0].text
+    [amina] = _to_email(session)
+    assert (amina.status, amina.last_error) == (DeliveryStatus.UNREACHED, "channel not configured")
+
+    replies = await joined["Emma"].press("Nudge 2")
+    assert replies[0].text == "Reminder sent to 2 people."
+    assert _to_email(session) == [amina]
+
+
+async def test_the_report_shows_an_e_mail_only_family_unreached(joined, settings, monkeypatch, tmp_path):
+    await _send_highlights(joined["Emma"])
+    monkeypatch.setenv("PARTNERBOT_DATABASE_URL", settings.database_url)
+    out = tmp_path / "acks.csv"
+    result = CliRunner().invoke(report_cli, ["--csv", str(out)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    rows = {r["person"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert (rows["Amina Haddad"]["status"], rows["Amina Haddad"]["channel"]) == ("unreached", "email")
+    assert rows["Carlos García"]["status"] == "delivered"
+
+
+async def test_a_family_preferring_e_mail_hears_on_the_channel_that_runs(joined, session):
+    """Carlos chose e-mail when it still ran (or the roster said so): Telegram, here the test
+    channel, is where his highlights and reminders go while no e-mail channel runs."""
+    for account in session.exec(select(ChannelAccount).where(col(ChannelAccount.address).like("carlos%"))):
+        account.preferred = account.channel == "email"
+        session.add(account)
+    session.commit()
+    await _send_highlights(joined["Emma"])
+    assert HIGHLIGHTS in joined["Carlos"].last.text
+    await joined["Sarah"].press("Got it")
+    await joined["Emma"].say("/acks")
+    await joined["Emma"].press("Nudge 1")
+    assert joined["Carlos"].last.text.startswith(Speaker("es")._("Reminder:"))
+    assert [d.address for d in _to_email(session)] == ["amina.haddad@example.org"]  # unreached
+
+
+async def test_a_delivery_left_pending_on_a_channel_that_does_not_run_shows_as_unreached(joined, session):
+    """Queued before this was checked (or while e-mail ran): nothing will ever send it."""
+    await _send_highlights(joined["Emma"])
+    carlos = next(d for d in session.exec(select(Delivery)) if d.address == "carlos" and "beans" in d.text)
+    session.execute(
+        update(Delivery)
+        .where(col(Delivery.id) == carlos.id)
+        .values(status=DeliveryStatus.PENDING, channel="email", address="carlos.garcia@example.org")
+    )
+    session.commit()
+    report = (await joined["Emma"].say("/acks"))[0].text
+    assert "Got it: 0 · Not yet: 1 · Can't be reached: 2" in report
+    assert "Can't be reached: Amina Haddad, Carlos García" in report

@@ -124,6 +124,7 @@ async def test_cancel_sends_nothing(emma, families, session):
     assert session.exec(select(Message).where(Message.kind == MessageKind.HIGHLIGHT)).all() == []
 
 
+@pytest.mark.email_channel  # Carlos and Amina hear by e-mail
 async def test_families_nobody_can_reach_are_recorded_as_unreached(emma, session):
     sarah = session.exec(
         select(ChannelAccount).where(ChannelAccount.address == "sarah.bennett@example.org")

@@ -33,6 +33,7 @@ async def amina(chat, invite):
     return phone
 
 
+@pytest.mark.email_channel  # so her e-mail address is offered
 async def test_onboarding_in_arabic_confirms_every_answer_in_arabic(amina, session):
     replies = await amina.press("العربية")
     assert replies[0].text == AR._("Thank you. From now on we will write to you in {language}.").format(
@@ -72,6 +73,24 @@ async def test_onboarding_in_arabic_confirms_every_answer_in_arabic(amina, sessi
     assert [(a.channel, a.address) for a in preferred] == [("email", "amina.haddad@example.org")]
     member = session.exec(select(PartnershipMember).where(PartnershipMember.person_id == person.id)).one()
     assert member.involvement == Involvement.SUPPORT
+
+
+async def test_an_e_mail_address_is_not_offered_where_no_e_mail_channel_runs(amina, session):
+    """The roster gave Amina an e-mail account, but nothing here sends e-mail."""
+    replies = await amina.press("English")
+    assert [b.label for b in replies[1].buttons] == ["test"]
+    mail = session.exec(select(ChannelAccount).where(ChannelAccount.channel == "email")).first()
+    replies = await amina.press_payload(f"account:{mail.id}")  # a button from when e-mail ran
+    assert replies[0].text == "Please choose one of the options below."
+
+    await amina.say("/cancel")
+    mail.preferred = True  # chosen when e-mail still ran
+    session.add(mail)
+    session.commit()
+    replies = await amina.say("/settings")
+    assert "• Where to reach you: test" in replies[0].text
+    await amina.press("Where to reach me")
+    assert amina.buttons() == ["test"]
 
 
 async def test_as_it_happens_skips_the_digest_questions(amina, session):

@@ -36,10 +36,10 @@ def test_the_preferred_active_account_else_the_oldest_active_one(session: Sessio
     )
     nobody = _person(session, "Nobody", ("nobody-gone", False, False))
 
-    reachable = reachable_accounts(session=session, person_ids=[amina, carlos, nobody])
+    reachable = reachable_accounts(session=session, person_ids=[amina, carlos, nobody], channels={"test"})
     assert {pid: a.address for pid, a in reachable.items()} == {amina: "amina-new", carlos: "carlos-1"}
 
-    active = active_accounts(session=session, person_ids=[amina, carlos, nobody])
+    active = active_accounts(session=session, person_ids=[amina, carlos, nobody], channels={"test"})
     assert {pid: [a.address for a in accounts] for pid, accounts in active.items()} == {
         amina: ["amina-new", "amina-old"],
         carlos: ["carlos-1", "carlos-2"],
@@ -51,7 +51,25 @@ def test_pending_changes_are_seen(session: Session):
     """Both read on the session's connection, after flushing what the session holds."""
     _school(session)
     amina = _person(session, "Amina", ("amina-phone", True, True))
-    account = session.get(ChannelAccount, reachable_accounts(session=session, person_ids=[amina])[amina].id)
+    reachable = reachable_accounts(session=session, person_ids=[amina], channels={"test"})
+    account = session.get(ChannelAccount, reachable[amina].id)
     assert account is not None
     account.active = False
-    assert reachable_accounts(session=session, person_ids=[amina]) == {}
+    assert reachable_accounts(session=session, person_ids=[amina], channels={"test"}) == {}
+
+
+def test_an_account_on_a_channel_that_does_not_run_is_chosen_only_when_it_is_all_there_is(session: Session):
+    _school(session)
+    amina = _person(session, "Amina", ("amina-chat", False, True))
+    nobody = _person(session, "Nobody")
+    mail = [
+        ChannelAccount(channel="email", address=f"{name}@example.org", person_id=pid, preferred=True)
+        for name, pid in (("amina", amina), ("nobody", nobody))
+    ]
+    session.add_all(mail)
+
+    reachable = reachable_accounts(session=session, person_ids=[amina, nobody], channels={"test"})
+    assert reachable[amina] == Destination(reachable[amina].id, "test", "amina-chat")
+    assert reachable[nobody] == Destination(mail[1].id or 0, "email", "nobody@example.org", configured=False)
+    active = active_accounts(session=session, person_ids=[amina, nobody], channels={"test"})
+    assert {pid: [a.address for a in accounts] for pid, accounts in active.items()} == {amina: ["amina-chat"]}

@@ -176,6 +176,24 @@ def chat(app: App, channel: TestChannel):
 
 
 @pytest.fixture
+def join(chat, invite):  # type: ignore[no-untyped-def]
+    """await join(("Emma", "English"), …) → {"Emma": her Chat, …}: each joined with an invite,
+    chose their language and closed the settings; `address` names each chat."""
+
+    async def joined(*people: tuple[str, str], address: str = "{name}") -> dict[str, Chat]:
+        phones = {}
+        for name, language in people:
+            phone = chat(address.format(name=name.lower()))
+            await phone.say(f"/start {invite(name)}")
+            await phone.press(language)
+            await phone.say("/cancel")
+            phones[name] = phone
+        return phones
+
+    return joined
+
+
+@pytest.fixture
 def session(db: Engine) -> Iterator[Session]:
     with Session(db) as s:
         yield s

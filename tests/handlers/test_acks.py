@@ -17,15 +17,9 @@ HIGHLIGHTS = "We planted beans. Ask your child what a seed needs."
 
 
 @pytest.fixture
-async def joined(chat, invite):
+async def joined(join):
     """Emma (the teacher), Sarah (English) and Carlos (Spanish) joined; Amina did not."""
-    people = {}
-    for name, language in [("Emma", "English"), ("Sarah", "English"), ("Carlos", "Español")]:
-        phone = chat(name.lower())
-        await phone.say(f"/start {invite(name)}")
-        await phone.press(language)
-        await phone.say("/cancel")
-        people[name] = phone
+    people = await join(("Emma", "English"), ("Sarah", "English"), ("Carlos", "Español"))
     return people
 
 

@@ -24,15 +24,11 @@ HIGHLIGHTS = (
 
 
 @pytest.fixture
-async def families(chat, invite):
+async def families(join):
     """The three demo families joined on their phones, each in their own language."""
-    joined = {}
-    for name, language in [("Sarah", "English"), ("Carlos", "Español"), ("Amina", "العربية")]:
-        phone = chat(f"{name.lower()}-phone")
-        await phone.say(f"/start {invite(name)}")
-        await phone.press(language)
-        await phone.say("/cancel")
-        joined[name] = phone
+    joined = await join(
+        ("Sarah", "English"), ("Carlos", "Español"), ("Amina", "العربية"), address="{name}-phone"
+    )
     return joined
 
 

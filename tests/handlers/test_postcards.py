@@ -14,21 +14,15 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture
-async def people(chat, invite):
+async def people(join):
     """Emma (teacher), Daniel (support), Priya (speech therapist) and the Haddad and García families."""
-    joined = {}
-    for name, language in [
+    joined = await join(
         ("Emma", "English"),
         ("Daniel", "English"),
         ("Priya", "English"),
         ("Amina", "العربية"),
         ("Carlos", "Español"),
-    ]:
-        phone = chat(name.lower())
-        await phone.say(f"/start {invite(name)}")
-        await phone.press(language)
-        await phone.say("/cancel")
-        joined[name] = phone
+    )
     return joined
 
 

@@ -16,20 +16,11 @@ AR = Speaker("ar")
 
 
 @pytest.fixture
-async def people(chat, invite):
+async def people(join):
     """Emma (teacher) and Daniel (support) on Slack-like chats; the Haddad and García families."""
-    joined = {}
-    for name, language in [
-        ("Emma", "English"),
-        ("Daniel", "English"),
-        ("Amina", "العربية"),
-        ("Carlos", "Español"),
-    ]:
-        phone = chat(name.lower())
-        await phone.say(f"/start {invite(name)}")
-        await phone.press(language)
-        await phone.say("/cancel")
-        joined[name] = phone
+    joined = await join(
+        ("Emma", "English"), ("Daniel", "English"), ("Amina", "العربية"), ("Carlos", "Español")
+    )
     return joined
 
 

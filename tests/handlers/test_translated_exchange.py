@@ -24,19 +24,10 @@ def app(translating_app):
 
 
 @pytest.fixture
-async def people(chat, invite):
-    joined = {}
-    for name, language in [
-        ("Emma", "English"),
-        ("Sarah", "English"),
-        ("Carlos", "Español"),
-        ("Amina", "العربية"),
-    ]:
-        phone = chat(name.lower())
-        await phone.say(f"/start {invite(name)}")
-        await phone.press(language)
-        await phone.say("/cancel")
-        joined[name] = phone
+async def people(join):
+    joined = await join(
+        ("Emma", "English"), ("Sarah", "English"), ("Carlos", "Español"), ("Amina", "العربية")
+    )
     return joined
 
 

@@ -13,16 +13,10 @@ TEXT = "Trip to the farm on Friday: please send boots."
 
 
 @pytest.fixture
-async def sent(chat, invite, session):
+async def sent(join, session):
     """Emma's highlights reached Carlos (on this chat; he also has e-mail) and Sarah; Amina, who has
     only e-mail, where an e-mail channel runs."""
-    people = {}
-    for name, language in [("Emma", "English"), ("Carlos", "Español"), ("Sarah", "English")]:
-        phone = chat(name.lower())
-        await phone.say(f"/start {invite(name)}")
-        await phone.press(language)
-        await phone.say("/cancel")
-        people[name] = phone
+    people = await join(("Emma", "English"), ("Carlos", "Español"), ("Sarah", "English"))
     await people["Emma"].say("/highlights")
     await people["Emma"].say(TEXT)
     await people["Emma"].press("Send")

@@ -208,7 +208,7 @@ def populate(
             (ChannelAccount, accounts),
         ):
             for chunk in _chunks(rows, 5_000):
-                connection.execute(insert(model.__table__), chunk)  # type: ignore[attr-defined]
+                connection.execute(insert(model.__table__), chunk)  # type: ignore[union-attr]
         if db.dialect.name == "postgresql":  # explicit ids: move the sequences past them
             for table in (
                 "school",

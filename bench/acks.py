@@ -67,7 +67,7 @@ async def measure(url: str, database: str, families: int) -> list[Figure]:
                 summaries = ack_summaries(session=session, message_ids=[report.message_id])
                 timings.append(time.perf_counter() - start)
         assert len(summaries[report.message_id].recipients) == families
-        settings = Settings(database_url=url, timezone="Europe/London", _env_file=None)  # type: ignore[call-arg]
+        settings = Settings(database_url=url, timezone="Europe/London", _env_file=None)
         channel = TestChannel()
         app = build_app(settings, {CHANNEL: channel}, db=db, clock=lambda: NOW, translator=NoTranslator())
         acks = []

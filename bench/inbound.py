@@ -68,7 +68,7 @@ async def measure(url: str, parents: int, events: int) -> list[Figure]:
             )
         with db.begin() as connection:
             connection.execute(update(Delivery).values(status=DeliveryStatus.SENT, sent_at=NOW))
-        settings = Settings(database_url=url, timezone="Europe/London", _env_file=None)  # type: ignore[call-arg]
+        settings = Settings(database_url=url, timezone="Europe/London", _env_file=None)
         channel = TestChannel()
         app = build_app(settings, {CHANNEL: channel}, db=db, clock=lambda: NOW, translator=NoTranslator())
         latencies: dict[str, list[float]] = {"/help": [], "free text": []}

@@ -48,7 +48,7 @@ async def _child(url: str) -> dict[str, float]:
     from tests.harness import TestChannel
 
     marks["after imports"] = _rss_mb()
-    settings = Settings(database_url=url, timezone="Europe/London", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(database_url=url, timezone="Europe/London", _env_file=None)
     channel = TestChannel()
     app = build_app(settings, {CHANNEL: channel}, translator=NoTranslator())
     running = asyncio.create_task(app.dispatcher.run())

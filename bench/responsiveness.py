@@ -54,7 +54,7 @@ class LoopLag:
     @contextlib.asynccontextmanager
     async def phase(self) -> AsyncIterator[list[float]]:
         """The lag samples taken during the block (and the tick it held up, if it blocked)."""
-        start, taken = len(self.samples), []
+        start, taken = len(self.samples), list[float]()
         try:
             yield taken
         finally:
@@ -83,7 +83,7 @@ async def _press(api: FakeTelegram, chat: int) -> float:
 async def measure(url: str, plan: Plan) -> list[Figure]:
     db = make_engine(url)
     roster = populate(db, families=plan.families, channel="telegram", address=PRIVATE_CHAT)
-    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(database_url=url, _env_file=None)
     lag = LoopLag()
     ticking = asyncio.create_task(lag.run())
     async with FakeTelegram.running() as api:

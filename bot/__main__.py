@@ -176,7 +176,7 @@ def invite_create(
         if qr is not None:
             qr.mkdir(parents=True, exist_ok=True)
             target = qr / f"invite-{invite.person.id}.png"
-            segno.make(link or invite.code, error="m").save(target, scale=8)
+            segno.make(link or invite.code, error="m").save(str(target), scale=8)
     Console().print(table)
 
 

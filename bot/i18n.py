@@ -89,7 +89,7 @@ class Speaker:
 
     def weekday(self, index: int) -> str:
         """Name of weekday `index` (0 = Monday) in this locale."""
-        return get_day_names("wide", locale=self.locale)[index]
+        return str(get_day_names("wide", locale=self.locale)[index])
 
     def language_name_here(self, code: str) -> str:
         """A language's name in this speaker's language ("Arabic" to an English reader)."""

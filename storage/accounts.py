@@ -68,7 +68,7 @@ def accounts_of(
     query = select(ChannelAccount).where(ChannelAccount.person_id == person_id)
     if active_only:
         query = query.where(ChannelAccount.active)
-    return list(session.exec(query.order_by(ChannelAccount.id)).all())
+    return list(session.exec(query.order_by(col(ChannelAccount.id))).all())
 
 
 def set_preferred(*, session: Session, person_id: int, account_id: int) -> ChannelAccount | None:
@@ -128,9 +128,10 @@ def active_accounts(
     return found
 
 
-def _active_query(person_is_one_of: ColumnElement[bool]) -> Select[tuple[int, int, str, str]]:
+def _active_query(person_is_one_of: ColumnElement[bool]) -> Select[int, int, str, str]:
+    # the model's ids are Optional only until a row is inserted; these rows are stored ones
     return (
-        select(ChannelAccount.person_id, ChannelAccount.id, ChannelAccount.channel, ChannelAccount.address)
+        select(ChannelAccount.person_id, ChannelAccount.id, ChannelAccount.channel, ChannelAccount.address)  # type: ignore[return-value]
         .where(person_is_one_of, ChannelAccount.active)
         .order_by(col(ChannelAccount.preferred).desc(), col(ChannelAccount.id))
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Executable, Table, bindparam, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
@@ -16,7 +17,7 @@ from storage.models import InboundEvent, utcnow
 _EVENTS: Table = InboundEvent.__table__  # type: ignore[attr-defined]
 
 
-def _record(insert: Callable[[Table], Any]) -> Executable:
+def _record(insert: Callable[[Table], postgresql.Insert | sqlite.Insert]) -> Executable:
     return (
         insert(_EVENTS)
         .on_conflict_do_nothing(index_elements=["channel", "platform_event_id"])

@@ -46,7 +46,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def _ts(*, nullable: bool = True, now: bool = False) -> Any:
     """A UTC timestamp column; `now` fills it with the insert time."""
-    column = Column(UTCDateTime(), nullable=nullable)
+    column: Column[datetime] = Column(UTCDateTime(), nullable=nullable)
     if now:
         return Field(default_factory=utcnow, sa_column=column)
     return Field(default=None, sa_column=column)
@@ -367,7 +367,7 @@ class TermReview(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id")
     term: int
-    asked_at: datetime | None = _ts(nullable=False)
+    asked_at: datetime = _ts(nullable=False)
     answer: str | None = Field(default=None, max_length=16)  # a key of bot.jobs.reviews.ANSWERS
     text: str | None = None  # their own words, for "Something else"
     language: str | None = None  # the language they wrote them in

@@ -47,7 +47,7 @@ def people_by_id(*, session: Session, person_ids: list[int]) -> dict[int, Person
 def find_people(*, session: Session, name: str) -> list[Person]:
     """People whose full name, or first name, matches `name` (case-insensitive)."""
     wanted = name.strip().casefold()
-    people = session.exec(select(Person).order_by(Person.id)).all()
+    people = session.exec(select(Person).order_by(col(Person.id))).all()
     return [p for p in people if wanted in (p.name.casefold(), p.name.casefold().split()[0])]
 
 
@@ -101,14 +101,14 @@ def family_of(*, session: Session, student_id: int) -> list[Person]:
             .join(PartnershipMember, col(PartnershipMember.person_id) == Person.id)
             .join(Partnership, col(Partnership.id) == PartnershipMember.partnership_id)
             .where(Partnership.student_id == student_id, Person.role == Role.PARENT)
-            .order_by(Person.id)
+            .order_by(col(Person.id))
         ).all()
     )
 
 
 def find_students(*, session: Session, name: str) -> list[Student]:
     wanted = name.strip().casefold()
-    students = session.exec(select(Student).order_by(Student.id)).all()
+    students = session.exec(select(Student).order_by(col(Student.id))).all()
     return [s for s in students if wanted in (s.name.casefold(), s.name.casefold().split()[0])]
 
 
@@ -118,7 +118,9 @@ def find_class(*, session: Session, name: str) -> ClassGroup | None:
 
 
 def students_in_class(*, session: Session, class_id: int) -> list[Student]:
-    return list(session.exec(select(Student).where(Student.class_id == class_id).order_by(Student.id)).all())
+    return list(
+        session.exec(select(Student).where(Student.class_id == class_id).order_by(col(Student.id))).all()
+    )
 
 
 class Contact(NamedTuple):
@@ -169,7 +171,7 @@ def families_of_class(*, session: Session, class_id: int) -> list[Recipient]:
     rows on the session's connection: the ORM's row handling doubled the time for a big class."""
     session.flush()
     rows = session.connection().execute(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() for at most 4 columns
             Person.id,
             Person.language,
             Person.timezone,

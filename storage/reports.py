@@ -80,7 +80,7 @@ def ack_summaries(
     query, and holding 10,000 rows at once made the garbage collector run three times as often."""
     session.flush()
     result = session.connection().execute(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() for at most 4 columns
             Delivery.message_id,
             # RecipientStatus's fields, in order
             Delivery.person_id,

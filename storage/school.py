@@ -28,7 +28,7 @@ def get_or_create_school(*, session: Session, name: str, timezone: str, default_
 
 
 def first_school(*, session: Session) -> School | None:
-    return session.exec(select(School).order_by(School.id)).first()
+    return session.exec(select(School).order_by(col(School.id))).first()
 
 
 def get_or_create_class(

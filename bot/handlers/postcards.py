@@ -13,6 +13,7 @@ flowchart LR
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from enum import StrEnum
 
 from bot.events import Attachment, Button
@@ -22,8 +23,9 @@ from bot.handlers.permissions import is_staff, message_from_payload
 from bot.messages.fanout import Outgoing, send
 from bot.messages.render import OUTCOMES
 from storage.messages import postcards_received
-from storage.models import MessageKind, Role
+from storage.models import MessageKind, Person, Role
 from storage.people import (
+    Contact,
     classes_for_staff,
     families_of_class,
     family_of,
@@ -202,7 +204,9 @@ async def on_confirm(turn: Turn) -> StepResult:
         turn.reply(turn._("Sorry, only school staff can do that. Send /help to see what you can do."))
         return None
     if data["target"] == "class":
-        recipients = [r.person for r in families_of_class(session=turn.session, class_id=data["target_id"])]
+        recipients: Sequence[Person | Contact] = [
+            r.person for r in families_of_class(session=turn.session, class_id=data["target_id"])
+        ]
     else:
         recipients = family_of(session=turn.session, student_id=data["target_id"])
     outgoing = Outgoing(

@@ -192,7 +192,7 @@ def parse_oneroster(texts: dict[str, str], problems: Problems) -> Roster:
         students.append(
             StudentRow(
                 name=user.name,
-                class_key=(homerooms or enrolled or [None])[0],
+                class_key=next(iter(homerooms or enrolled), None),
                 external_id=user_id,
                 members=_members(users, [*families[user_id], *staff]),
             )

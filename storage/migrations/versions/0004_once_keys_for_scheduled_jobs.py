@@ -7,7 +7,7 @@ Create Date: 2026-11-25 22:21:09.054018
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import storage.models

@@ -150,6 +150,13 @@ class App:
         """The termly job: ask who is due, then summarise for coordinators."""
         return await self.run_reviews() + await self.run_review_summaries()
 
+    async def run_replay(self) -> int:
+        """Handle the events a process that died left unhandled, and send the answers."""
+        replayed = await self.engine.replay_unhandled()
+        if replayed:
+            self.dispatcher.wake()
+        return replayed
+
     async def serve_forever(self, *, web: uvicorn.Server | None = None) -> None:
         """Run every channel, the dispatcher, the scheduler and the web app until cancelled."""
         await self.engine.replay_unhandled()
@@ -158,6 +165,7 @@ class App:
             reminders=self.run_reminders,
             prompts=self.run_prompts,
             reviews=self.run_term_reviews,
+            replay=self.run_replay,
         )
         scheduler.start()
         tasks = [asyncio.create_task(self.dispatcher.run(), name="dispatcher")]
@@ -188,6 +196,7 @@ class App:
             reminders=self.run_reminders,
             prompts=self.run_prompts,
             reviews=self.run_term_reviews,
+            replay=self.run_replay,
         )
         scheduler.start()
         try:

@@ -11,7 +11,7 @@ import logging
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine as DbEngine
@@ -26,13 +26,21 @@ from bot.translation import TranslationService
 from storage.accounts import account_and_person, find_account, get_or_create_account
 from storage.conversations import load_state, store_state
 from storage.db import session_scope
-from storage.inbound import mark_handled, record_inbound, unhandled_events
+from storage.inbound import claim_unhandled, mark_handled, record_inbound
 from storage.models import ChannelAccount, MessageKind, Person, utcnow
 from storage.outbox import DeliveryDraft, MessageDraft, queue_message
 
 _LOGGER = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+#: Unhandled events claimed at a time when replaying.
+REPLAY_BATCH = 100
+
+
+class _HandledElsewhere(Exception):
+    """A peer handled the event first (this process's lease on it ran out): this turn is a repeat."""
+
 
 FLOWS: Mapping[str, Flow] = {
     flow.name: flow for flow in (preferences.FLOW, highlights.FLOW, postcards.FLOW, replies.FLOW, review.FLOW)
@@ -120,6 +128,7 @@ class Engine:
         self._settings = settings
         self._clock = clock
         self._commands = commands
+        self._lease = timedelta(seconds=settings.inbound_lease_s)
 
     def record(self, inbound: Inbound) -> int | None:
         """Store the event before anything acts on it; None if it was seen before (not handled again)."""
@@ -130,6 +139,7 @@ class Engine:
                 platform_event_id=inbound.event_id,
                 address=inbound.address,
                 payload=_to_payload(inbound),
+                claimed_until=self._clock() + self._lease,
             )
         if event_id is None:
             _LOGGER.info("duplicate event %s/%s ignored", inbound.channel, inbound.event_id)
@@ -149,13 +159,21 @@ class Engine:
         return True
 
     async def replay_unhandled(self) -> int:
-        """Handle events recorded before a crash but never handled; returns how many."""
-        with session_scope(self._db) as session:
-            pending = [(e.id or 0, _from_payload(e.payload)) for e in unhandled_events(session=session)]
-        for event_id, inbound in pending:
-            _LOGGER.info("replaying unhandled event %s", event_id)
-            await self.process(event_id, inbound)
-        return len(pending)
+        """Handle the events recorded but never handled by a process that is gone (no live
+        process holds their lease), each claimed first so that no peer handles it too; returns
+        how many. Run at start and periodically."""
+        replayed = 0
+        while True:
+            with Session(self._db, expire_on_commit=False) as session:
+                claimed = claim_unhandled(
+                    session=session, now=self._clock(), lease=self._lease, limit=REPLAY_BATCH
+                )
+            for event in claimed:
+                _LOGGER.info("replaying unhandled event %s", event.id)
+                await self.process(event.id, _from_payload(event.payload))
+            replayed += len(claimed)
+            if len(claimed) < REPLAY_BATCH:
+                return replayed
 
     async def _process(self, session: Session, event_id: int, inbound: Inbound) -> None:
         """Two transactions in one session: the event's account first, then the turn, marked
@@ -172,6 +190,9 @@ class Engine:
         try:
             await self._handle_in(session, event_id, inbound, account, person)
             session.commit()
+        except _HandledElsewhere:
+            session.rollback()
+            _LOGGER.warning("event %s was handled by another process first; this turn is undone", event_id)
         except Exception as exc:
             session.rollback()
             _LOGGER.exception("event %s from %s failed", event_id, inbound.channel)
@@ -208,7 +229,8 @@ class Engine:
             at=now,
         )
         self._queue_replies(session, turn)
-        mark_handled(session=session, event_id=event_id, at=now)
+        if not mark_handled(session=session, event_id=event_id, at=now):
+            raise _HandledElsewhere
 
     async def _route(
         self, turn: Turn, flow_name: str | None, state: str | None
@@ -305,7 +327,8 @@ class Engine:
         try:
             with session_scope(self._db) as session:
                 now = self._clock()
-                mark_handled(session=session, event_id=event_id, at=now, error=error)
+                if not mark_handled(session=session, event_id=event_id, at=now, error=error):
+                    return  # a peer handled it: the person has their answer
                 account = get_or_create_account(
                     session=session, channel=inbound.channel, address=inbound.address
                 )

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         le=3600,
         description="Seconds a dispatcher holds a claim; one not confirmed by then is taken again.",
     )
+    inbound_lease_s: float = Field(
+        default=300,
+        ge=1,
+        le=3600,
+        description="Seconds a process holds an inbound event; one not handled by then is replayed.",
+    )
     translator: Literal["none", "libretranslate", "deepl"] = Field(
         default="none", description="Machine translation backend for what people write."
     )

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, TypeDecorator, UniqueConstraint, text
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
@@ -227,9 +227,21 @@ class ConversationState(SQLModel, table=True):
 
 
 class InboundEvent(SQLModel, table=True):
-    """Every inbound event, recorded before it is acted on; (channel, platform id) is handled once."""
+    """Every inbound event, recorded before it is acted on; (channel, platform id) is handled once.
 
-    __table_args__ = (UniqueConstraint("channel", "platform_event_id"),)
+    `claimed_until`: the lease of the process handling it; an unhandled event whose lease has
+    expired belongs to a process that died, and a living one replays it."""
+
+    __table_args__ = (
+        UniqueConstraint("channel", "platform_event_id"),
+        Index(
+            "ix_inboundevent_unhandled",
+            "id",
+            "claimed_until",
+            postgresql_where=text("handled_at IS NULL"),
+            sqlite_where=text("handled_at IS NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     channel: str
     platform_event_id: str
@@ -238,6 +250,7 @@ class InboundEvent(SQLModel, table=True):
     received_at: datetime | None = _ts(now=True)
     handled_at: datetime | None = _ts()
     error: str | None = None
+    claimed_until: datetime | None = _ts()
 
 
 class Message(SQLModel, table=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from sqlmodel import select
 
@@ -95,7 +96,7 @@ async def test_an_event_is_committed_before_its_handler_runs(settings, db, chann
     assert seen == [(None, "/look")]
 
 
-async def test_events_recorded_before_a_crash_are_handled_on_start(app, db, channel, school):
+async def test_events_recorded_before_a_crash_are_handled_on_start(app, db, channel, clock, school):
     lost = Inbound(channel="test", address="crashy", event_id="e-1", text="hello")
     with session_scope(db) as session:
         record_inbound(
@@ -103,6 +104,7 @@ async def test_events_recorded_before_a_crash_are_handled_on_start(app, db, chan
             channel="test",
             platform_event_id="e-1",
             address="crashy",
+            claimed_until=clock() - timedelta(seconds=1),  # by a process that died a lease ago
             payload={
                 "channel": "test",
                 "address": "crashy",

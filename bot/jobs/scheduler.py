@@ -16,11 +16,19 @@ Job = Callable[[], Awaitable[int]]
 
 
 def make_scheduler(
-    *, digests: Job, reminders: Job, prompts: Job, reviews: Job, every_s: float = 60
+    *, digests: Job, reminders: Job, prompts: Job, reviews: Job, replay: Job, every_s: float = 60
 ) -> AsyncIOScheduler:
-    """Every job runs every minute; a run missed while the process was busy is run once, late."""
+    """Every job runs every minute; a run missed while the process was busy is run once, late.
+
+    `replay` handles the inbound events a process that died left unhandled, once their lease ends."""
     scheduler = AsyncIOScheduler(timezone=UTC)
-    jobs = {"digests": digests, "reminders": reminders, "prompts": prompts, "reviews": reviews}
+    jobs = {
+        "digests": digests,
+        "reminders": reminders,
+        "prompts": prompts,
+        "reviews": reviews,
+        "replay": replay,
+    }
     for name, job in jobs.items():
         scheduler.add_job(
             job,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
@@ -138,6 +140,7 @@ async def test_a_reply_is_kept_with_the_event_and_replays_to_the_same_message(
             platform_event_id=lost.event_id,
             address="amina",
             payload=stored.payload | {"event_id": lost.event_id, "text": lost.text},
+            claimed_until=app.clock() - timedelta(seconds=1),  # by a process that died a lease ago
         )
     emma_saw = len(people["Emma"].inbox)
     assert await app.engine.replay_unhandled() == 1

@@ -8,18 +8,15 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
 
 import uvicorn
 from sqlalchemy import Engine as DbEngine
 from sqlmodel import Session
 
-from bot.channels.base import Channel, RateLimits
+from bot.channels.base import Channel, FetchesFiles
 from bot.delivery.dispatcher import Dispatcher
 from bot.engine import Clock, Engine
 from bot.events import Inbound
-from bot.handlers.help import menu
-from bot.i18n import LANGUAGES
 from bot.intake import Intake
 from bot.jobs.digests import send_digests
 from bot.jobs.prompts import send_highlight_prompts
@@ -33,13 +30,6 @@ from storage.db import ensure_current, make_engine, session_scope
 from storage.models import utcnow
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@runtime_checkable
-class FetchesFiles(Protocol):
-    """A channel whose attachments arrive as references (Telegram's file_id) to fetch."""
-
-    async def fetch_file(self, platform_ref: str) -> bytes: ...
 
 
 @dataclass(slots=True)
@@ -241,41 +231,3 @@ def build_app(
         clock=clock,
         translation=translation,
     )
-
-
-def configured_channels(settings: Settings) -> dict[str, Channel]:
-    """Every platform channel whose settings are present (Telegram when a token is set);
-    `channel_names` names the same ones."""
-    channels: dict[str, Channel] = {}
-    if settings.telegram_token is not None:
-        from bot.channels.telegram.adapter import TelegramChannel
-
-        secret = settings.telegram_secret_token
-        channels["telegram"] = TelegramChannel(
-            token=settings.telegram_token.get_secret_value(),
-            base_url=settings.telegram_base_url,
-            base_file_url=settings.telegram_base_file_url,
-            webhook_url=settings.telegram_webhook_url,
-            secret_token=secret.get_secret_value() if secret else None,
-            limits=RateLimits(
-                overall_per_s=settings.telegram_max_per_s or None,
-                per_chat_per_s=settings.telegram_max_per_chat_per_s or None,
-                per_group_per_min=settings.telegram_max_per_group_per_min or None,
-            ),
-        )
-    return channels
-
-
-def channel_names(settings: Settings) -> frozenset[str]:
-    """The channels `partnerbot run` serves with these settings (the console when no platform is
-    set up), named without building them: what a command-line tool that queues or reports, but
-    does not send, counts as reachable."""
-    return frozenset({"telegram"} if settings.telegram_token is not None else {"console"})
-
-
-def command_menus() -> dict[str | None, list[tuple[str, str]]]:
-    """The chat menu (family commands) in every catalog language; None is the default (English)."""
-    menus: dict[str | None, list[tuple[str, str]]] = {code: menu(code) for code in LANGUAGES}
-    menus[None] = menu("en")
-    del menus["en"]
-    return menus

@@ -2,27 +2,46 @@
 
 from __future__ import annotations
 
-import re
 from datetime import time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, create_model, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.channels.registry import CHANNELS
 from bot.errors import ConfigurationError
 from bot.i18n import LANGUAGES
 
-_TELEGRAM_TOKEN = re.compile(r"[0-9]{3,}:[A-Za-z0-9_-]{20,}")
-_TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "xxx", "todo", "your-key", "your-api-key", "..."}
 
 
-class Settings(BaseSettings):
-    """Every setting is documented in README.md under "Configuration"."""
+def _channel_settings() -> type[BaseSettings]:
+    """One nested field per registered channel, its own settings model, e.g. `telegram: TelegramSettings`."""
+    fields: dict[str, object] = {}
+    for entry in CHANNELS:
+        model = entry.settings_model()
+        fields[entry.name] = (model, Field(default_factory=model))
+    settings_model: type[BaseSettings] = create_model(  # type: ignore[call-overload]
+        "ChannelSettings", __base__=BaseSettings, **fields
+    )
+    return settings_model
+
+
+class Settings(_channel_settings()):  # type: ignore[misc]  # channel fields come from the registry
+    """Every setting is documented in README.md under "Configuration".
+
+    A channel's settings nest under its name and keep flat environment names: PARTNERBOT_TELEGRAM_TOKEN
+    is `settings.telegram.token` (the first "_" after the channel's name splits, and only that one).
+    """
 
     model_config = SettingsConfigDict(
-        env_prefix="PARTNERBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="PARTNERBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
     )
 
     database_url: str = Field(
@@ -84,32 +103,6 @@ class Settings(BaseSettings):
     translator_timeout_s: float = Field(
         default=10.0, gt=0, le=120, description="Seconds to wait for the translation backend."
     )
-    telegram_token: SecretStr | None = Field(
-        default=None, description="Bot token from BotFather; the Telegram channel runs when it is set."
-    )
-    telegram_base_url: str = Field(
-        default="https://api.telegram.org/bot", description="Bot API URL (a self-hosted Bot API server's)."
-    )
-    telegram_base_file_url: str = Field(
-        default="https://api.telegram.org/file/bot", description="Bot API file download URL."
-    )
-    telegram_max_per_s: float = Field(
-        default=30, ge=0, description="Telegram messages per second overall (Telegram's limit; 0: none)."
-    )
-    telegram_max_per_chat_per_s: float = Field(
-        default=1, ge=0, description="Telegram messages per second to one chat (0: no limit)."
-    )
-    telegram_max_per_group_per_min: float = Field(
-        default=20, ge=0, description="Telegram messages per minute to one group chat (0: no limit)."
-    )
-    telegram_webhook_url: str | None = Field(
-        default=None, description="Public https:// URL of /telegram/webhook; long polling when unset."
-    )
-    telegram_secret_token: SecretStr | None = Field(
-        default=None,
-        validate_default=True,
-        description="Secret Telegram sends with every webhook call; required with a webhook URL.",
-    )
     web_host: str = Field(default="127.0.0.1", description="Address the web app (webhooks) listens on.")
     web_port: int = Field(default=8080, ge=1, le=65535, description="Port the web app listens on.")
 
@@ -169,44 +162,6 @@ class Settings(BaseSettings):
             raise ValueError("is a placeholder: set the real key")
         return value
 
-    @field_validator("telegram_token", "telegram_webhook_url", "telegram_secret_token", mode="before")
-    @classmethod
-    def _blank_telegram_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("telegram_token")
-    @classmethod
-    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not _TELEGRAM_TOKEN.fullmatch(value.get_secret_value()):
-            raise ValueError("is not a BotFather token (digits, a colon, then letters)")
-        return value
-
-    @field_validator("telegram_base_url", "telegram_base_file_url")
-    @classmethod
-    def _telegram_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return value
-
-    @field_validator("telegram_webhook_url")
-    @classmethod
-    def _https_webhook(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("https://"):
-            raise ValueError("must be an https:// URL (Telegram calls webhooks over HTTPS only)")
-        return value
-
-    @field_validator("telegram_secret_token")
-    @classmethod
-    def _webhook_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
-        """Telegram allows A-Z, a-z, 0-9, _ and -; we also want it long enough not to be guessed."""
-        if value is None:
-            if info.data.get("telegram_webhook_url"):
-                raise ValueError("is required when PARTNERBOT_TELEGRAM_WEBHOOK_URL is set")
-            return value
-        if not _TELEGRAM_SECRET.fullmatch(value.get_secret_value()):
-            raise ValueError("must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -")
-        return value
-
     @property
     def invite_ttl(self) -> timedelta:
         return timedelta(days=self.invite_ttl_days)
@@ -215,7 +170,7 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Read settings, turning validation errors into one message that names each bad setting."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValidationError as exc:
         problems = "; ".join(
             f"PARTNERBOT_{'_'.join(str(p) for p in err['loc']).upper()} {err['msg']}" for err in exc.errors()

@@ -1,15 +1,24 @@
-"""The Channel protocol every adapter implements, its rate limits and its typed send failures."""
+"""The Channel protocol every adapter implements, its rate limits, its typed send failures, and the
+optional protocols a channel may also implement (found with isinstance, never by its class)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.events import Inbound, Outbound
 
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
 #: What an adapter calls with each inbound event; returns once the event is safely recorded.
 InboundSink = Callable[[Inbound], Awaitable[None]]
+#: Answers one HTTP request from a platform, given as it came: Slack signs the raw bytes.
+WebEndpoint = Callable[["Request"], Awaitable["Response"]]
+#: A chat menu per language (None: the default menu): (command, description) pairs.
+CommandMenus = Mapping[str | None, Sequence[tuple[str, str]]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,3 +89,42 @@ class Channel(Protocol):
     async def stop(self) -> None: ...
 
     async def send(self, address: str, out: Outbound) -> Sent: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebRoute:
+    """One path of the web app a channel serves (a webhook, an events URL)."""
+
+    path: str
+    endpoint: WebEndpoint
+    methods: tuple[str, ...] = ("POST",)
+
+
+@runtime_checkable
+class ServesWeb(Protocol):
+    """A channel the platform calls over HTTP; the web app runs when any channel serves a route."""
+
+    def web_routes(self) -> Sequence[WebRoute]:
+        """The routes to mount now (none, e.g., while Telegram polls)."""
+        ...
+
+
+@runtime_checkable
+class HasCommandMenu(Protocol):
+    """A channel whose app shows a command menu, registered at start in every catalog language."""
+
+    async def register_commands(self, commands_by_language: CommandMenus) -> None: ...
+
+
+@runtime_checkable
+class MakesJoinLinks(Protocol):
+    """A channel with links that open a chat already holding an invite code (one tap for a family)."""
+
+    async def join_link(self, code: str) -> str: ...
+
+
+@runtime_checkable
+class FetchesFiles(Protocol):
+    """A channel whose attachments arrive as references (Telegram's file_id) to fetch."""
+
+    async def fetch_file(self, platform_ref: str) -> bytes: ...

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
 
+from bot.cli.common import settings
 from bot.i18n import LANGUAGES
-from bot.settings import load_settings
-from storage.db import ensure_current, make_engine, session_scope
-from storage.translations import add_glossary_term, glossary
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 glossary_cli = typer.Typer(help="Words machine translation must keep, or translate a fixed way.")
 
@@ -22,7 +22,9 @@ glossary_cli = typer.Typer(help="Words machine translation must keep, or transla
 @contextmanager
 def _database() -> Iterator[Engine]:
     """The configured database, refused if its schema is not current; closed afterwards."""
-    db = make_engine(load_settings().database_url)
+    from storage.db import ensure_current, make_engine
+
+    db = make_engine(settings().database_url)
     try:
         ensure_current(db)
         yield db
@@ -50,6 +52,9 @@ def add(
         raise typer.BadParameter("a fixed translation is for one language", param_hint="--language")
     if not term.strip() or (translation is not None and not translation.strip()):
         raise typer.BadParameter("must not be empty", param_hint="TERM / --translation")
+    from storage.db import session_scope
+    from storage.translations import add_glossary_term
+
     with _database() as db, session_scope(db) as session:
         entry = add_glossary_term(session=session, term=term, language=language, translation=translation)
     where = "every language" if language == "*" else language
@@ -60,6 +65,9 @@ def add(
 @glossary_cli.command("list")
 def list_terms() -> None:
     """Every term and what becomes of it in each language."""
+    from storage.db import session_scope
+    from storage.translations import glossary
+
     with _database() as db, session_scope(db) as session:
         terms = glossary(session=session)
     if not terms:

@@ -6,18 +6,17 @@ import csv
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.app import channel_names
-from bot.i18n import Speaker
-from bot.settings import load_settings
-from storage.db import ensure_current, make_engine, session_scope
-from storage.models import Message
-from storage.reports import AckSummary, ack_summaries, all_reported, by_language
+from bot.cli.common import settings
+
+if TYPE_CHECKING:
+    from storage.models import Message
+    from storage.reports import AckSummary
 
 report_cli = typer.Typer(help="Reports for staff.")
 STATUSES = ("acknowledged", "delivered", "pending", "unreached")
@@ -35,13 +34,17 @@ def report_acks(
     ] = None,
 ) -> None:
     """Acknowledged / delivered but not acknowledged / pending / unreached, per message and per language."""
-    settings = load_settings()
-    db = make_engine(settings.database_url)
+    from bot.channels.registry import configured_names
+    from storage.db import ensure_current, make_engine, session_scope
+    from storage.reports import ack_summaries, all_reported
+
+    loaded = settings()
+    db = make_engine(loaded.database_url)
     ensure_current(db)
     with session_scope(db) as session:
         messages = all_reported(session=session, message_id=message)
         summaries = ack_summaries(
-            session=session, message_ids=[m.id or 0 for m in messages], channels=channel_names(settings)
+            session=session, message_ids=[m.id or 0 for m in messages], channels=configured_names(loaded)
         )
     console = Console()
     if not messages:
@@ -67,6 +70,9 @@ def report_acks(
 
 
 def _language_table(summaries: Iterable[AckSummary]) -> Table:
+    from bot.i18n import Speaker
+    from storage.reports import AckSummary, by_language
+
     merged = AckSummary()
     for summary in summaries:
         merged.recipients.extend(summary.recipients)

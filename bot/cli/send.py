@@ -9,15 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from bot.app import channel_names
-from bot.errors import NotFound
-from bot.messages.fanout import send_highlights
-from bot.settings import load_settings
-from bot.translation import TranslationService
-from bot.translation.backends import make_translator
-from storage.db import ensure_current, make_engine, session_scope
-from storage.models import utcnow
-from storage.people import find_class, find_people
+from bot.cli.common import settings as load_settings
 
 send_cli = typer.Typer(help="Send messages from the command line.")
 
@@ -32,6 +24,15 @@ def highlights(
     urgent: Annotated[bool, typer.Option(help="Skip digests and quiet hours.")] = False,
 ) -> None:
     """Queue the highlights for every family of the class; `partnerbot run` sends them."""
+    from bot.channels.registry import configured_names
+    from bot.errors import NotFound
+    from bot.messages.fanout import send_highlights
+    from bot.translation import TranslationService
+    from bot.translation.backends import make_translator
+    from storage.db import ensure_current, make_engine, session_scope
+    from storage.models import utcnow
+    from storage.people import find_class, find_people
+
     text = file.read_text(encoding="utf-8").strip()
     if not text:
         raise NotFound(f"{file} is empty")
@@ -55,7 +56,7 @@ def highlights(
                 group=group,
                 text=text,
                 now=utcnow(),
-                channels=channel_names(settings),
+                channels=configured_names(settings),
                 urgent=urgent,
             )
             return report.recipients, report.unreached, report.languages

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.handlers.flow import StepResult, Turn
-from bot.i18n import N_, Speaker
+from bot.i18n import LANGUAGES, N_, Speaker
 from storage.models import Role
 
 FAMILY = (("tried", N_("tell the school about something you tried at home")),)
@@ -25,6 +25,15 @@ def menu(language: str) -> list[tuple[str, str]]:
     """A platform's command menu (what families see) in `language`."""
     speaker = Speaker(language)
     return [(name, speaker._(description)) for name, description in (*FAMILY, *COMMON)]
+
+
+def menus() -> dict[str | None, list[tuple[str, str]]]:
+    """The menu in every catalog language, for a HasCommandMenu channel; None: the default (English)."""
+    by_language: dict[str | None, list[tuple[str, str]]] = {
+        code: menu(code) for code in LANGUAGES if code != "en"
+    }
+    by_language[None] = menu("en")
+    return by_language
 
 
 async def show_help(turn: Turn) -> StepResult:

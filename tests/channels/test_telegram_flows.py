@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlmodel import col, select
 
-from bot.app import build_app, command_menus
+from bot.app import build_app
 from bot.channels.telegram.adapter import TelegramChannel
+from bot.handlers.help import menus
 from bot.i18n import Speaker
 from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message, MessageKind, MessagePhoto
 from tests.fakes.telegram import FakeTelegram
@@ -88,7 +89,7 @@ async def test_join_by_deep_link_and_choose_arabic(served, api, invite, session)
 
 async def test_commands_are_registered_in_each_language(api, settings):
     channel = TelegramChannel(token=api.token, base_url=api.base_url, base_file_url=api.base_file_url)
-    await channel.register_commands(command_menus())
+    await channel.register_commands(menus())
     await channel.stop()
     by_language = {c.params.get("language_code"): c.params["commands"] for c in api.calls_to("setMyCommands")}
     assert set(by_language) == {None, "es", "ar", "zh", "vi", "fr"}

@@ -8,11 +8,15 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from bot.channels.base import WebRoute
 from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.webhook import SECRET_HEADER as TELEGRAM_SECRET_HEADER
+from bot.channels.telegram.webhook import WEBHOOK_PATH as TELEGRAM_WEBHOOK_PATH
+from bot.channels.telegram.webhook import webhook_endpoint
 from bot.errors import ConfigurationError
 from bot.events import Inbound
 from bot.settings import load_settings
-from bot.web.app import TELEGRAM_SECRET_HEADER, TELEGRAM_WEBHOOK_PATH, make_web_app, make_web_server
+from bot.web.app import make_web_app, make_web_server
 from tests.fakes.telegram import TOKEN, FakeTelegram
 
 SECRET = "s3cret-token-for-the-webhook_42"
@@ -59,7 +63,7 @@ async def hooked(api: FakeTelegram) -> AsyncIterator[tuple[TelegramChannel, Sink
     sink = Sink()
     task = asyncio.create_task(channel.start(sink))
     await api.wait_for(lambda: api.webhook is not None)
-    app = make_web_app(telegram_webhook=channel.handle_webhook, telegram_secret=SECRET)
+    app = make_web_app(channel.web_routes())
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://partnerbot"
     ) as client:
@@ -127,7 +131,7 @@ async def test_webhook_json_that_is_not_an_update_is_acknowledged_and_dropped(ho
 
 async def test_webhook_while_the_channel_is_not_receiving_is_a_server_error(api):
     channel = make_channel(api)
-    app = make_web_app(telegram_webhook=channel.handle_webhook, telegram_secret=SECRET)
+    app = make_web_app(channel.web_routes())
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://pb") as client:
             headers = {TELEGRAM_SECRET_HEADER: SECRET}
@@ -137,8 +141,10 @@ async def test_webhook_while_the_channel_is_not_receiving_is_a_server_error(api)
     assert response.status_code == 500  # Telegram keeps it and tries again
 
 
-async def test_web_app_health_and_no_webhook_route_without_a_handler():
-    app = make_web_app(telegram_webhook=None, telegram_secret=None)
+async def test_web_app_health_and_no_webhook_route_while_polling(api):
+    polling = TelegramChannel(token=api.token, base_url=api.base_url, base_file_url=api.base_file_url)
+    assert polling.web_routes() == ()
+    app = make_web_app(polling.web_routes())
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://partnerbot"
     ) as client:
@@ -150,7 +156,7 @@ def test_a_webhook_without_a_secret_is_refused():
     async def handler(update: dict[str, object]) -> None: ...
 
     with pytest.raises(ValueError, match="secret"):
-        make_web_app(telegram_webhook=handler, telegram_secret="")
+        webhook_endpoint(handler, "")
 
 
 async def test_the_web_server_serves_webhooks_over_real_http():
@@ -160,7 +166,9 @@ async def test_the_web_server_serves_webhooks_over_real_http():
         received.append(update)
 
     server = make_web_server(
-        make_web_app(telegram_webhook=handler, telegram_secret=SECRET), host="127.0.0.1", port=0
+        make_web_app([WebRoute(path=TELEGRAM_WEBHOOK_PATH, endpoint=webhook_endpoint(handler, SECRET))]),
+        host="127.0.0.1",
+        port=0,
     )
     serving = asyncio.create_task(server.serve())
     try:
@@ -193,12 +201,12 @@ def environment(monkeypatch, tmp_path):
 
 def test_telegram_settings_default_to_polling_the_public_api(environment):
     settings = load_settings()
-    assert settings.telegram_token is None
-    assert (settings.telegram_base_url, settings.telegram_base_file_url) == (
+    assert settings.telegram.token is None
+    assert (settings.telegram.base_url, settings.telegram.base_file_url) == (
         "https://api.telegram.org/bot",
         "https://api.telegram.org/file/bot",
     )
-    assert (settings.telegram_webhook_url, settings.web_host, settings.web_port) == (None, "127.0.0.1", 8080)
+    assert (settings.telegram.webhook_url, settings.web_host, settings.web_port) == (None, "127.0.0.1", 8080)
 
 
 def test_telegram_settings_from_the_environment_keep_secrets_out_of_repr(environment):
@@ -207,9 +215,9 @@ def test_telegram_settings_from_the_environment_keep_secrets_out_of_repr(environ
     environment.setenv("PARTNERBOT_TELEGRAM_SECRET_TOKEN", SECRET)
     environment.setenv("PARTNERBOT_TELEGRAM_BASE_URL", "http://127.0.0.1:8081/bot")
     settings = load_settings()
-    assert settings.telegram_token.get_secret_value() == TOKEN
-    assert settings.telegram_secret_token.get_secret_value() == SECRET
-    assert settings.telegram_base_url == "http://127.0.0.1:8081/bot"
+    assert settings.telegram.token.get_secret_value() == TOKEN
+    assert settings.telegram.secret_token.get_secret_value() == SECRET
+    assert settings.telegram.base_url == "http://127.0.0.1:8081/bot"
     assert TOKEN not in repr(settings)
     assert SECRET not in repr(settings)
 
@@ -240,4 +248,12 @@ def test_bad_telegram_settings_fail_naming_the_setting(environment, values, name
 
 def test_a_blank_token_in_a_dotenv_means_telegram_is_off(environment, tmp_path):
     (tmp_path / ".env").write_text("PARTNERBOT_TELEGRAM_TOKEN=\nPARTNERBOT_TELEGRAM_SECRET_TOKEN=\n")
-    assert load_settings().telegram_token is None
+    assert load_settings().telegram.token is None
+
+
+def test_two_routes_for_one_path_are_refused():
+    async def endpoint(request: object) -> object: ...
+
+    route = WebRoute(path=TELEGRAM_WEBHOOK_PATH, endpoint=endpoint)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="two routes"):
+        make_web_app([route, route])

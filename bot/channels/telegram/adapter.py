@@ -7,7 +7,7 @@ import contextlib
 import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from telegram import BotCommand, CallbackQuery, InlineKeyboardMarkup, InputFile, Message, Update
@@ -15,12 +15,14 @@ from telegram.constants import ParseMode
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ExtBot
 
-from bot.channels.base import Capabilities, InboundSink, RateLimits, Sent
+from bot.channels.base import Capabilities, CommandMenus, InboundSink, RateLimits, Sent, WebRoute
 from bot.channels.telegram.errors import after_s, classify, mapped
 from bot.channels.telegram.render import CHANNEL, RenderedPart, render, to_inbound
+from bot.channels.telegram.settings import TelegramSettings
+from bot.channels.telegram.webhook import WEBHOOK_PATH, webhook_endpoint
 from bot.events import Outbound
 
-__all__ = ["TelegramChannel", "classify", "render", "to_inbound"]
+__all__ = ["TelegramChannel", "classify", "from_settings", "render", "to_inbound"]
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -102,10 +104,6 @@ class TelegramChannel:
     def __repr__(self) -> str:
         return f"TelegramChannel(mode={'webhook' if self._webhook_url else 'polling'})"
 
-    @property
-    def uses_webhook(self) -> bool:
-        return self._webhook_url is not None
-
     async def start(self, sink: InboundSink) -> None:
         """Receive updates until `stop()`: by webhook when a URL is set, else by long polling."""
         self._stopping.clear()
@@ -142,7 +140,15 @@ class TelegramChannel:
                 message = await self._retrying_inline(functools.partial(self._send_part, address, part))
         return Sent(provider_id=str(message.message_id))
 
-    async def deep_link(self, code: str) -> str:
+    def web_routes(self) -> Sequence[WebRoute]:
+        """The webhook route when a webhook URL is set; none while polling."""
+        if self._webhook_url is None or self._secret_token is None:
+            return ()
+        return (
+            WebRoute(path=WEBHOOK_PATH, endpoint=webhook_endpoint(self.handle_webhook, self._secret_token)),
+        )
+
+    async def join_link(self, code: str) -> str:
         """The link that opens the bot and sends /start CODE (an invite, one tap for a family)."""
         await self._ready()
         return f"https://t.me/{self._application.bot.username}?start={code}"
@@ -154,9 +160,7 @@ class TelegramChannel:
             file = await self._application.bot.get_file(platform_ref)
             return bytes(await file.download_as_bytearray())
 
-    async def register_commands(
-        self, commands_by_language: Mapping[str | None, Sequence[tuple[str, str]]]
-    ) -> None:
+    async def register_commands(self, commands_by_language: CommandMenus) -> None:
         """setMyCommands per language, so the menu is in each family's language ("" or None: default).
 
         Telegram knows two-letter codes only: "zh-Hans" is registered as "zh".
@@ -352,6 +356,21 @@ class TelegramChannel:
 
     def _backoff_s(self, failures: int) -> float:
         return float(min(self._max_retry_delay_s, self._retry_delay_s * 2 ** (failures - 1)))
+
+
+def from_settings(settings: TelegramSettings) -> TelegramChannel:
+    """The channel `partnerbot run` serves when PARTNERBOT_TELEGRAM_TOKEN is set (the registry's factory)."""
+    if settings.token is None:
+        raise ValueError("the Telegram channel needs a token")
+    secret = settings.secret_token
+    return TelegramChannel(
+        token=settings.token.get_secret_value(),
+        base_url=settings.base_url,
+        base_file_url=settings.base_file_url,
+        webhook_url=settings.webhook_url,
+        secret_token=secret.get_secret_value() if secret else None,
+        limits=settings.limits,
+    )
 
 
 class _Redact(logging.Filter):

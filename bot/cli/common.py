@@ -1,0 +1,43 @@
+"""What the commands share: settings with logging set up, the console channel, the error console.
+
+Every command module imports the rest of partnerbot inside its commands, not at the top: the command
+line is built from all of them, and `partnerbot --help` should not load the chat libraries, the
+database or the web server (tests/test_cli_startup.py keeps it so).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from bot.channels.console.adapter import ConsoleChannel
+    from bot.settings import Settings
+
+err = Console(stderr=True)
+
+
+def settings(*, quiet: bool = False) -> Settings:
+    """Load settings and set up logging; `quiet` keeps INFO lines out of a console chat."""
+    from bot.settings import load_settings
+
+    loaded = load_settings()
+    level = logging.getLevelName(loaded.log_level)
+    logging.basicConfig(
+        level=max(level, logging.WARNING) if quiet else level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return loaded
+
+
+def console(address: str, name: str | None) -> ConsoleChannel:
+    """The terminal as a channel: numbered choices for buttons when a person is typing."""
+    from bot.channels.console.adapter import ConsoleChannel
+
+    return ConsoleChannel(
+        address=address, display_name=name, stdin=sys.stdin, stdout=sys.stdout, interactive=sys.stdin.isatty()
+    )

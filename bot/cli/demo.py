@@ -1,0 +1,16 @@
+"""`partnerbot demo`: the demo school, created once."""
+
+from __future__ import annotations
+
+from bot.cli.common import err, settings
+
+
+def demo() -> None:
+    """Create the demo school (idempotent)."""
+    from bot.roster.demo import create_demo_school
+    from storage.db import make_engine, session_scope
+
+    loaded = settings()
+    with session_scope(make_engine(loaded.database_url)) as session:
+        created = create_demo_school(session=session, settings=loaded)
+    err.print("Demo school created." if created else "The demo school is already there.")

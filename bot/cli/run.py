@@ -1,0 +1,48 @@
+"""`partnerbot run`: every configured channel, the web app when a channel serves routes, else the console."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from bot.cli.common import console, settings
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def run() -> None:
+    """Run the bot on every configured channel (README.md: Configuration); else the console."""
+    from bot.app import build_app
+    from bot.channels.registry import configured_channels
+
+    loaded = settings()
+    channels = configured_channels(loaded)
+    if not channels:
+        channel = console("console", None)
+        asyncio.run(build_app(loaded, {"console": channel}).serve(channel))
+        return
+    asyncio.run(_serve(build_app(loaded, channels)))
+
+
+async def _serve(app: App) -> None:
+    """Register each channel's command menu, start the web app if any channel serves routes, then run."""
+    from bot.channels.base import HasCommandMenu, ServesWeb, WebRoute
+    from bot.handlers.help import menus
+    from bot.web.app import make_web_app, make_web_server
+
+    routes: list[WebRoute] = []
+    for name, channel in app.channels.items():
+        if isinstance(channel, HasCommandMenu):
+            await channel.register_commands(menus())
+        if isinstance(channel, ServesWeb):
+            served = channel.web_routes()
+            _LOGGER.info("channel %s serves %d web routes", name, len(served))
+            routes += served
+    web = None
+    if routes:
+        web = make_web_server(make_web_app(routes), host=app.settings.web_host, port=app.settings.web_port)
+    await app.serve_forever(web=web)

@@ -14,7 +14,7 @@ import uvicorn
 from sqlalchemy import Engine as DbEngine
 from sqlmodel import Session
 
-from bot.channels.base import Channel, RateLimits
+from bot.channels.base import Channel
 from bot.delivery.dispatcher import Dispatcher
 from bot.engine import Clock, Engine
 from bot.events import Inbound
@@ -240,6 +240,7 @@ def configured_channels(settings: Settings) -> dict[str, Channel]:
     channels: dict[str, Channel] = {}
     if settings.telegram_token is not None:
         from bot.channels.telegram.adapter import TelegramChannel
+        from bot.channels.telegram.limits import telegram_limits
 
         secret = settings.telegram_secret_token
         channels["telegram"] = TelegramChannel(
@@ -248,10 +249,10 @@ def configured_channels(settings: Settings) -> dict[str, Channel]:
             base_file_url=settings.telegram_base_file_url,
             webhook_url=settings.telegram_webhook_url,
             secret_token=secret.get_secret_value() if secret else None,
-            limits=RateLimits(
-                overall_per_s=settings.telegram_max_per_s or None,
-                per_chat_per_s=settings.telegram_max_per_chat_per_s or None,
-                per_group_per_min=settings.telegram_max_per_group_per_min or None,
+            limits=telegram_limits(
+                overall_per_s=settings.telegram_max_per_s,
+                per_chat_per_s=settings.telegram_max_per_chat_per_s,
+                per_group_per_min=settings.telegram_max_per_group_per_min,
             ),
         )
     return channels

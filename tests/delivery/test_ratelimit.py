@@ -6,10 +6,11 @@ import itertools
 
 import pytest
 
-from bot.channels.base import RateLimits
-from bot.delivery.ratelimit import START_AHEAD, RateLimiter, is_group
+from bot.channels.base import AddressKind, Quota, RateLimits, Scope
+from bot.channels.telegram.limits import kind_of, telegram_limits
+from bot.delivery.ratelimit import START_AHEAD, RateLimiter
 
-TELEGRAM = RateLimits(overall_per_s=30, per_chat_per_s=1, per_group_per_min=20)
+TELEGRAM = telegram_limits()
 GROUP = "-1001234567890"
 
 
@@ -42,7 +43,7 @@ def send_when_ready(rl: RateLimiter, ticks: Ticks, address: str) -> None:
     ("address", "expected"), [("42", False), ("-42", True), ("-1001234567890", True), ("", False)]
 )
 def test_telegram_groups_are_the_negative_ids(address, expected):
-    assert is_group(address) is expected
+    assert (kind_of(address) is AddressKind.GROUP) is expected
 
 
 def test_no_limits_never_wait(ticks):
@@ -64,7 +65,7 @@ def test_the_overall_rate_is_never_more_than_thirty_in_any_second(ticks):
 
 
 def test_a_slow_answer_delays_what_the_window_allows(ticks):
-    rl = limiter(ticks, RateLimits(overall_per_s=2))
+    rl = limiter(ticks, RateLimits(overall=(Quota(2, 1.0),)))
     rl.record("a")
     ticks.now += 0.5
     rl.record("b")  # answered half a second later
@@ -104,17 +105,17 @@ def test_a_group_gets_twenty_a_minute_in_a_sliding_window(ticks):
 
 
 def test_a_fractional_per_minute_limit_widens_the_window(ticks):
-    rl = limiter(ticks, RateLimits(per_group_per_min=0.5))
+    rl = limiter(ticks, telegram_limits(overall_per_s=None, per_chat_per_s=None, per_group_per_min=0.5))
     rl.record(GROUP)
     assert rl.ready_in(GROUP) == pytest.approx(120.0)
 
 
 def test_a_pause_holds_back_that_chat_only(ticks):
     rl = limiter(ticks)
-    rl.pause("42", 7)
+    rl.pause(7, scope=Scope.ADDRESS, address="42")
     assert rl.ready_in("42") == pytest.approx(7)
     assert rl.ready_in("43") == 0
-    rl.pause("42", 2)  # a shorter retry-after does not shorten the pause
+    rl.pause(2, scope=Scope.ADDRESS, address="42")  # a shorter retry-after does not shorten the pause
     ticks.now += 6
     assert rl.ready_in("42") == pytest.approx(1)
     ticks.now += 1
@@ -127,7 +128,7 @@ def test_idle_chats_are_forgotten(ticks):
         rl.record(str(n))
         ticks.now += 0.1
     assert 0 < len(rl) <= 1024
-    rl.pause("busy", 3600)
+    rl.pause(3600, scope=Scope.ADDRESS, address="busy")
     for n in range(10_000, 20_000):
         rl.record(str(n))
         ticks.now += 0.1
@@ -135,7 +136,7 @@ def test_idle_chats_are_forgotten(ticks):
 
 
 def test_requests_on_their_way_hold_their_place_in_the_window(ticks):
-    rl = limiter(ticks, RateLimits(overall_per_s=2))
+    rl = limiter(ticks, RateLimits(overall=(Quota(2, 1.0),)))
     rl.start()
     rl.start()
     assert rl.ready_in("c") == pytest.approx(1.0)  # two on their way: as if answered now

@@ -23,6 +23,7 @@ from bot.channels.base import (
     RateLimits,
     Rejected,
     RetryLater,
+    Scope,
     Sent,
 )
 from bot.channels.telegram.adapter import TelegramChannel
@@ -290,6 +291,43 @@ async def test_a_429_for_one_chat_and_500s_for_another_hold_back_neither_the_oth
     assert sorted(texts(channel, "failing")) == ["failing0", "failing1"]  # each retried after a 500
     assert sum(d.attempts for d in deliveries(session, "failing")) == 4
     assert texts(channel, "limited") == ["limited0", "limited1"]
+
+
+async def test_a_channel_wide_slow_down_holds_back_every_chat_until_it_lapses(db, channel, clock, session):
+    channel.limits = PACED
+    chats = ("a", "b", "c")
+    queue(db, clock, "test", [(address, f"{address}{n}") for n in range(2) for address in chats])
+    channel.failures["a"].append(RetryLater("421 try later", after_s=30, scope=Scope.CHANNEL))
+    start = clock()
+    await dispatcher(db, channel, clock).drain()
+    assert [texts(channel, a) for a in chats] == [[], ["b0"], ["c0"]]  # those were on their way
+    waiting = [d for a in chats for d in deliveries(session, a) if d.status == DeliveryStatus.PENDING]
+    assert [d.attempts for d in waiting] == [1, 0, 0, 0]  # the rest held back, not tried
+    assert all(d.not_before >= start + timedelta(seconds=30) for d in waiting)
+
+    clock.now = start + timedelta(seconds=30)
+    for _ in range(5):  # the run loop, each time the next becomes due (each chat one a second)
+        await dispatcher(db, channel, clock).drain()
+        clock.advance(seconds=1)
+    assert [texts(channel, a) for a in chats] == [["a0", "a1"], ["b0", "b1"], ["c0", "c1"]]
+
+
+async def test_a_method_slow_down_holds_back_only_the_sends_using_it(db, channel, clock, session):
+    channel.limits = RateLimits(
+        methods_of=lambda out: frozenset({"photo" if out.text.startswith("photo") else "text"})
+    )
+    queue(db, clock, "test", [("a", "photo 1"), ("b", "photo 2"), ("c", "text 1"), ("a", "text 2")])
+    channel.failures["a"].append(RetryLater("tier 2", after_s=60, scope=Scope.METHOD, method="photo"))
+    start = clock()
+    await dispatcher(db, channel, clock).drain()
+    assert [texts(channel, a) for a in ("a", "b", "c")] == [["text 2"], [], ["text 1"]]
+    [photo] = deliveries(session, "b")
+    assert (photo.status, photo.attempts) == (DeliveryStatus.PENDING, 0)
+    assert photo.not_before >= start + timedelta(seconds=60)
+
+    clock.now = start + timedelta(seconds=60)
+    await dispatcher(db, channel, clock).drain()
+    assert [texts(channel, a) for a in ("a", "b")] == [["text 2", "photo 1"], ["photo 2"]]
 
 
 async def test_a_burst_to_one_chat_is_paced_and_others_go_first(db, channel, clock, session):

@@ -171,3 +171,85 @@ def test_a_late_start_is_made_up_by_the_next(ticks):
     ticks.now += rl.ready_in("late") + 0.02  # woke 20 ms after its time
     rl.start()
     assert rl.ready_in("next") == pytest.approx(1 / 30 - 0.02)  # the schedule, not the late start
+
+
+def _mailbox_or_private(address: str) -> AddressKind:
+    return AddressKind.MAILBOX if "@" in address else AddressKind.PRIVATE
+
+
+#: A mail relay's kind of limits: 3 a minute and 5 an hour overall (small, to count by hand).
+RELAY = RateLimits(overall=(Quota(3, 60.0), Quota(5, 3600.0)))
+
+
+def test_per_minute_and_per_hour_windows_hold_together(ticks):
+    rl = limiter(ticks, RELAY)
+    first = ticks.now
+    sent_after = []
+    for n in range(7):
+        ticks.now += rl.ready_in(f"parent{n}@example.org", paced=False)
+        rl.start()
+        rl.record(f"parent{n}@example.org")
+        sent_after.append(ticks.now - first)
+    # three at once, two a minute later (the hourly five used up), the next an hour after the first
+    assert sent_after == pytest.approx([0, 0, 0, 60, 60, 3600, 3600])
+
+
+def test_an_even_start_follows_the_fastest_overall_window(ticks):
+    rl = limiter(ticks, RateLimits(overall=(Quota(10, 1.0), Quota(100, 60.0))))
+    for _ in range(START_AHEAD + 1):
+        rl.start()
+        rl.record("a")
+    assert rl.ready_in("b") == pytest.approx(0.1)  # a tenth of a second: 10 a second spread out
+
+
+def test_each_kind_of_address_gets_its_own_limits(ticks):
+    limits = RateLimits(
+        per_address={AddressKind.PRIVATE: (Quota(1, 1.0),), AddressKind.MAILBOX: (Quota(2, 60.0),)},
+        kind_of=_mailbox_or_private,
+    )
+    rl = limiter(ticks, limits)
+    for address in ("42", "42", "ana@example.org", "ana@example.org", "ana@example.org"):
+        send_when_ready(rl, ticks, address)
+    assert ticks.now - 1000.0 == pytest.approx(61.0)  # 1 s for the chat, a minute for the mailbox
+    assert rl.spacing_s("42") == 1.0
+    assert rl.spacing_s("ana@example.org") == 0.0  # two a minute, not one at a time
+    assert limiter(ticks, RateLimits(kind_of=_mailbox_or_private)).ready_in("ana@example.org", behind=9) == 0
+
+
+def test_a_channel_pause_holds_back_every_address(ticks):
+    rl = limiter(ticks)
+    rl.pause(5, scope=Scope.CHANNEL)
+    assert [rl.ready_in(a) for a in ("42", "43", GROUP)] == pytest.approx([5, 5, 5])
+    assert rl.methods_ready_in({"sendMessage"}) == 0  # no method of its own is paused
+    ticks.now += 5
+    assert [rl.ready_in(a) for a in ("42", "43", GROUP)] == [0, 0, 0]
+
+
+def test_a_method_pause_holds_back_only_sends_using_it(ticks):
+    rl = limiter(ticks)
+    rl.pause(8, scope=Scope.METHOD, method="sendPhoto")
+    assert rl.methods_ready_in({"sendPhoto", "sendMessage"}) == pytest.approx(8)
+    assert rl.methods_ready_in({"sendMessage"}) == 0
+    assert rl.ready_in("42") == 0  # the address itself may send (a message without a photo)
+    ticks.now += 8
+    assert rl.methods_ready_in({"sendPhoto"}) == 0
+
+
+def test_an_address_pause_holds_back_no_method_and_no_other_address(ticks):
+    rl = limiter(ticks)
+    rl.pause(4, scope=Scope.ADDRESS, address="42")
+    assert (rl.ready_in("42"), rl.ready_in("43"), rl.methods_ready_in({"sendMessage"})) == (
+        pytest.approx(4),
+        0,
+        0,
+    )
+
+
+def test_a_start_given_up_frees_its_place_and_turn(ticks):
+    rl = limiter(ticks, RateLimits(overall=(Quota(2, 1.0),)))
+    rl.start()
+    rl.start()
+    assert rl.ready_in("c", paced=False) == pytest.approx(1.0)
+    rl.abandon()
+    rl.abandon()
+    assert rl.ready_in("c") == 0

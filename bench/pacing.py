@@ -15,16 +15,25 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from bench._common import Figure, parser, populate, print_figures, queue_pending, sqlite_database
+from bot.channels.base import AddressKind
 from bot.channels.telegram.adapter import TelegramChannel
 from bot.delivery.dispatcher import Dispatcher
-from bot.delivery.ratelimit import is_group
 from storage.db import make_engine
 from tests.fakes.telegram import FakeTelegram
 
 LIMITS = TelegramChannel.DEFAULT_LIMITS
-OVERALL_PER_S = LIMITS.overall_per_s or 0.0
-CHAT_SPACING_S = 1 / (LIMITS.per_chat_per_s or 1)
-GROUP_PER_MIN = int(LIMITS.per_group_per_min or 0)
+[_OVERALL] = LIMITS.overall
+OVERALL_PER_S = _OVERALL.count / _OVERALL.per_s
+[_CHAT] = LIMITS.per_address[AddressKind.PRIVATE]
+CHAT_SPACING_S = _CHAT.per_s
+[_GROUP] = [quota for quota in LIMITS.per_address[AddressKind.GROUP] if quota.per_s == 60.0]
+GROUP_PER_MIN = _GROUP.count
+
+
+def is_group(chat: str) -> bool:
+    return LIMITS.kind_of(chat) is AddressKind.GROUP
+
+
 #: A parent's private chat id: numeric, as Telegram's are (a group's is negative).
 PRIVATE_CHAT = "70{pid:07d}"
 

@@ -3,8 +3,10 @@ optional protocols a channel may also implement (found with isinstance, never by
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.events import Inbound, Outbound
@@ -21,13 +23,63 @@ WebEndpoint = Callable[["Request"], Awaitable["Response"]]
 CommandMenus = Mapping[str | None, Sequence[tuple[str, str]]]
 
 
+class AddressKind(StrEnum):
+    """What an address reaches, as far as a platform's limits tell them apart."""
+
+    PRIVATE = "private"  # one person's chat (a Telegram private chat, a Slack DM)
+    GROUP = "group"  # a chat several people read (a Telegram group)
+    CHANNEL = "channel"  # a broadcast or team channel (a Slack channel)
+    MAILBOX = "mailbox"  # an e-mail address
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """At most `count` sends in any `per_s` seconds (a sliding window): `Quota(20, 60.0)` is
+    20 a minute; `Quota(1, 1.0)` is at least a second between two sends."""
+
+    count: int
+    per_s: float
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or self.per_s <= 0:
+            raise ValueError(f"a quota needs a count of at least 1 and a window: {self!r}")
+
+    @classmethod
+    def rate(cls, limit: float | None, per_s: float) -> Quota | None:
+        """`limit` sends per `per_s` seconds as a quota; None for no limit (None or 0). A limit
+        below one becomes one send per longer window (0.5 a minute: 1 per 120 s)."""
+        if not limit:
+            return None
+        count = max(1, math.floor(limit))
+        return cls(count, per_s * count / limit)
+
+
+def _private(_address: str) -> AddressKind:
+    return AddressKind.PRIVATE
+
+
+def _one_method(_out: Outbound) -> frozenset[str]:
+    return frozenset({"send"})
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RateLimits:
-    """Published platform limits; None means unlimited."""
+    """A platform's published limits, declared by its channel; nothing declared is unlimited.
 
-    overall_per_s: float | None = None
-    per_chat_per_s: float | None = None
-    per_group_per_min: float | None = None
+    `overall`: quotas on every send of the channel together (the dispatcher also spreads the
+    starts of the fastest one evenly). `per_address`: quotas on the sends to one address, by
+    the kind `kind_of` tells from the address. `methods_of`: the API calls a send of that message
+    makes, so a platform's pause on one call (`Scope.METHOD`) holds back only the sends using it.
+
+    Telegram: overall 30 a second; a private chat 1 a second; a group also 20 a minute. Slack
+    (as a future channel might declare it): about 1 a second per channel. A mail relay: e.g.
+    `overall=(Quota(100, 60.0), Quota(1000, 3600.0))`.
+    """
+
+    overall: tuple[Quota, ...] = ()
+    per_address: Mapping[AddressKind, tuple[Quota, ...]] = field(default_factory=dict)
+    kind_of: Callable[[str], AddressKind] = _private
+    methods_of: Callable[[Outbound], frozenset[str]] = _one_method
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,12 +102,33 @@ class SendError(Exception):
     """A send did not succeed."""
 
 
-class RetryLater(SendError):
-    """Transient failure; try again after `after_s` seconds (the platform's retry-after if given)."""
+class Scope(StrEnum):
+    """What a platform's "slow down" holds back."""
 
-    def __init__(self, reason: str, after_s: float | None = None) -> None:
+    ADDRESS = "address"  # sends to this address (a Telegram 429 for one chat)
+    METHOD = "method"  # sends using this API call (a Slack method's own tier), to any address
+    CHANNEL = "channel"  # every send on the channel (an SMTP 421, a Slack app-wide limit)
+
+
+class RetryLater(SendError):
+    """Transient failure; try again after `after_s` seconds (the platform's retry-after if given).
+
+    `scope` says what else must wait meanwhile: this address only (and nothing when the platform
+    named no wait), every send using `method`, or the whole channel."""
+
+    def __init__(
+        self,
+        reason: str,
+        after_s: float | None = None,
+        scope: Scope = Scope.ADDRESS,
+        method: str | None = None,
+    ) -> None:
+        if (scope is Scope.METHOD) != (method is not None):
+            raise ValueError("a method is named with, and only with, Scope.METHOD")
         super().__init__(reason)
         self.after_s = after_s
+        self.scope = scope
+        self.method = method
 
 
 class PermanentFailure(SendError):

@@ -8,7 +8,8 @@ limits, not after the broadcast. Its database work runs in a thread, so a busy d
 
 Each channel's rate limits are applied per chat: a delivery whose chat must wait is held in
 memory if the wait is short (up to `hold_s`) or put back until then without counting an
-attempt, while deliveries to other chats go on; a platform's retry-after pauses that chat only.
+attempt, while deliveries to other chats go on; a platform's retry-after pauses what its scope
+names: that chat, the sends using one API method, or the whole channel.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bot.channels.base import (
     PermanentFailure,
     Rejected,
     RetryLater,
+    Scope,
 )
 from bot.delivery.ratelimit import Monotonic, RateLimiter
 from bot.engine import Clock
@@ -220,8 +222,8 @@ class Dispatcher:
                 limiter = self._limiters[delivery.channel]
                 wait_s = limiter.ready_in(delivery.address, behind=queued.get(key, 0), paced=False)
                 while wait_s <= 0 and key in sending.values():  # the chat's last one is on its way
-                    if limiter.spacing_s:  # then it waits a spacing after that one's answer
-                        wait_s = limiter.spacing_s
+                    if spacing_s := limiter.spacing_s(delivery.address):  # then a spacing after its answer
+                        wait_s = spacing_s
                         break
                     await _settle(sending)  # unspaced: it may follow at once
                     wait_s = limiter.ready_in(delivery.address, behind=queued.get(key, 0), paced=False)
@@ -251,10 +253,14 @@ class Dispatcher:
         return sent, held
 
     async def _send_counted(self, delivery: Claimed, accepted: list[Sent]) -> None:
+        limiter, sending = self._limiters[delivery.channel], True
         try:
-            await self._send(delivery, accepted)
+            sending = await self._send(delivery, accepted)
         finally:  # counted from the answer: the request has surely arrived by then
-            self._limiters[delivery.channel].record(delivery.address)
+            if sending:
+                limiter.record(delivery.address)
+            else:
+                limiter.abandon()
 
     async def _confirm(self, accepted: list[Sent]) -> None:
         """Record the sends the channel accepted, and forget them."""
@@ -270,8 +276,9 @@ class Dispatcher:
         )
         self._recheck_s = min(wait_s, self._recheck_s or wait_s)
 
-    async def _send(self, delivery: Claimed, accepted: list[Sent]) -> None:
-        """Send one delivery and record the outcome; a success joins `accepted`, to be confirmed."""
+    async def _send(self, delivery: Claimed, accepted: list[Sent]) -> bool:
+        """Send one delivery and record the outcome; a success joins `accepted`, to be confirmed.
+        False if it was put back unsent: a method it uses is paused."""
         channel = self._channels[delivery.channel]
         out = Outbound(
             text=delivery.text,
@@ -281,12 +288,15 @@ class Dispatcher:
             rtl=delivery.rtl,
         )
         delivery_id = delivery.id
+        limiter = self._limiters[delivery.channel]
         try:
+            paused_s = limiter.methods_ready_in(channel.limits.methods_of(out))
+            if paused_s > 0:
+                await self._put_back(delivery, paused_s)
+                return False
             sent = await channel.send(delivery.address, out)
         except RetryLater as exc:
-            if exc.after_s is not None:  # the platform's retry-after: hold back this chat only
-                self._limiters[delivery.channel].pause(delivery.address, exc.after_s)
-            await self._retry(delivery, str(exc), exc.after_s)
+            await self._retry(delivery, str(exc), exc.after_s, pause=exc)
         except AddressChanged as exc:
             _LOGGER.info("delivery %s: chat moved on %s", delivery_id, delivery.channel)
             await self._confirm(accepted)  # readdressing puts the chat's unconfirmed deliveries back
@@ -319,6 +329,7 @@ class Dispatcher:
             accepted.append(Sent(delivery_id, sent.provider_id, self._clock()))
             if len(accepted) >= CONFIRM_EVERY:
                 await self._confirm(accepted)
+        return True
 
     async def _photo(self, delivery: Claimed) -> Attachment | None:
         photo = await self._in_thread(
@@ -333,12 +344,20 @@ class Dispatcher:
             lambda session: give_up(session=session, delivery_id=delivery_id, status=status, error=error)
         )
 
-    async def _retry(self, delivery: Claimed, error: str, after_s: float | None) -> None:
+    async def _retry(
+        self, delivery: Claimed, error: str, after_s: float | None, *, pause: RetryLater | None = None
+    ) -> None:
+        """Try the delivery again later (or give up); `pause`: also hold back its scope meanwhile.
+        Only the address waits for nothing named: another message to it may go (its own wait)."""
+        wait_s = after_s if after_s is not None else backoff_s(delivery.attempts)
+        if pause is not None and (after_s is not None or pause.scope is not Scope.ADDRESS):
+            self._limiters[delivery.channel].pause(
+                wait_s, scope=pause.scope, address=delivery.address, method=pause.method
+            )
         if delivery.attempts >= self._max_attempts:
             _LOGGER.warning("delivery %s failed after %s attempts", delivery.id, delivery.attempts)
             await self._give_up(delivery.id, DeliveryStatus.FAILED, error)
             return
-        wait_s = after_s if after_s is not None else backoff_s(delivery.attempts)
         not_before = self._clock() + timedelta(seconds=wait_s)
         await self._in_thread(
             lambda session: retry_later(

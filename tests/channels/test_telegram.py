@@ -11,7 +11,7 @@ import httpx
 import pytest
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TelegramError, TimedOut
 
-from bot.channels.base import AddressChanged, AmbiguousSend, PermanentFailure, Rejected, RetryLater
+from bot.channels.base import AddressChanged, AmbiguousSend, PermanentFailure, Rejected, RetryLater, Scope
 from bot.channels.telegram.adapter import TelegramChannel, classify
 from bot.events import Attachment, Button, Inbound, Outbound
 from tests.fakes.telegram import TOKEN, FakeTelegram
@@ -171,6 +171,35 @@ async def test_send_failures_are_typed(api, script, expected, detail):
     else:
         assert detail in str(caught.value)
     assert [c.method for c in api.sent_to(42)] == ["sendMessage"]  # it did reach the server
+
+
+async def test_a_429_on_a_chat_holds_back_that_chat_and_one_naming_none_the_whole_bot(api):
+    channel = make_channel(api)
+    try:
+        api.fail(
+            status=429,
+            description="Too Many Requests: retry after 7",
+            method="getMe",
+            parameters={"retry_after": 7},
+        )
+        with pytest.raises(RetryLater) as before_any_chat:
+            await channel.send("42", Outbound(text="hello"))
+        api.rate_limit(42, retry_after=3)
+        with pytest.raises(RetryLater) as for_the_chat:
+            await channel.send("42", Outbound(text="hello"))
+    finally:
+        await channel.stop()
+    assert (before_any_chat.value.scope, before_any_chat.value.after_s) == (Scope.CHANNEL, 7.0)
+    assert (for_the_chat.value.scope, for_the_chat.value.after_s) == (Scope.ADDRESS, 3.0)
+    assert api.sent_to(42) and not api.chats.get("42")  # the second reached Telegram, was refused
+
+
+def test_a_message_names_the_bot_api_methods_it_uses():
+    photo = Attachment(filename="card.jpg", content_type="image/jpeg", data=JPEG)
+    methods_of = TelegramChannel.DEFAULT_LIMITS.methods_of
+    assert methods_of(Outbound(text="hi")) == {"sendMessage"}
+    assert methods_of(Outbound(text="hi", attachment=photo)) == {"sendPhoto"}
+    assert methods_of(Outbound(text="x" * 2000, attachment=photo)) == {"sendPhoto", "sendMessage"}
 
 
 async def test_nothing_listening_is_retried_later():

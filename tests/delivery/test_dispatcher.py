@@ -15,12 +15,15 @@ from sqlmodel import Session, select
 from bot.app import App, build_app
 from bot.channels.base import (
     AddressChanged,
+    AddressKind,
     AmbiguousSend,
     Channel,
     PermanentFailure,
+    Quota,
     RateLimits,
     Rejected,
     RetryLater,
+    Scope,
     Sent,
 )
 from bot.channels.telegram.adapter import TelegramChannel
@@ -31,6 +34,9 @@ from storage.models import ChannelAccount, Delivery, DeliveryStatus, MessageKind
 from storage.outbox import DeliveryDraft, MessageDraft, claim_due, queue_message
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import FakeClock, TestChannel
+
+#: Telegram's pace for the test channel: 30 a second overall, a second between two to one chat.
+PACED = RateLimits(overall=(Quota(30, 1.0),), per_address={AddressKind.PRIVATE: (Quota(1, 1.0),)})
 
 
 def dispatcher(db, channel: Channel, clock: FakeClock, **kwargs: object) -> Dispatcher:
@@ -235,7 +241,7 @@ def texts(channel: TestChannel, address: str) -> list[str]:
 
 
 async def test_a_429_for_one_chat_does_not_hold_back_another(db, channel, clock, session):
-    channel.limits = RateLimits(overall_per_s=30, per_chat_per_s=1)
+    channel.limits = PACED
     queue(db, clock, "test", [(address, f"{address}{n}") for n in range(3) for address in ("a", "b")])
     channel.failures["a"].append(RetryLater("429", after_s=30))
     start = clock()
@@ -258,7 +264,7 @@ async def test_a_429_for_one_chat_does_not_hold_back_another(db, channel, clock,
 async def test_a_429_for_one_chat_and_500s_for_another_hold_back_neither_the_others(
     db, channel, clock, session
 ):
-    channel.limits = RateLimits(overall_per_s=30, per_chat_per_s=1)
+    channel.limits = PACED
     chats = ["limited", "failing", "c", "d"]
     queue(db, clock, "test", [(address, f"{address}{n}") for n in range(2) for address in chats])
     channel.failures["limited"].append(RetryLater("429", after_s=30))
@@ -287,8 +293,45 @@ async def test_a_429_for_one_chat_and_500s_for_another_hold_back_neither_the_oth
     assert texts(channel, "limited") == ["limited0", "limited1"]
 
 
+async def test_a_channel_wide_slow_down_holds_back_every_chat_until_it_lapses(db, channel, clock, session):
+    channel.limits = PACED
+    chats = ("a", "b", "c")
+    queue(db, clock, "test", [(address, f"{address}{n}") for n in range(2) for address in chats])
+    channel.failures["a"].append(RetryLater("421 try later", after_s=30, scope=Scope.CHANNEL))
+    start = clock()
+    await dispatcher(db, channel, clock).drain()
+    assert [texts(channel, a) for a in chats] == [[], ["b0"], ["c0"]]  # those were on their way
+    waiting = [d for a in chats for d in deliveries(session, a) if d.status == DeliveryStatus.PENDING]
+    assert [d.attempts for d in waiting] == [1, 0, 0, 0]  # the rest held back, not tried
+    assert all(d.not_before >= start + timedelta(seconds=30) for d in waiting)
+
+    clock.now = start + timedelta(seconds=30)
+    for _ in range(5):  # the run loop, each time the next becomes due (each chat one a second)
+        await dispatcher(db, channel, clock).drain()
+        clock.advance(seconds=1)
+    assert [texts(channel, a) for a in chats] == [["a0", "a1"], ["b0", "b1"], ["c0", "c1"]]
+
+
+async def test_a_method_slow_down_holds_back_only_the_sends_using_it(db, channel, clock, session):
+    channel.limits = RateLimits(
+        methods_of=lambda out: frozenset({"photo" if out.text.startswith("photo") else "text"})
+    )
+    queue(db, clock, "test", [("a", "photo 1"), ("b", "photo 2"), ("c", "text 1"), ("a", "text 2")])
+    channel.failures["a"].append(RetryLater("tier 2", after_s=60, scope=Scope.METHOD, method="photo"))
+    start = clock()
+    await dispatcher(db, channel, clock).drain()
+    assert [texts(channel, a) for a in ("a", "b", "c")] == [["text 2"], [], ["text 1"]]
+    [photo] = deliveries(session, "b")
+    assert (photo.status, photo.attempts) == (DeliveryStatus.PENDING, 0)
+    assert photo.not_before >= start + timedelta(seconds=60)
+
+    clock.now = start + timedelta(seconds=60)
+    await dispatcher(db, channel, clock).drain()
+    assert [texts(channel, a) for a in ("a", "b")] == [["text 2", "photo 1"], ["photo 2"]]
+
+
 async def test_a_burst_to_one_chat_is_paced_and_others_go_first(db, channel, clock, session):
-    channel.limits = RateLimits(per_chat_per_s=2)
+    channel.limits = RateLimits(per_address={AddressKind.PRIVATE: (Quota(1, 0.5),)})
     queue(db, clock, "test", [("a", f"a{n}") for n in range(20)] + [("b", "b0")])
     start = clock()
     await dispatcher(db, channel, clock, hold_s=5.0).drain()
@@ -364,7 +407,7 @@ async def test_a_drain_asked_for_while_one_runs_leaves_the_new_work_to_it(db, ch
 
 
 async def test_a_reply_goes_before_a_broadcast_already_queued(app, stranger, channel, clock, db, session):
-    channel.limits = RateLimits(overall_per_s=30, per_chat_per_s=1)
+    channel.limits = PACED
     app.dispatcher = dispatcher(db, channel, clock)
     queue(db, clock, "test", [(f"family-{n}", "The trip is on Friday.") for n in range(150)])
     start = clock()
@@ -378,7 +421,7 @@ async def test_a_reply_goes_before_a_broadcast_already_queued(app, stranger, cha
 async def test_presses_during_a_paced_broadcast_are_answered_within_a_second(app, chat, channel, clock, db):
     """Ten families press at once while 300 highlights go out at 30 a second, 1 a second per chat:
     each is answered within a second of (fake) time, long before the broadcast ends."""
-    channel.limits = RateLimits(overall_per_s=30, per_chat_per_s=1)
+    channel.limits = PACED
     app.dispatcher = dispatcher(db, channel, clock)
     queue(db, clock, "test", [(f"family-{n}", "The trip is on Friday.") for n in range(300)])
     pressers = [f"presser-{n}" for n in range(10)]

@@ -15,8 +15,9 @@ from telegram.constants import ParseMode
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ExtBot
 
-from bot.channels.base import Capabilities, CommandMenus, InboundSink, RateLimits, Sent, WebRoute
+from bot.channels.base import Capabilities, CommandMenus, InboundSink, RateLimits, Scope, Sent, WebRoute
 from bot.channels.telegram.errors import after_s, classify, mapped
+from bot.channels.telegram.limits import telegram_limits
 from bot.channels.telegram.render import CHANNEL, RenderedPart, render, to_inbound
 from bot.channels.telegram.settings import TelegramSettings
 from bot.channels.telegram.webhook import WEBHOOK_PATH, webhook_endpoint
@@ -50,8 +51,8 @@ class TelegramChannel:
     """
 
     name = CHANNEL
-    #: Telegram's published limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
-    DEFAULT_LIMITS = RateLimits(overall_per_s=30, per_chat_per_s=1, per_group_per_min=20)
+    #: Telegram's published limits (bot/channels/telegram/limits.py).
+    DEFAULT_LIMITS = telegram_limits()
     capabilities = Capabilities(max_text_length=4096, buttons=True, attachments=True, threading=True)
 
     def __init__(
@@ -133,8 +134,9 @@ class TelegramChannel:
     async def send(self, address: str, out: Outbound) -> Sent:
         """Send every part of `out`; the provider id is the message id of the last part."""
         parts = render(out)
-        with mapped(address):
+        with mapped(address):  # getMe, on first use: a 429 there names no chat
             await self._ready()
+        with mapped(address, flood=Scope.ADDRESS):
             message = await self._send_part(address, parts[0])
             for part in parts[1:]:
                 message = await self._retrying_inline(functools.partial(self._send_part, address, part))

@@ -21,7 +21,15 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.base import AddressChanged, AmbiguousSend, PermanentFailure, Rejected, RetryLater, SendError
+from bot.channels.base import (
+    AddressChanged,
+    AmbiguousSend,
+    PermanentFailure,
+    Rejected,
+    RetryLater,
+    Scope,
+    SendError,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,10 +43,14 @@ _UNREACHABLE = re.compile(
 _AFTER_SENDING = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError)
 
 
-def classify(exc: TelegramError) -> SendError | None:
-    """A PTB error → the typed send failure the dispatcher acts on; None when it is none of them."""
+def classify(exc: TelegramError, *, flood: Scope = Scope.CHANNEL) -> SendError | None:
+    """A PTB error → the typed send failure the dispatcher acts on; None when it is none of them.
+
+    A 429 (flood control) holds back `flood`: the chat, for a call that names one (the limiter
+    keeps the bot under 30 a second, so a 429 there is that chat's flood control); the whole
+    bot for any other call. Telegram publishes no limits per method."""
     if isinstance(exc, RetryAfter):
-        return RetryLater(str(exc), after_s=after_s(exc))
+        return RetryLater(str(exc), after_s=after_s(exc), scope=flood)
     if isinstance(exc, ChatMigrated):
         return AddressChanged(str(exc), new_address=str(exc.new_chat_id))
     if isinstance(exc, Forbidden):
@@ -55,12 +67,13 @@ def classify(exc: TelegramError) -> SendError | None:
 
 
 @contextlib.contextmanager
-def mapped(subject: str) -> Iterator[None]:
-    """Re-raise PTB errors as typed send failures (the original as their cause)."""
+def mapped(subject: str, *, flood: Scope = Scope.CHANNEL) -> Iterator[None]:
+    """Re-raise PTB errors as typed send failures (the original as their cause); a 429 holds
+    back `flood` (Scope.ADDRESS for the calls to one chat)."""
     try:
         yield
     except TelegramError as exc:
-        failure = classify(exc)
+        failure = classify(exc, flood=flood)
         if failure is None:
             raise
         _LOGGER.info("Telegram call for %s failed: %s", subject, type(failure).__name__)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator
 
-from bot.channels.base import RateLimits
+if TYPE_CHECKING:
+    from bot.channels.base import RateLimits
 
 _TOKEN = re.compile(r"[0-9]{3,}:[A-Za-z0-9_-]{20,}")
 _SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
@@ -49,10 +51,12 @@ class TelegramSettings(BaseModel):
     @property
     def limits(self) -> RateLimits:
         """Telegram's published limits as set; 0 turns one off (a self-hosted Bot API server)."""
-        return RateLimits(
-            overall_per_s=self.max_per_s or None,
-            per_chat_per_s=self.max_per_chat_per_s or None,
-            per_group_per_min=self.max_per_group_per_min or None,
+        from bot.channels.telegram.limits import telegram_limits  # renders with PTB: not at start
+
+        return telegram_limits(
+            overall_per_s=self.max_per_s,
+            per_chat_per_s=self.max_per_chat_per_s,
+            per_group_per_min=self.max_per_group_per_min,
         )
 
     @field_validator("token", "webhook_url", "secret_token", mode="before")

@@ -26,6 +26,7 @@ from bot.translation import TranslationService
 from storage.accounts import account_and_person, find_account, get_or_create_account
 from storage.conversations import load_state, store_state
 from storage.db import session_scope
+from storage.ids import id_of
 from storage.inbound import mark_handled, record_inbound, unhandled_events
 from storage.models import ChannelAccount, MessageKind, Person, utcnow
 from storage.outbox import DeliveryDraft, MessageDraft, queue_message
@@ -151,7 +152,7 @@ class Engine:
     async def replay_unhandled(self) -> int:
         """Handle events recorded before a crash but never handled; returns how many."""
         with session_scope(self._db) as session:
-            pending = [(e.id or 0, _from_payload(e.payload)) for e in unhandled_events(session=session)]
+            pending = [(id_of(e), _from_payload(e.payload)) for e in unhandled_events(session=session)]
         for event_id, inbound in pending:
             _LOGGER.info("replaying unhandled event %s", event_id)
             await self.process(event_id, inbound)
@@ -190,7 +191,7 @@ class Engine:
         if inbound.sender:
             speaker = find_account(session=session, channel=inbound.channel, address=inbound.sender)
             person = session.get(Person, speaker.person_id) if speaker and speaker.person_id else None
-        current = load_state(session=session, account_id=account.id or 0)
+        current = load_state(session=session, account_id=id_of(account))
         state = current if person else None  # an unlinked account's leftover state is only cleared
         turn = self._turn(session, inbound, account, person, now, dict(state.data) if state else {})
         flow_name, result = await self._route(
@@ -201,7 +202,7 @@ class Engine:
         store_state(
             session=session,
             current=current,
-            account_id=account.id or 0,
+            account_id=id_of(account),
             flow=flow_name if result is not None else None,
             state=None if result is None else str(result),
             data=turn.data,

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from sqlmodel import Session, col, select
 
+from storage.ids import id_of
 from storage.models import (
     ClassGroup,
     Frequency,
@@ -41,7 +42,7 @@ def teachers(*, session: Session) -> list[Person]:
 
 
 def people_by_id(*, session: Session, person_ids: list[int]) -> dict[int, Person]:
-    return {p.id or 0: p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()}
+    return {id_of(p): p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()}
 
 
 def find_people(*, session: Session, name: str) -> list[Person]:
@@ -61,7 +62,7 @@ def memberships_of(*, session: Session, person_id: int) -> list[Membership]:
     ).all()
     return [
         Membership(
-            member_id=member.id or 0,
+            member_id=id_of(member),
             partnership_id=member.partnership_id,
             student_name=student.name,
             involvement=member.involvement,
@@ -161,7 +162,7 @@ def classes_for_staff(*, session: Session, person: Person) -> list[ClassGroup]:
     if person.role == Role.LEADER:
         query = select(ClassGroup).where(ClassGroup.school_id == person.school_id)
     else:
-        class_ids = {s.class_id for s in students_of(session=session, person_id=person.id or 0) if s.class_id}
+        class_ids = {s.class_id for s in students_of(session=session, person_id=id_of(person)) if s.class_id}
         query = select(ClassGroup).where(col(ClassGroup.id).in_(class_ids))
     return list(session.exec(query.order_by(ClassGroup.name)).all())
 

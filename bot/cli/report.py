@@ -16,6 +16,7 @@ from bot.app import channel_names
 from bot.i18n import Speaker
 from bot.settings import load_settings
 from storage.db import ensure_current, make_engine, session_scope
+from storage.ids import id_of
 from storage.models import Message
 from storage.reports import AckSummary, ack_summaries, all_reported, by_language
 
@@ -41,7 +42,7 @@ def report_acks(
     with session_scope(db) as session:
         messages = all_reported(session=session, message_id=message)
         summaries = ack_summaries(
-            session=session, message_ids=[m.id or 0 for m in messages], channels=channel_names(settings)
+            session=session, message_ids=[id_of(m) for m in messages], channels=channel_names(settings)
         )
     console = Console()
     if not messages:
@@ -49,7 +50,7 @@ def report_acks(
         raise typer.Exit(0 if message is None else 1)
     table = Table("id", "sent", "kind", "about", "recipients", *STATUSES, title="Acknowledgements")
     for item in messages:
-        summary = summaries[item.id or 0]
+        summary = summaries[id_of(item)]
         counts = Counter(r.status for r in summary.recipients)
         table.add_row(
             str(item.id),
@@ -99,7 +100,7 @@ def _write_csv(path: Path, messages: list[Message], summaries: dict[int, AckSumm
             ]
         )
         for item in messages:
-            for r in summaries[item.id or 0].recipients:
+            for r in summaries[id_of(item)].recipients:
                 writer.writerow(
                     [
                         item.id,

@@ -21,6 +21,7 @@ from bot.events import Button
 from bot.handlers.flow import Flow, StepResult, Turn
 from bot.i18n import LANGUAGES, N_, Speaker
 from storage.accounts import accounts_of, set_preferred
+from storage.ids import id_of
 from storage.models import ChannelAccount, Frequency, Involvement
 from storage.people import memberships_of, set_involvement
 
@@ -117,7 +118,7 @@ def _next(turn: Turn, answered: State) -> StepResult:
         return ask_quiet_hours(turn)
     if answered is State.QUIET_HOURS:
         turn.data["pending"] = [
-            m.partnership_id for m in memberships_of(session=turn.session, person_id=person.id or 0)
+            m.partnership_id for m in memberships_of(session=turn.session, person_id=id_of(person))
         ]
     return ask_involvement(turn) if turn.data.get("pending") else _finish_onboarding(turn)
 
@@ -169,7 +170,7 @@ def summary(turn: Turn) -> str:
         turn._("{student} – {involvement}").format(
             student=m.student_name, involvement=turn._(INVOLVEMENT_LABELS[m.involvement])
         )
-        for m in memberships_of(session=turn.session, person_id=person.id or 0)
+        for m in memberships_of(session=turn.session, person_id=id_of(person))
     ]
     return "\n".join(f"• {line}" for line in lines)
 
@@ -208,7 +209,7 @@ async def on_menu(turn: Turn) -> StepResult:
         return None
     if key == State.INVOLVEMENT:
         turn.data["pending"] = [
-            m.partnership_id for m in memberships_of(session=turn.session, person_id=turn.me.id or 0)
+            m.partnership_id for m in memberships_of(session=turn.session, person_id=id_of(turn.me))
         ]
         if not turn.data["pending"]:
             turn.reply(turn._("You are not linked to a child yet."))
@@ -278,7 +279,7 @@ def ask_channel(turn: Turn) -> StepResult:
 async def on_channel(turn: Turn) -> StepResult:
     choice = turn.pick(_channel_buttons(turn))
     chosen = (
-        set_preferred(session=turn.session, person_id=turn.me.id or 0, account_id=int(choice.split(":")[1]))
+        set_preferred(session=turn.session, person_id=id_of(turn.me), account_id=int(choice.split(":")[1]))
         if choice
         else None
     )
@@ -430,7 +431,7 @@ def ask_involvement(turn: Turn) -> StepResult:
     membership = next(
         (
             m
-            for m in memberships_of(session=turn.session, person_id=turn.me.id or 0)
+            for m in memberships_of(session=turn.session, person_id=id_of(turn.me))
             if pending and m.partnership_id == pending[0]
         ),
         None,
@@ -457,7 +458,7 @@ async def on_involvement(turn: Turn) -> StepResult:
     involvement = Involvement(choice.removeprefix("inv:"))
     membership = set_involvement(
         session=turn.session,
-        person_id=turn.me.id or 0,
+        person_id=id_of(turn.me),
         partnership_id=pending[0],
         involvement=involvement,
     )

@@ -12,7 +12,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
-from sqlmodel import Session, create_engine
+from sqlmodel import Session as Session  # re-exported: the bot types its sessions without importing SQL
+from sqlmodel import create_engine
 
 from storage.errors import ConfigurationError, SchemaOutOfDate
 

@@ -94,6 +94,68 @@ def set_involvement(
     )
 
 
+def _person(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise LookupError(f"No person {person_id}")
+    return person
+
+
+def mark_onboarded(*, session: Session, person_id: int, at: datetime) -> Person:
+    """The person has answered the questions asked on joining."""
+    person = _person(session, person_id)
+    person.onboarded_at = at
+    session.add(person)
+    return person
+
+
+def set_language(*, session: Session, person_id: int, language: str) -> Person:
+    person = _person(session, person_id)
+    person.language = language
+    session.add(person)
+    return person
+
+
+def set_frequency(*, session: Session, person_id: int, frequency: Frequency) -> Person:
+    """How often the person hears from the school. A digest keeps its time and day, or gets 18:00
+    and, when weekly or fortnightly, Friday until they choose; straight away keeps neither."""
+    person = _person(session, person_id)
+    person.frequency = frequency
+    if frequency == Frequency.IMMEDIATE:
+        person.digest_weekday = person.digest_time = None
+    else:
+        person.digest_time = person.digest_time or time(18, 0)
+        if frequency == Frequency.DAILY:
+            person.digest_weekday = None
+        elif person.digest_weekday is None:
+            person.digest_weekday = 4  # Friday, until they choose
+    session.add(person)
+    return person
+
+
+def set_digest_day(*, session: Session, person_id: int, weekday: int) -> Person:
+    """The day of a weekly or fortnightly digest: 0 is Monday."""
+    person = _person(session, person_id)
+    person.digest_weekday = weekday
+    session.add(person)
+    return person
+
+
+def set_digest_time(*, session: Session, person_id: int, digest_time: time) -> Person:
+    person = _person(session, person_id)
+    person.digest_time = digest_time
+    session.add(person)
+    return person
+
+
+def set_quiet_hours(*, session: Session, person_id: int, quiet: tuple[time, time] | None) -> Person:
+    """When nothing but urgent messages reaches the person, from start to end; None: at any time."""
+    person = _person(session, person_id)
+    person.quiet_start, person.quiet_end = quiet or (None, None)
+    session.add(person)
+    return person
+
+
 def family_of(*, session: Session, student_id: int) -> list[Person]:
     """The parents and carers in a student's partnership."""
     return list(

@@ -26,6 +26,7 @@ from bot.translation import TranslationService
 from storage.accounts import account_and_person, find_account, get_or_create_account
 from storage.conversations import load_state, store_state
 from storage.db import session_scope
+from storage.ids import id_of
 from storage.inbound import claim_unhandled, mark_handled, record_inbound
 from storage.models import ChannelAccount, MessageKind, Person, utcnow
 from storage.outbox import DeliveryDraft, MessageDraft, queue_message
@@ -170,7 +171,7 @@ class Engine:
                 )
             for event in claimed:
                 _LOGGER.info("replaying unhandled event %s", event.id)
-                await self.process(event.id, _from_payload(event.payload))
+                await self.process(id_of(event), _from_payload(event.payload))
             replayed += len(claimed)
             if len(claimed) < REPLAY_BATCH:
                 return replayed
@@ -211,7 +212,7 @@ class Engine:
         if inbound.sender:
             speaker = find_account(session=session, channel=inbound.channel, address=inbound.sender)
             person = session.get(Person, speaker.person_id) if speaker and speaker.person_id else None
-        current = load_state(session=session, account_id=account.id or 0)
+        current = load_state(session=session, account_id=id_of(account))
         state = current if person else None  # an unlinked account's leftover state is only cleared
         turn = self._turn(session, inbound, account, person, now, dict(state.data) if state else {})
         flow_name, result = await self._route(
@@ -222,7 +223,7 @@ class Engine:
         store_state(
             session=session,
             current=current,
-            account_id=account.id or 0,
+            account_id=id_of(account),
             flow=flow_name if result is not None else None,
             state=None if result is None else str(result),
             data=turn.data,

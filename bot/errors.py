@@ -1,21 +1,11 @@
-"""Exceptions raised by partnerbot itself; each docstring is its default message."""
+"""Exceptions raised by the bot; each docstring is its default message. Those storage raises
+too (and their base) come from `storage.errors`."""
 
 from __future__ import annotations
 
+from storage.errors import ConfigurationError, PartnerbotError, SchemaOutOfDate
 
-class PartnerbotError(Exception):
-    """Something went wrong in partnerbot."""
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.__doc__)
-
-
-class ConfigurationError(PartnerbotError):
-    """The configuration is invalid."""
-
-
-class SchemaOutOfDate(PartnerbotError):
-    """The database schema is out of date: run `partnerbot db upgrade`."""
+__all__ = ["ConfigurationError", "NotFound", "PartnerbotError", "RosterError", "SchemaOutOfDate"]
 
 
 class NotFound(PartnerbotError):

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from storage.accounts import get_or_create_account
+from storage.ids import id_of
 from storage.models import ChannelAccount, ClassChat, School
 
 
@@ -20,7 +21,7 @@ def link_class_chat(
     ).first()
     if exists is not None:
         return False
-    session.add(ClassChat(class_id=class_id, account_id=account.id or 0, linked_by=by, linked_at=at))
+    session.add(ClassChat(class_id=class_id, account_id=id_of(account), linked_by=by, linked_at=at))
     return True
 
 

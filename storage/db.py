@@ -12,9 +12,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event
-from sqlmodel import Session, create_engine
+from sqlmodel import Session as Session  # re-exported: the bot types its sessions without importing SQL
+from sqlmodel import create_engine
 
-from bot.errors import ConfigurationError, SchemaOutOfDate
+from storage.errors import ConfigurationError, SchemaOutOfDate
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from sqlmodel import Session, col, select
 
+from storage.ids import id_of
 from storage.models import (
     ClassGroup,
     Frequency,
@@ -41,7 +42,7 @@ def teachers(*, session: Session) -> list[Person]:
 
 
 def people_by_id(*, session: Session, person_ids: list[int]) -> dict[int, Person]:
-    return {p.id or 0: p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()}
+    return {id_of(p): p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()}
 
 
 def find_people(*, session: Session, name: str) -> list[Person]:
@@ -61,7 +62,7 @@ def memberships_of(*, session: Session, person_id: int) -> list[Membership]:
     ).all()
     return [
         Membership(
-            member_id=member.id or 0,
+            member_id=id_of(member),
             partnership_id=member.partnership_id,
             student_name=student.name,
             involvement=member.involvement,
@@ -91,6 +92,68 @@ def set_involvement(
         ),
         None,
     )
+
+
+def _person(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise LookupError(f"No person {person_id}")
+    return person
+
+
+def mark_onboarded(*, session: Session, person_id: int, at: datetime) -> Person:
+    """The person has answered the questions asked on joining."""
+    person = _person(session, person_id)
+    person.onboarded_at = at
+    session.add(person)
+    return person
+
+
+def set_language(*, session: Session, person_id: int, language: str) -> Person:
+    person = _person(session, person_id)
+    person.language = language
+    session.add(person)
+    return person
+
+
+def set_frequency(*, session: Session, person_id: int, frequency: Frequency) -> Person:
+    """How often the person hears from the school. A digest keeps its time and day, or gets 18:00
+    and, when weekly or fortnightly, Friday until they choose; straight away keeps neither."""
+    person = _person(session, person_id)
+    person.frequency = frequency
+    if frequency == Frequency.IMMEDIATE:
+        person.digest_weekday = person.digest_time = None
+    else:
+        person.digest_time = person.digest_time or time(18, 0)
+        if frequency == Frequency.DAILY:
+            person.digest_weekday = None
+        elif person.digest_weekday is None:
+            person.digest_weekday = 4  # Friday, until they choose
+    session.add(person)
+    return person
+
+
+def set_digest_day(*, session: Session, person_id: int, weekday: int) -> Person:
+    """The day of a weekly or fortnightly digest: 0 is Monday."""
+    person = _person(session, person_id)
+    person.digest_weekday = weekday
+    session.add(person)
+    return person
+
+
+def set_digest_time(*, session: Session, person_id: int, digest_time: time) -> Person:
+    person = _person(session, person_id)
+    person.digest_time = digest_time
+    session.add(person)
+    return person
+
+
+def set_quiet_hours(*, session: Session, person_id: int, quiet: tuple[time, time] | None) -> Person:
+    """When nothing but urgent messages reaches the person, from start to end; None: at any time."""
+    person = _person(session, person_id)
+    person.quiet_start, person.quiet_end = quiet or (None, None)
+    session.add(person)
+    return person
 
 
 def family_of(*, session: Session, student_id: int) -> list[Person]:
@@ -161,7 +224,7 @@ def classes_for_staff(*, session: Session, person: Person) -> list[ClassGroup]:
     if person.role == Role.LEADER:
         query = select(ClassGroup).where(ClassGroup.school_id == person.school_id)
     else:
-        class_ids = {s.class_id for s in students_of(session=session, person_id=person.id or 0) if s.class_id}
+        class_ids = {s.class_id for s in students_of(session=session, person_id=id_of(person)) if s.class_id}
         query = select(ClassGroup).where(col(ClassGroup.id).in_(class_ids))
     return list(session.exec(query.order_by(ClassGroup.name)).all())
 

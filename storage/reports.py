@@ -11,6 +11,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, case
 from sqlmodel import Session, col, select
 
+from storage.ids import id_of
 from storage.models import Delivery, DeliveryStatus, Message, MessageKind, Person, Role
 from storage.people import classes_for_staff, students_of
 
@@ -120,7 +121,7 @@ def visible_messages(*, session: Session, person: Person, limit: int | None) -> 
     )
     if person.role != Role.LEADER:
         class_ids = [c.id for c in classes_for_staff(session=session, person=person)]
-        student_ids = [s.id for s in students_of(session=session, person_id=person.id or 0)]
+        student_ids = [s.id for s in students_of(session=session, person_id=id_of(person))]
         query = query.where(
             col(Message.class_id).in_(class_ids)
             | col(Message.student_id).in_(student_ids)

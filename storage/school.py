@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from storage.ids import id_of
 from storage.models import (
     ChannelAccount,
     ClassGroup,
@@ -160,8 +161,8 @@ def add_member(
         return False
     session.add(
         PartnershipMember(
-            partnership_id=partnership.id or 0,
-            person_id=person.id or 0,
+            partnership_id=id_of(partnership),
+            person_id=id_of(person),
             involvement=involvement,
             relationship=relationship,
             key_contact=key_contact,

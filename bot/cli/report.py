@@ -36,6 +36,7 @@ def report_acks(
     """Acknowledged / delivered but not acknowledged / pending / unreached, per message and per language."""
     from bot.channels.registry import configured_names
     from storage.db import ensure_current, make_engine, session_scope
+    from storage.ids import id_of
     from storage.reports import ack_summaries, all_reported
 
     loaded = settings()
@@ -44,7 +45,7 @@ def report_acks(
     with session_scope(db) as session:
         messages = all_reported(session=session, message_id=message)
         summaries = ack_summaries(
-            session=session, message_ids=[m.id or 0 for m in messages], channels=configured_names(loaded)
+            session=session, message_ids=[id_of(m) for m in messages], channels=configured_names(loaded)
         )
     console = Console()
     if not messages:
@@ -52,7 +53,7 @@ def report_acks(
         raise typer.Exit(0 if message is None else 1)
     table = Table("id", "sent", "kind", "about", "recipients", *STATUSES, title="Acknowledgements")
     for item in messages:
-        summary = summaries[item.id or 0]
+        summary = summaries[id_of(item)]
         counts = Counter(r.status for r in summary.recipients)
         table.add_row(
             str(item.id),
@@ -89,6 +90,8 @@ def _language_table(summaries: Iterable[AckSummary]) -> Table:
 
 
 def _write_csv(path: Path, messages: list[Message], summaries: dict[int, AckSummary]) -> None:
+    from storage.ids import id_of
+
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(
@@ -105,7 +108,7 @@ def _write_csv(path: Path, messages: list[Message], summaries: dict[int, AckSumm
             ]
         )
         for item in messages:
-            for r in summaries[item.id or 0].recipients:
+            for r in summaries[id_of(item)].recipients:
                 writer.writerow(
                     [
                         item.id,

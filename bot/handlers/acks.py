@@ -7,6 +7,7 @@ from bot.handlers.flow import StepResult, Turn
 from bot.handlers.permissions import message_from_payload, refuse_unless_staff
 from bot.messages.fanout import nudge
 from bot.messages.render import Version, render_original
+from storage.ids import id_of
 from storage.messages import Ack, acknowledge
 from storage.models import Message
 from storage.reports import AckSummary, ack_summaries, visible_messages
@@ -22,7 +23,7 @@ async def on_got_it(turn: Turn) -> StepResult:
         acknowledge(
             session=turn.session,
             message_id=int(raw_id),
-            person_id=turn.me.id or 0,
+            person_id=id_of(turn.me),
             at=turn.now,
             channel=turn.inbound.channel,
         )
@@ -91,10 +92,10 @@ async def show_acks(turn: Turn) -> StepResult:
         turn.reply(turn._("No highlights or postcards have been sent yet."))
         return None
     summaries = ack_summaries(
-        session=turn.session, message_ids=[m.id or 0 for m in messages], channels=turn.channels
+        session=turn.session, message_ids=[id_of(m) for m in messages], channels=turn.channels
     )
     for message in messages:
-        turn.reply(*_describe(turn, message, summaries[message.id or 0]))
+        turn.reply(*_describe(turn, message, summaries[id_of(message)]))
     return None
 
 

@@ -13,9 +13,8 @@ from bot.settings import Settings
 from storage.models import ChannelAccount, Person
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
     from bot.translation import TranslationService
+    from storage.db import Session
 
 
 @dataclass(frozen=True, slots=True)

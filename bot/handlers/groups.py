@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.events import Button
 from bot.handlers.flow import StepResult, Turn
 from storage.classchats import link_class_chat
+from storage.ids import id_of
 from storage.people import classes_for_staff
 
 
@@ -41,7 +42,7 @@ async def on_group(turn: Turn) -> StepResult:
         class_id=int(chosen.payload.removeprefix("linkclass:")),
         channel=inbound.channel,
         address=inbound.address,
-        by=turn.me.id or 0,
+        by=id_of(turn.me),
         at=turn.now,
     )
     turn.reply(

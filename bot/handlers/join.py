@@ -10,6 +10,7 @@ from datetime import timedelta
 from bot.handlers import preferences
 from bot.handlers.flow import Goto, StepResult, Turn
 from bot.i18n import Speaker
+from storage.ids import id_of
 from storage.invites import Redeemed, looks_like_code, recent_failures, record_failure, redeem_invite
 from storage.people import memberships_of
 
@@ -38,7 +39,7 @@ async def on_unlinked(turn: Turn) -> StepResult:
 async def redeem(turn: Turn, code: str) -> StepResult:
     account, settings = turn.account, turn.settings
     failures = recent_failures(
-        session=turn.session, account_id=account.id or 0, now=turn.now, window=_FAILURE_WINDOW
+        session=turn.session, account_id=id_of(account), now=turn.now, window=_FAILURE_WINDOW
     )
     if failures >= settings.invite_max_failures_per_hour:
         turn.reply(
@@ -49,7 +50,7 @@ async def redeem(turn: Turn, code: str) -> StepResult:
         return None
     result = redeem_invite(session=turn.session, code=code, account=account, now=turn.now)
     if result.person is None:
-        record_failure(session=turn.session, account_id=account.id or 0, now=turn.now)
+        record_failure(session=turn.session, account_id=id_of(account), now=turn.now)
         turn.reply(
             {
                 Redeemed.UNKNOWN: turn._(
@@ -67,7 +68,7 @@ async def redeem(turn: Turn, code: str) -> StepResult:
         return None
     person = turn.person = result.person
     turn.speaker = Speaker(person.language, person.timezone)
-    students = [m.student_name for m in memberships_of(session=turn.session, person_id=person.id or 0)]
+    students = [m.student_name for m in memberships_of(session=turn.session, person_id=id_of(person))]
     welcome = turn._("Welcome, {name}! You are now connected with the school.").format(name=person.name)
     if students:
         welcome += "\n" + turn._("You are part of the learning partnership for: {students}.").format(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.handlers.flow import Turn
+from storage.ids import id_of
 from storage.messages import delivery_to, get_message
 from storage.models import Message, Person
 
@@ -30,9 +31,7 @@ def message_from_payload(turn: Turn, prefix: str) -> Message | None:
     message = None
     if payload.startswith(prefix + ":") and raw_id.isdecimal() and turn.person is not None:
         found = get_message(session=turn.session, message_id=int(raw_id))
-        if found and delivery_to(
-            session=turn.session, message_id=found.id or 0, person_id=turn.person.id or 0
-        ):
+        if found and delivery_to(session=turn.session, message_id=id_of(found), person_id=id_of(turn.person)):
             message = found
     if message is None:
         turn.reply(turn._("That button is no longer active. Send /help to see what you can do."))

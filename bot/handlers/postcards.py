@@ -22,6 +22,7 @@ from bot.handlers.highlights import sent_summary
 from bot.handlers.permissions import is_staff, message_from_payload
 from bot.messages.fanout import Outgoing, send
 from bot.messages.render import OUTCOMES
+from storage.ids import id_of
 from storage.messages import postcards_received
 from storage.models import MessageKind, Person, Role
 from storage.people import (
@@ -125,7 +126,7 @@ def _target_buttons(turn: Turn) -> list[Button]:
         ]
     buttons += [
         Button(label=s.name, payload=f"student:{s.id}")
-        for s in students_of(session=turn.session, person_id=turn.me.id or 0)
+        for s in students_of(session=turn.session, person_id=id_of(turn.me))
     ]
     return buttons
 
@@ -240,7 +241,7 @@ async def on_confirm(turn: Turn) -> StepResult:
 def _student_buttons(turn: Turn) -> list[Button]:
     return [
         Button(label=s.name, payload=f"student:{s.id}")
-        for s in students_of(session=turn.session, person_id=turn.me.id or 0)
+        for s in students_of(session=turn.session, person_id=id_of(turn.me))
     ]
 
 
@@ -272,11 +273,11 @@ async def on_student(turn: Turn) -> StepResult:
 def _which_buttons(turn: Turn) -> list[Button]:
     student = next(
         s
-        for s in students_of(session=turn.session, person_id=turn.me.id or 0)
+        for s in students_of(session=turn.session, person_id=id_of(turn.me))
         if s.id == turn.data["student_id"]
     )
     postcards = postcards_received(
-        session=turn.session, person_id=turn.me.id or 0, student_id=student.id or 0, class_id=student.class_id
+        session=turn.session, person_id=id_of(turn.me), student_id=id_of(student), class_id=student.class_id
     )
     return [
         Button(label=p.details.get("title") or p.text[:40], payload=f"postcard:{p.id}") for p in postcards
@@ -312,7 +313,7 @@ async def on_tried_button(turn: Turn) -> StepResult:
     message = message_from_payload(turn, "tried")
     if message is None or message.kind != MessageKind.POSTCARD_TO_HOME:
         return None
-    students = students_of(session=turn.session, person_id=turn.me.id or 0)
+    students = students_of(session=turn.session, person_id=id_of(turn.me))
     student = next(
         (
             s
@@ -376,7 +377,7 @@ async def on_home_photo(turn: Turn) -> StepResult:
         outcome=data["outcome"],
         about=data["about"],
         relationship=relationship_to(
-            session=turn.session, person_id=me.id or 0, student_id=data["student_id"]
+            session=turn.session, person_id=id_of(me), student_id=data["student_id"]
         ),
         student_id=data["student_id"],
         answers_id=data.get("answers_id"),

@@ -21,8 +21,18 @@ from bot.events import Button
 from bot.handlers.flow import Flow, StepResult, Turn
 from bot.i18n import LANGUAGES, N_, Speaker
 from storage.accounts import accounts_of, set_preferred
+from storage.ids import id_of
 from storage.models import ChannelAccount, Frequency, Involvement
-from storage.people import memberships_of, set_involvement
+from storage.people import (
+    mark_onboarded,
+    memberships_of,
+    set_digest_day,
+    set_digest_time,
+    set_frequency,
+    set_involvement,
+    set_language,
+    set_quiet_hours,
+)
 
 
 class State(StrEnum):
@@ -117,15 +127,13 @@ def _next(turn: Turn, answered: State) -> StepResult:
         return ask_quiet_hours(turn)
     if answered is State.QUIET_HOURS:
         turn.data["pending"] = [
-            m.partnership_id for m in memberships_of(session=turn.session, person_id=person.id or 0)
+            m.partnership_id for m in memberships_of(session=turn.session, person_id=id_of(person))
         ]
     return ask_involvement(turn) if turn.data.get("pending") else _finish_onboarding(turn)
 
 
 def _finish_onboarding(turn: Turn) -> StepResult:
-    person = turn.me
-    person.onboarded_at = turn.now
-    turn.session.add(person)
+    mark_onboarded(session=turn.session, person_id=id_of(turn.me), at=turn.now)
     turn.reply(
         turn._("All set, thank you! Here is how we will keep in touch:")
         + "\n\n"
@@ -169,7 +177,7 @@ def summary(turn: Turn) -> str:
         turn._("{student} – {involvement}").format(
             student=m.student_name, involvement=turn._(INVOLVEMENT_LABELS[m.involvement])
         )
-        for m in memberships_of(session=turn.session, person_id=person.id or 0)
+        for m in memberships_of(session=turn.session, person_id=id_of(person))
     ]
     return "\n".join(f"• {line}" for line in lines)
 
@@ -208,7 +216,7 @@ async def on_menu(turn: Turn) -> StepResult:
         return None
     if key == State.INVOLVEMENT:
         turn.data["pending"] = [
-            m.partnership_id for m in memberships_of(session=turn.session, person_id=turn.me.id or 0)
+            m.partnership_id for m in memberships_of(session=turn.session, person_id=id_of(turn.me))
         ]
         if not turn.data["pending"]:
             turn.reply(turn._("You are not linked to a child yet."))
@@ -239,9 +247,9 @@ async def on_language(turn: Turn) -> StepResult:
     if choice is None:
         turn.reply(turn._("Please choose a language from the list."), _language_buttons(turn))
         return State.LANGUAGE
-    person = turn.me
-    person.language = choice.removeprefix("lang:")
-    turn.session.add(person)
+    person = set_language(
+        session=turn.session, person_id=id_of(turn.me), language=choice.removeprefix("lang:")
+    )
     turn.speaker = Speaker(person.language, person.timezone)
     turn.reply(
         turn._("Thank you. From now on we will write to you in {language}.").format(
@@ -278,7 +286,7 @@ def ask_channel(turn: Turn) -> StepResult:
 async def on_channel(turn: Turn) -> StepResult:
     choice = turn.pick(_channel_buttons(turn))
     chosen = (
-        set_preferred(session=turn.session, person_id=turn.me.id or 0, account_id=int(choice.split(":")[1]))
+        set_preferred(session=turn.session, person_id=id_of(turn.me), account_id=int(choice.split(":")[1]))
         if choice
         else None
     )
@@ -309,17 +317,8 @@ async def on_frequency(turn: Turn) -> StepResult:
     choice = turn.pick(_frequency_buttons(turn))
     if choice is None:
         return State.FREQUENCY
-    person = turn.me
-    person.frequency = Frequency(choice.removeprefix("freq:"))
-    if person.frequency == Frequency.IMMEDIATE:
-        person.digest_weekday = person.digest_time = None
-    else:
-        person.digest_time = person.digest_time or time(18, 0)
-        if person.frequency == Frequency.DAILY:
-            person.digest_weekday = None
-        elif person.digest_weekday is None:
-            person.digest_weekday = 4  # Friday, until they choose
-    turn.session.add(person)
+    frequency = Frequency(choice.removeprefix("freq:"))
+    person = set_frequency(session=turn.session, person_id=id_of(turn.me), frequency=frequency)
     if person.frequency == Frequency.IMMEDIATE:
         turn.reply(turn._("Done: {frequency}.").format(frequency=describe_frequency(turn)))
         return _next(turn, State.DIGEST_TIME)
@@ -340,9 +339,8 @@ async def on_digest_day(turn: Turn) -> StepResult:
     if choice is None:
         turn.reply(turn._("Please choose a day from the list."), _day_buttons(turn))
         return State.DIGEST_DAY
-    person = turn.me
-    person.digest_weekday = int(choice.removeprefix("day:"))
-    turn.session.add(person)
+    weekday = int(choice.removeprefix("day:"))
+    set_digest_day(session=turn.session, person_id=id_of(turn.me), weekday=weekday)
     return ask_digest_time(turn)
 
 
@@ -364,9 +362,7 @@ async def on_digest_time(turn: Turn) -> StepResult:
             _digest_time_buttons(turn),
         )
         return State.DIGEST_TIME
-    person = turn.me
-    person.digest_time = chosen
-    turn.session.add(person)
+    set_digest_time(session=turn.session, person_id=id_of(turn.me), digest_time=chosen)
     turn.reply(turn._("Done: {frequency}.").format(frequency=describe_frequency(turn)))
     return _next(turn, State.DIGEST_TIME)
 
@@ -395,10 +391,8 @@ def ask_quiet_hours(turn: Turn) -> StepResult:
 
 async def on_quiet_hours(turn: Turn) -> StepResult:
     choice = turn.choice(_quiet_buttons(turn))
-    person = turn.me
     if choice == "quiet:none":
-        person.quiet_start = person.quiet_end = None
-        turn.session.add(person)
+        set_quiet_hours(session=turn.session, person_id=id_of(turn.me), quiet=None)
         turn.reply(turn._("Done: no quiet hours. Messages can arrive at any time."))
         return _next(turn, State.QUIET_HOURS)
     chosen = parse_range(choice.removeprefix("quiet:") if choice else turn.text)
@@ -408,8 +402,7 @@ async def on_quiet_hours(turn: Turn) -> StepResult:
             _quiet_buttons(turn),
         )
         return State.QUIET_HOURS
-    person.quiet_start, person.quiet_end = chosen
-    turn.session.add(person)
+    set_quiet_hours(session=turn.session, person_id=id_of(turn.me), quiet=chosen)
     turn.reply(
         turn._("Done: no messages between {start} and {end}, except urgent ones.").format(
             start=turn.speaker.time(chosen[0]), end=turn.speaker.time(chosen[1])
@@ -430,7 +423,7 @@ def ask_involvement(turn: Turn) -> StepResult:
     membership = next(
         (
             m
-            for m in memberships_of(session=turn.session, person_id=turn.me.id or 0)
+            for m in memberships_of(session=turn.session, person_id=id_of(turn.me))
             if pending and m.partnership_id == pending[0]
         ),
         None,
@@ -457,7 +450,7 @@ async def on_involvement(turn: Turn) -> StepResult:
     involvement = Involvement(choice.removeprefix("inv:"))
     membership = set_involvement(
         session=turn.session,
-        person_id=turn.me.id or 0,
+        person_id=id_of(turn.me),
         partnership_id=pending[0],
         involvement=involvement,
     )

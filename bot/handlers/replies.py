@@ -9,6 +9,7 @@ from enum import StrEnum
 from bot.handlers.flow import Flow, StepResult, Turn
 from bot.handlers.permissions import message_from_payload
 from bot.messages.fanout import Outgoing, send
+from storage.ids import id_of
 from storage.messages import get_message, latest_authored_received, received_as
 from storage.models import Message, MessageKind, Person
 from storage.people import get_person
@@ -43,7 +44,9 @@ async def on_write(turn: Turn) -> StepResult:
     message = get_message(session=turn.session, message_id=turn.data["answers_id"])
     if message is None:
         return None
-    await _thread(turn, message, get_person(session=turn.session, person_id=message.author_id or 0))
+    author_id = message.author_id
+    author = None if author_id is None else get_person(session=turn.session, person_id=author_id)
+    await _thread(turn, message, author)
     return None
 
 
@@ -51,7 +54,7 @@ async def on_free_text(turn: Turn) -> StepResult:
     """Text with no question open: an answer to the message it names (a reply on a channel with
     threading), else to the latest message someone wrote to this person."""
     found = _named(turn) or latest_authored_received(
-        session=turn.session, person_id=turn.me.id or 0, since=turn.now - THREAD_WINDOW
+        session=turn.session, person_id=id_of(turn.me), since=turn.now - THREAD_WINDOW
     )
     if found is None or not turn.text:
         turn.reply(turn._("Sorry, I did not understand that. Send /help to see what you can do."))
@@ -69,7 +72,7 @@ def _named(turn: Turn) -> tuple[Message, Person | None] | None:
         return None
     found = received_as(
         session=turn.session,
-        person_id=me.id or 0,
+        person_id=id_of(me),
         channel=inbound.channel,
         address=inbound.address,
         provider_id=inbound.reply_to,

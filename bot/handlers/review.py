@@ -17,6 +17,7 @@ from bot.handlers.permissions import refuse_unless_staff
 from bot.i18n import Speaker
 from bot.jobs.reviews import ANSWERS, QUESTION, own_words, summary, term_of
 from bot.messages.fanout import notify
+from storage.ids import id_of
 from storage.people import coordinators_of
 from storage.reviews import record_answer, reviews_for, was_asked
 
@@ -30,7 +31,7 @@ def _answered(turn: Turn) -> tuple[str, int] | None:
     key, _, term = (turn.inbound.payload or "").removeprefix("review:").partition(":")
     if key not in dict(ANSWERS) or not term.isdecimal():
         return None
-    if not was_asked(session=turn.session, person_id=turn.me.id or 0, term=int(term)):
+    if not was_asked(session=turn.session, person_id=id_of(turn.me), term=int(term)):
         return None
     return key, int(term)
 
@@ -45,7 +46,7 @@ async def on_answer(turn: Turn) -> StepResult:
         turn.data = {"term": term}
         turn.reply(turn._("What would make it work better for you? A few words are enough."))
         return State.OTHER
-    record_answer(session=turn.session, person_id=turn.me.id or 0, term=term, answer=key, at=turn.now)
+    record_answer(session=turn.session, person_id=id_of(turn.me), term=term, answer=key, at=turn.now)
     if key == "yes":
         turn.reply(turn._("Thank you! We are glad it works for you."))
         return None
@@ -60,7 +61,7 @@ async def on_other(turn: Turn) -> StepResult:
         return State.OTHER
     me = turn.me
     language = await turn.translator.detect(turn.text, fallback=me.language)
-    coordinators = coordinators_of(session=turn.session, person_id=me.id or 0)
+    coordinators = coordinators_of(session=turn.session, person_id=id_of(me))
     other = dict(ANSWERS)["other"]
     texts = {}
     for coordinator in coordinators:  # translated before anything is written (SQLite has one writer)
@@ -72,7 +73,7 @@ async def on_other(turn: Turn) -> StepResult:
         texts[coordinator.id] = f"{header}\n\n{words}"
     record_answer(
         session=turn.session,
-        person_id=me.id or 0,
+        person_id=id_of(me),
         term=turn.data["term"],
         answer="other",
         at=turn.now,
@@ -98,7 +99,7 @@ async def show_reviews(turn: Turn) -> StepResult:
     if refuse_unless_staff(turn):
         return None
     term = term_of(turn.now, timedelta(days=turn.settings.review_interval_days))
-    reviews = reviews_for(session=turn.session, coordinator_id=turn.me.id or 0, term=term)
+    reviews = reviews_for(session=turn.session, coordinator_id=id_of(turn.me), term=term)
     if not reviews:
         turn.reply(
             turn._(

@@ -17,6 +17,7 @@ from bot.delivery.rhythm import latest_digest_slot
 from bot.i18n import Speaker
 from bot.messages.fanout import notify
 from storage.digests import claim_digest, held_for, mark_digested, people_with_held, release_held
+from storage.ids import id_of
 from storage.models import Delivery, Frequency, Person
 
 _LOGGER = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def send_digests(*, session: Session, now: datetime, channels: Collection[str]) 
     made = 0
     for person in people_with_held(session=session):
         if person.frequency == Frequency.IMMEDIATE:
-            release_held(session=session, person_id=person.id or 0, at=now)
+            release_held(session=session, person_id=id_of(person), at=now)
             continue
         slot = latest_digest_slot(
             now,
@@ -37,11 +38,11 @@ def send_digests(*, session: Session, now: datetime, channels: Collection[str]) 
             weekday=person.digest_weekday,
             at=person.digest_time,
         )
-        items = held_for(session=session, person_id=person.id or 0, until=slot) if slot else []
+        items = held_for(session=session, person_id=id_of(person), until=slot) if slot else []
         if (
             not items
             or slot is None
-            or claim_digest(session=session, person_id=person.id or 0, slot_at=slot) is None
+            or claim_digest(session=session, person_id=id_of(person), slot_at=slot) is None
         ):
             continue
         _digest(session=session, person=person, items=items, slot=slot, now=now, channels=channels)
@@ -80,6 +81,6 @@ def _digest(
         details={"digest": slot.isoformat()},
     )
     mark_digested(
-        session=session, delivery_ids=[i.id or 0 for i in items], digest_message_id=message.id or 0, at=now
+        session=session, delivery_ids=[id_of(i) for i in items], digest_message_id=id_of(message), at=now
     )
     _LOGGER.info("digest %s for person %s with %s items", message.id, person.id, len(items))

@@ -23,6 +23,7 @@ from bot.messages.fanout import notify
 from bot.messages.render import Version, render_original
 from bot.translation import TranslationService
 from storage.db import session_scope
+from storage.ids import id_of
 from storage.people import members_onboarded_before
 from storage.reminders import claim_once, claimed_at
 from storage.reviews import Reviewed, ask_once, asked_in, coordinators_asked_before, reviews_for
@@ -50,7 +51,7 @@ def send_reviews(*, session: Session, now: datetime, interval: timedelta, channe
     done = asked_in(session=session, term=term)
     asked = 0
     for person in members_onboarded_before(session=session, before=now - interval):
-        if person.id in done or not ask_once(session=session, person_id=person.id or 0, term=term, at=now):
+        if person.id in done or not ask_once(session=session, person_id=id_of(person), term=term, at=now):
             continue
         speaker = Speaker(person.language, person.timezone)
         notify(
@@ -134,7 +135,7 @@ async def send_review_summaries(
             if claimed_at(session=session, key=_summary_key(c.id, term)) is None
         ]
         reviews = {
-            c.id: reviews_for(session=session, coordinator_id=c.id or 0, term=term) for c in coordinators
+            c.id: reviews_for(session=session, coordinator_id=id_of(c), term=term) for c in coordinators
         }
     texts = {}
     for coordinator in coordinators:

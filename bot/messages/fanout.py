@@ -28,6 +28,7 @@ from bot.messages.render import Context, Version, render_for_family, render_for_
 from bot.translation import TranslationService
 from storage.accounts import Destination, active_accounts, reachable_accounts
 from storage.classchats import class_chats, school_language
+from storage.ids import id_of
 from storage.messages import add_photo, save_translations
 from storage.models import ChannelAccount, ClassGroup, Delivery, Frequency, Message, MessageKind, Person, Role
 from storage.outbox import NOT_CONFIGURED, DeliveryDraft, MessageDraft, add_deliveries, add_message
@@ -188,7 +189,7 @@ def _store(
         urgent=outgoing.urgent,
     )
     accounts = reachable_accounts(
-        session=session, person_ids=[p.id or 0 for p in recipients], channels=channels
+        session=session, person_ids=[id_of(p) for p in recipients], channels=channels
     )
 
     @cache
@@ -215,7 +216,7 @@ def _store(
                 not_before=quiet(person.timezone, person.quiet_start, person.quiet_end),
                 held=holdable and person.frequency != Frequency.IMMEDIATE,
                 person_id=person.id,
-                **_to(accounts.get(person.id or 0)),
+                **_to(accounts.get(id_of(person))),
                 language=person.language,
                 text=text,
                 buttons=buttons,
@@ -285,7 +286,7 @@ async def send_highlights(
     urgent: bool = False,
 ) -> SendReport:
     """A class's learning highlights to every family of the class, each in their own language."""
-    families = await asyncio.to_thread(families_of_class, session=session, class_id=group.id or 0)
+    families = await asyncio.to_thread(families_of_class, session=session, class_id=id_of(group))
     outgoing = Outgoing(
         kind=MessageKind.HIGHLIGHT,
         author=author,
@@ -303,7 +304,7 @@ async def send_highlights(
         recipients=[r.person for r in families],
         now=now,
         channels=channels,
-        chats=class_chats(session=session, class_id=group.id or 0),
+        chats=class_chats(session=session, class_id=id_of(group)),
         chat_language=school_language(session=session, school_id=author.school_id),
     )
 
@@ -312,7 +313,7 @@ def nudge(*, session: Session, message: Message, now: datetime, channels: Collec
     """Remind everyone who received `message` but has not said "Got it" (staff pressed Nudge)."""
     return remind(
         session=session,
-        deliveries=waiting_deliveries(session=session, message_id=message.id or 0),
+        deliveries=waiting_deliveries(session=session, message_id=id_of(message)),
         now=now,
         channels=channels,
     )
@@ -331,14 +332,14 @@ def remind(
     of the person's accounts than the one it went to, skipping people who have none. Only
     accounts on `channels` count. Accounts come in one query for all (a nudge to a class of
     10,000 made one per person)."""
-    person_ids = [d.person_id or 0 for d in deliveries]
+    person_ids = [id_of(d, "person_id") for d in deliveries]
     people = people_by_id(session=session, person_ids=person_ids)
     accounts = active_accounts(session=session, person_ids=person_ids, channels=channels)
     by_message: dict[int, list[DeliveryDraft]] = {}
     for delivery in deliveries:
-        person = people[delivery.person_id or 0]
+        person = people[id_of(delivery, "person_id")]
         account = next(
-            (a for a in accounts.get(person.id or 0, []) if not elsewhere or a.id != delivery.account_id),
+            (a for a in accounts.get(id_of(person), []) if not elsewhere or a.id != delivery.account_id),
             None,
         )
         if elsewhere and account is None:
@@ -396,8 +397,8 @@ def notify(
         details=details or {},
     )
     message_id = add_message(session=session, message=message)
-    account = reachable_accounts(session=session, person_ids=[person.id or 0], channels=channels).get(
-        person.id or 0
+    account = reachable_accounts(session=session, person_ids=[id_of(person)], channels=channels).get(
+        id_of(person)
     )
     draft = DeliveryDraft(
         person_id=person.id,

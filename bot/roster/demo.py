@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from bot.settings import Settings
+from storage.ids import id_of
 from storage.models import Involvement, Person, Role
 from storage.school import (
     add_member,
@@ -48,15 +49,15 @@ def create_demo_school(*, session: Session, settings: Settings) -> bool:
     school = get_or_create_school(
         session=session, name=SCHOOL, timezone=settings.timezone, default_language=settings.default_language
     )
-    if find_person(session=session, school_id=school.id or 0, name=STAFF[0][0]) is not None:
+    if find_person(session=session, school_id=id_of(school), name=STAFF[0][0]) is not None:
         return False
-    group = get_or_create_class(session=session, school_id=school.id or 0, name=CLASS)
+    group = get_or_create_class(session=session, school_id=id_of(school), name=CLASS)
     staff = [
         (
             add_person(
                 session=session,
                 person=Person(
-                    school_id=school.id or 0, name=name, role=role, language="en", timezone=settings.timezone
+                    school_id=id_of(school), name=name, role=role, language="en", timezone=settings.timezone
                 ),
             ),
             relationship,
@@ -66,14 +67,14 @@ def create_demo_school(*, session: Session, settings: Settings) -> bool:
     ]
     for family in FAMILIES:
         student, _ = get_or_create_student(
-            session=session, school_id=school.id or 0, class_id=group.id, name=family.student
+            session=session, school_id=id_of(school), class_id=group.id, name=family.student
         )
-        partnership = partnership_for(session=session, student_id=student.id or 0)
+        partnership = partnership_for(session=session, student_id=id_of(student))
         partnership.coordinator_id = staff[0][0].id
         parent = add_person(
             session=session,
             person=Person(
-                school_id=school.id or 0,
+                school_id=id_of(school),
                 name=family.parent,
                 role=Role.PARENT,
                 language=family.language,

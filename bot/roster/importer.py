@@ -39,6 +39,7 @@ from bot.roster.rows import (
     read_csv,
 )
 from bot.settings import Settings
+from storage.ids import id_of
 from storage.models import Partnership, Person, Role, School
 from storage.school import (
     add_member,
@@ -243,13 +244,13 @@ def import_roster(
     for row in roster.students:
         student, created = get_or_create_student(
             session=session,
-            school_id=school.id or 0,
+            school_id=id_of(school),
             class_id=class_ids[row.class_key] if row.class_key else None,
             name=row.name,
             external_id=row.external_id,
         )
         counts["students"] += created
-        partnership = partnership_for(session=session, student_id=student.id or 0)
+        partnership = partnership_for(session=session, student_id=id_of(student))
         for member in row.members:
             person = _seat(session, school, partnership, member, counts)
             if person is not None:
@@ -273,7 +274,7 @@ def _seat(
     is_family = member.person.role is Role.PARENT
     person = find_roster_person(
         session=session,
-        school_id=school.id or 0,
+        school_id=id_of(school),
         name=member.person.name,
         student_id=partnership.student_id,
         email=member.person.email,
@@ -283,7 +284,7 @@ def _seat(
     if person is None:
         person = add_person(session=session, person=_new_person(school, member.person))
         counts["family" if is_family else "staff"] += 1
-    key_contact = is_family and not has_key_contact(session=session, partnership_id=partnership.id or 0)
+    key_contact = is_family and not has_key_contact(session=session, partnership_id=id_of(partnership))
     counts["memberships"] += add_member(
         session=session,
         partnership=partnership,
@@ -297,19 +298,19 @@ def _seat(
 
 def _class_id(session: Session, school: School, row: ClassRow, counts: Counter[str]) -> int | None:
     group = find_class_group(
-        session=session, school_id=school.id or 0, name=row.name, external_id=row.external_id
+        session=session, school_id=id_of(school), name=row.name, external_id=row.external_id
     )
     if group is None:
         counts["classes"] += 1
         group = get_or_create_class(
-            session=session, school_id=school.id or 0, name=row.name, external_id=row.external_id
+            session=session, school_id=id_of(school), name=row.name, external_id=row.external_id
         )
     return group.id
 
 
 def _new_person(school: School, row: PersonRow) -> Person:
     return Person(
-        school_id=school.id or 0,
+        school_id=id_of(school),
         name=row.name,
         role=row.role,
         language=row.language or school.default_language,

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.errors import NotFound
+from storage.ids import id_of
 from storage.invites import create_invite
 from storage.models import Person
 from storage.people import family_of, find_class, find_people, find_students, students_in_class
@@ -33,15 +34,15 @@ def invite_targets(
         students = find_students(session=session, name=family)
         if len(students) != 1:
             raise NotFound(f"{len(students)} students match {family!r}; use the full name")
-        return family_of(session=session, student_id=students[0].id or 0)
+        return family_of(session=session, student_id=id_of(students[0]))
     if klass:
         group = find_class(session=session, name=klass)
         if group is None:
             raise NotFound(f"no class called {klass!r}")
         seen: dict[int, Person] = {}
-        for student in students_in_class(session=session, class_id=group.id or 0):
-            for parent in family_of(session=session, student_id=student.id or 0):
-                seen.setdefault(parent.id or 0, parent)
+        for student in students_in_class(session=session, class_id=id_of(group)):
+            for parent in family_of(session=session, student_id=id_of(student)):
+                seen.setdefault(id_of(parent), parent)
         return list(seen.values())
     raise NotFound("say who the invite is for: --person, --family or --class")
 
@@ -51,7 +52,7 @@ def issue_invites(
 ) -> list[IssuedInvite]:
     return [
         IssuedInvite(
-            person, create_invite(session=session, person_id=person.id or 0, now=now, ttl=ttl), now + ttl
+            person, create_invite(session=session, person_id=id_of(person), now=now, ttl=ttl), now + ttl
         )
         for person in people
     ]

@@ -1,4 +1,6 @@
-"""Alembic environment: uses the engine handed over by storage.db, or the URL in settings."""
+"""Alembic environment: uses the engine handed over by `storage.db.alembic_config`, or the
+`sqlalchemy.url` of the Alembic config (the usual option, for running `alembic` by hand). It
+imports nothing from the bot: the caller that knows the settings chooses the database."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401 - registers the tables on SQLModel.metadata
+from storage.errors import ConfigurationError
 
 target_metadata = SQLModel.metadata
 
@@ -13,10 +16,14 @@ target_metadata = SQLModel.metadata
 def run_migrations() -> None:
     engine = context.config.attributes.get("engine")
     if engine is None:
-        from bot.settings import load_settings
         from storage.db import make_engine
 
-        engine = make_engine(load_settings().database_url)
+        url = context.config.get_main_option("sqlalchemy.url")
+        if not url:
+            raise ConfigurationError(
+                "No database to migrate: set sqlalchemy.url, or run `partnerbot db upgrade`"
+            )
+        engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

@@ -5,12 +5,21 @@ from __future__ import annotations
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from bot.app import build_app
 from bot.errors import SchemaOutOfDate
-from storage.db import alembic_config, current_revision, ensure_current, head_revision, make_engine, upgrade
+from storage.db import (
+    MIGRATIONS_DIR,
+    alembic_config,
+    current_revision,
+    ensure_current,
+    head_revision,
+    make_engine,
+    upgrade,
+)
 
 
 def test_the_migrations_build_exactly_the_models(db):
@@ -33,3 +42,14 @@ def test_an_older_schema_is_refused(db, settings):
     command.downgrade(alembic_config(db), "base")
     with pytest.raises(SchemaOutOfDate, match="none"):
         ensure_current(db)
+
+
+def test_alembic_run_by_hand_migrates_the_database_its_config_names(database_url):
+    """Without an engine handed over, the environment takes `sqlalchemy.url`, as Alembic's own does."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", database_url)
+    command.upgrade(config, "head")
+    engine = make_engine(database_url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()

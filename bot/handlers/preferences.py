@@ -13,16 +13,27 @@ returns to the menu. Every answer is stored at once and confirmed in the person'
 
 from __future__ import annotations
 
-import re
-from datetime import time
 from enum import StrEnum
 
 from bot.events import Button
+from bot.handlers.choices import (
+    DIGEST_TIMES,
+    FREQUENCY_LABELS,
+    INVOLVEMENT_LABELS,
+    QUIET_CHOICES,
+    channel_label,
+    describe_frequency,
+    offered,
+    parse_range,
+    parse_time,
+    summary,
+    time_range,
+)
 from bot.handlers.flow import Flow, StepResult, Turn
 from bot.i18n import LANGUAGES, N_, Speaker
-from storage.accounts import accounts_of, set_preferred
+from storage.accounts import set_preferred
 from storage.ids import id_of
-from storage.models import ChannelAccount, Frequency, Involvement
+from storage.models import Frequency, Involvement
 from storage.people import (
     mark_onboarded,
     memberships_of,
@@ -47,60 +58,6 @@ class State(StrEnum):
 
 
 ONBOARDING = "onboarding"
-CHANNEL_NAMES = {
-    "console": N_("Console"),
-    "telegram": N_("Telegram"),
-    "slack": N_("Slack"),
-    "email": N_("E-mail"),
-}
-FREQUENCY_LABELS = {
-    Frequency.IMMEDIATE: N_("Straight away"),
-    Frequency.DAILY: N_("Daily digest"),
-    Frequency.WEEKLY: N_("Weekly digest"),
-    Frequency.FORTNIGHTLY: N_("Digest every two weeks"),
-}
-INVOLVEMENT_LABELS = {
-    Involvement.ADVISER: N_("Adviser: help plan and decide"),
-    Involvement.SUPPORT: N_("Support: try strategies at home"),
-    Involvement.INFORMED: N_("Just keep me informed"),
-}
-DIGEST_TIMES = (time(7, 0), time(12, 0), time(16, 0), time(19, 0))
-QUIET_CHOICES = ((time(21, 0), time(7, 0)), (time(22, 0), time(7, 0)), (time(20, 0), time(8, 0)))
-_TIME = r"(\d{1,2})(?:[:.h](\d{2})?)?"
-_TIME_RE = re.compile(rf"^\s*{_TIME}\s*$")
-_RANGE_RE = re.compile(rf"^\s*{_TIME}\s*(?:-|–|—|to|a|à|إلى|到|đến)\s*{_TIME}\s*$", re.IGNORECASE)
-
-
-def parse_time(text: str) -> time | None:
-    """ "7", "07:30", "19.00", "٢١:٠٠" → a time; anything else → None."""
-    match = _TIME_RE.match(text)
-    return _to_time(match.group(1), match.group(2)) if match else None
-
-
-def parse_range(text: str) -> tuple[time, time] | None:
-    """ "21:00-07:00" (any dash, or "to" in a few languages) → (start, end)."""
-    match = _RANGE_RE.match(text)
-    if not match:
-        return None
-    start, end = _to_time(match.group(1), match.group(2)), _to_time(match.group(3), match.group(4))
-    return (start, end) if start and end and start != end else None
-
-
-def _to_time(hours: str, minutes: str | None) -> time | None:
-    h, m = int(hours), int(minutes or 0)
-    return time(h, m) if 0 <= h <= 23 and 0 <= m <= 59 else None
-
-
-def _channel_label(turn: Turn, account: ChannelAccount) -> str:
-    name = turn._(CHANNEL_NAMES.get(account.channel, account.channel))
-    detail = account.display_name or (account.address if account.channel == "email" else None)
-    return f"{name} ({detail})" if detail else name
-
-
-def _time_range(speaker: Speaker, start: time, end: time) -> str:
-    return f"{speaker.time(start)} – {speaker.time(end)}"
-
-
 # --- entry points ---------------------------------------------------------------------------
 
 
@@ -154,44 +111,6 @@ _MENU = (
     (State.INVOLVEMENT, N_("My involvement")),
     ("done", N_("Done")),
 )
-
-
-def summary(turn: Turn) -> str:
-    """The person's current choices, one per line."""
-    person, speaker = turn.me, turn.speaker
-    accounts = _offered(turn)
-    preferred = next((a for a in accounts if a.preferred), accounts[0] if accounts else None)
-    lines = [
-        turn._("Language: {language}").format(language=speaker.language_name(person.language)),
-        turn._("Where to reach you: {channel}").format(
-            channel=_channel_label(turn, preferred) if preferred else turn._("not chosen yet")
-        ),
-        turn._("How often: {frequency}").format(frequency=describe_frequency(turn)),
-        turn._("Quiet hours: {hours}").format(
-            hours=_time_range(speaker, person.quiet_start, person.quiet_end)
-            if person.quiet_start and person.quiet_end
-            else turn._("none")
-        ),
-    ]
-    lines += [
-        turn._("{student} – {involvement}").format(
-            student=m.student_name, involvement=turn._(INVOLVEMENT_LABELS[m.involvement])
-        )
-        for m in memberships_of(session=turn.session, person_id=id_of(person))
-    ]
-    return "\n".join(f"• {line}" for line in lines)
-
-
-def describe_frequency(turn: Turn) -> str:
-    person, speaker = turn.me, turn.speaker
-    label = turn._(FREQUENCY_LABELS[person.frequency])
-    if person.frequency == Frequency.IMMEDIATE or person.digest_time is None:
-        return label
-    if person.frequency == Frequency.DAILY or person.digest_weekday is None:
-        return turn._("{frequency} at {time}").format(frequency=label, time=speaker.time(person.digest_time))
-    return turn._("{frequency} on {weekday} at {time}").format(
-        frequency=label, weekday=speaker.weekday(person.digest_weekday), time=speaker.time(person.digest_time)
-    )
 
 
 def _menu_buttons(turn: Turn) -> list[Button]:
@@ -262,15 +181,8 @@ async def on_language(turn: Turn) -> StepResult:
 # --- channel --------------------------------------------------------------------------------
 
 
-def _offered(turn: Turn) -> list[ChannelAccount]:
-    """The person's accounts messages can go to: active, on a channel this installation runs (an
-    e-mail address from the roster is not offered while no e-mail channel is set up)."""
-    accounts = accounts_of(session=turn.session, person_id=turn.me.id, active_only=True)
-    return [a for a in accounts if a.channel in turn.channels]
-
-
 def _channel_buttons(turn: Turn) -> list[Button]:
-    return [Button(label=_channel_label(turn, a), payload=f"account:{a.id}") for a in _offered(turn)]
+    return [Button(label=channel_label(turn, a), payload=f"account:{a.id}") for a in offered(turn)]
 
 
 def ask_channel(turn: Turn) -> StepResult:
@@ -293,7 +205,7 @@ async def on_channel(turn: Turn) -> StepResult:
     if chosen is None:
         return State.CHANNEL
     turn.reply(
-        turn._("Done: we will send your messages to {channel}.").format(channel=_channel_label(turn, chosen))
+        turn._("Done: we will send your messages to {channel}.").format(channel=channel_label(turn, chosen))
     )
     return _next(turn, State.CHANNEL)
 
@@ -372,7 +284,7 @@ async def on_digest_time(turn: Turn) -> StepResult:
 
 def _quiet_buttons(turn: Turn) -> list[Button]:
     buttons = [
-        Button(label=_time_range(turn.speaker, start, end), payload=f"quiet:{start:%H:%M}-{end:%H:%M}")
+        Button(label=time_range(turn.speaker, start, end), payload=f"quiet:{start:%H:%M}-{end:%H:%M}")
         for start, end in QUIET_CHOICES
     ]
     return [*buttons, Button(label=turn._("No quiet hours"), payload="quiet:none")]

@@ -12,11 +12,11 @@ flowchart LR
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from enum import StrEnum
 
-from bot.events import Attachment, Button
+from bot.events import Button
+from bot.handlers.answers import skip_button, stored_photo, take_photo, take_text
 from bot.handlers.flow import Flow, StepResult, Turn
 from bot.handlers.highlights import sent_summary
 from bot.handlers.permissions import is_staff, message_from_payload
@@ -34,8 +34,6 @@ from storage.people import (
     school_side_of,
     students_of,
 )
-
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
 
 class State(StrEnum):
@@ -56,62 +54,6 @@ class State(StrEnum):
 def _ask_text(turn: Turn, state: State, question: str) -> StepResult:
     turn.reply(question)
     return state
-
-
-def _take_text(turn: Turn, key: str, limit: int = 1500) -> bool:
-    """Store the typed answer under `key`; False (and a gentle ask) when it is not usable text."""
-    if not turn.text or turn.inbound.payload is not None:
-        turn.reply(turn._("Please answer with a text message."))
-        return False
-    if len(turn.text) > limit:
-        turn.reply(
-            turn._("That is long for a phone screen: please keep it under {limit} characters.").format(
-                limit=limit
-            )
-        )
-        return False
-    turn.data[key] = turn.text
-    return True
-
-
-def _skip_button(turn: Turn) -> list[Button]:
-    return [Button(label=turn._("Skip"), payload="skip")]
-
-
-def _take_photo(turn: Turn) -> bool | None:
-    """A photo sent → stored in the flow (True); Skip → False; anything else → asked again (None)."""
-    attachment = turn.inbound.attachment
-    if attachment is not None and attachment.content_type.startswith("image/"):
-        if attachment.data is not None and len(attachment.data) > MAX_PHOTO_BYTES:
-            turn.reply(
-                turn._("That photo is too large. Please send a smaller one, or press Skip."),
-                _skip_button(turn),
-            )
-            return None
-        turn.data["photo"] = {
-            "filename": attachment.filename,
-            "content_type": attachment.content_type,
-            "data": base64.b64encode(attachment.data).decode() if attachment.data else None,
-            "platform_ref": attachment.platform_ref,
-        }
-        return True
-    if turn.choice(_skip_button(turn)) == "skip":
-        return False
-    turn.reply(turn._("Please send a photo, or press Skip."), _skip_button(turn))
-    return None
-
-
-def _photo(turn: Turn) -> Attachment | None:
-    stored = turn.data.get("photo")
-    if not stored:
-        return None
-    data = base64.b64decode(stored["data"]) if stored.get("data") else None
-    return Attachment(
-        filename=stored["filename"],
-        content_type=stored["content_type"],
-        data=data,
-        platform_ref=stored.get("platform_ref"),
-    )
 
 
 # --- school → home --------------------------------------------------------------------------
@@ -157,21 +99,21 @@ async def on_target(turn: Turn) -> StepResult:
 
 
 async def on_title(turn: Turn) -> StepResult:
-    if not _take_text(turn, "title", limit=120):
+    if not take_text(turn, "title", limit=120):
         return State.TITLE
     return _ask_text(turn, State.STEPS, turn._("What should the family try? Short steps, one per line."))
 
 
 async def on_steps(turn: Turn) -> StepResult:
-    if not _take_text(turn, "steps"):
+    if not take_text(turn, "steps"):
         return State.STEPS
     return _ask_text(turn, State.WHY, turn._("Why does it help? One or two sentences."))
 
 
 async def on_why(turn: Turn) -> StepResult:
-    if not _take_text(turn, "why"):
+    if not take_text(turn, "why"):
         return State.WHY
-    turn.reply(turn._("Would you like to add a photo? Send it now, or press Skip."), _skip_button(turn))
+    turn.reply(turn._("Would you like to add a photo? Send it now, or press Skip."), skip_button(turn))
     return State.PHOTO
 
 
@@ -180,7 +122,7 @@ def _confirm_buttons(turn: Turn) -> list[Button]:
 
 
 async def on_photo(turn: Turn) -> StepResult:
-    if _take_photo(turn) is None:
+    if take_photo(turn) is None:
         return State.PHOTO
     data = turn.data
     turn.reply(
@@ -218,7 +160,7 @@ async def on_confirm(turn: Turn) -> StepResult:
         title=data["title"],
         why=data["why"],
         about=data["about"],
-        photo=_photo(turn),
+        photo=stored_photo(turn),
         class_id=data["target_id"] if data["target"] == "class" else None,
         student_id=data["target_id"] if data["target"] == "student" else None,
         keep=(turn.me.name, data["about"]),
@@ -303,7 +245,7 @@ async def on_which(turn: Turn) -> StepResult:
 
 
 async def on_new_title(turn: Turn) -> StepResult:
-    if not _take_text(turn, "title", limit=120):
+    if not take_text(turn, "title", limit=120):
         return State.NEW_TITLE
     return _ask_outcome(turn)
 
@@ -352,14 +294,14 @@ async def on_outcome(turn: Turn) -> StepResult:
 
 
 async def on_what(turn: Turn) -> StepResult:
-    if not _take_text(turn, "what"):
+    if not take_text(turn, "what"):
         return State.WHAT
-    turn.reply(turn._("Would you like to add a photo? Send it now, or press Skip."), _skip_button(turn))
+    turn.reply(turn._("Would you like to add a photo? Send it now, or press Skip."), skip_button(turn))
     return State.HOME_PHOTO
 
 
 async def on_home_photo(turn: Turn) -> StepResult:
-    if _take_photo(turn) is None:
+    if take_photo(turn) is None:
         return State.HOME_PHOTO
     data, me = turn.data, turn.me
     recipients = school_side_of(session=turn.session, student_id=data["student_id"])
@@ -381,7 +323,7 @@ async def on_home_photo(turn: Turn) -> StepResult:
         ),
         student_id=data["student_id"],
         answers_id=data.get("answers_id"),
-        photo=_photo(turn),
+        photo=stored_photo(turn),
         keep=(me.name, data["about"]),
     )
     await send(

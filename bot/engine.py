@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,8 +18,9 @@ from sqlalchemy import Engine as DbEngine
 from sqlmodel import Session
 
 from bot.events import Attachment, Inbound
-from bot.handlers import acks, groups, help, highlights, join, postcards, preferences, replies, review
-from bot.handlers.flow import Flow, Goto, Step, StepResult, Turn
+from bot.handlers import groups, join, replies
+from bot.handlers.flow import Command, Goto, StepResult, Turn
+from bot.handlers.registry import ACTIONS, COMMANDS, FLOWS
 from bot.i18n import Speaker, normalise_language
 from bot.settings import Settings
 from bot.translation import TranslationService
@@ -42,43 +43,6 @@ REPLAY_BATCH = 100
 class _HandledElsewhere(Exception):
     """A peer handled the event first (this process's lease on it ran out): this turn is a repeat."""
 
-
-FLOWS: Mapping[str, Flow] = {
-    flow.name: flow for flow in (preferences.FLOW, highlights.FLOW, postcards.FLOW, replies.FLOW, review.FLOW)
-}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Command:
-    """A slash command for linked accounts: a step that starts `flow`, or an aside that keeps the
-    current question open (so /help in the middle of a question does not lose it)."""
-
-    step: Step
-    flow: str | None = None
-    keeps_state: bool = False
-
-
-COMMANDS: Mapping[str, Command] = {
-    "start": Command(step=join.on_start_when_linked, keeps_state=True),
-    "settings": Command(step=preferences.start_menu, flow=preferences.FLOW.name),
-    "help": Command(step=help.show_help, keeps_state=True),
-    "cancel": Command(step=help.cancel),
-    "highlights": Command(step=highlights.start, flow=highlights.FLOW.name),
-    "postcard": Command(step=postcards.start_to_home, flow=postcards.FLOW.name),
-    "tried": Command(step=postcards.start_from_home, flow=postcards.FLOW.name),
-    "acks": Command(step=acks.show_acks, keeps_state=True),
-    "reviews": Command(step=review.show_reviews, keeps_state=True),
-}
-
-#: Buttons that work at any time, by payload prefix ("ack:42"); the rest belong to the open question.
-ACTIONS: Mapping[str, Command] = {
-    "ack": Command(step=acks.on_got_it, keeps_state=True),
-    "orig": Command(step=acks.on_show_original, keeps_state=True),
-    "nudge": Command(step=acks.on_nudge, keeps_state=True),
-    "tried": Command(step=postcards.on_tried_button, flow=postcards.FLOW.name),
-    "ask": Command(step=replies.on_ask, flow=replies.FLOW.name),
-    "review": Command(step=review.on_answer, flow=review.FLOW.name),
-}
 
 _KEEP = {"\n", "\t"}
 

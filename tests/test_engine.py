@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from bot.app import App, build_app
-from bot.engine import COMMANDS, Command, Engine, clean_text
+from bot.engine import Engine, clean_text
 from bot.events import Inbound
+from bot.handlers.flow import Command
+from bot.handlers.registry import COMMANDS
 from bot.i18n import Speaker
 from bot.translation import TranslationService
 from bot.translation.backends import NoTranslator
@@ -140,3 +143,11 @@ async def test_receive_returns_once_the_event_is_recorded(app, chat, channel, sc
         assert session.exec(select(Delivery)).one().status == DeliveryStatus.PENDING
     await app.dispatcher.drain()
     assert len(channel.sent["stranger"]) == 1
+
+
+def test_two_handlers_declaring_one_command_is_refused_at_import():
+    from bot.handlers.registry import _merged
+
+    command = COMMANDS["help"]
+    with pytest.raises(ValueError, match="two handlers declare the command 'help'"):
+        _merged([{"help": command}, {"help": command}], "command")

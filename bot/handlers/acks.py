@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.events import Button
-from bot.handlers.flow import StepResult, Turn
+from bot.handlers.flow import Command, Entries, StepResult, Turn
 from bot.handlers.permissions import message_from_payload, refuse_unless_staff
 from bot.messages.fanout import nudge
 from bot.messages.render import Version, render_original
@@ -115,3 +115,13 @@ async def on_nudge(turn: Turn) -> StepResult:
         )
     )
     return None
+
+
+ENTRIES = Entries(
+    commands={"acks": Command(step=show_acks, keeps_state=True)},
+    actions={
+        "ack": Command(step=on_got_it, keeps_state=True),
+        "orig": Command(step=on_show_original, keeps_state=True),
+        "nudge": Command(step=on_nudge, keeps_state=True),
+    },
+)

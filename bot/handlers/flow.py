@@ -36,6 +36,27 @@ class Flow:
     states: Mapping[str, Step]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Command:
+    """A slash command or an any-time button: a step that starts `flow`, or an aside that keeps
+    the current question open (so /help in the middle of a question does not lose it)."""
+
+    step: Step
+    flow: str | None = None
+    keeps_state: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entries:
+    """How people reach one handler module: its flow (questions over several turns), its slash
+    commands, and its buttons that work at any time, by payload prefix ("ack:42"). Each module
+    declares its own; bot/handlers/registry.py lists the modules."""
+
+    flow: Flow | None = None
+    commands: Mapping[str, Command] = field(default_factory=dict)
+    actions: Mapping[str, Command] = field(default_factory=dict)
+
+
 @dataclass(slots=True, kw_only=True)
 class Turn:
     """One inbound event being handled: who spoke, in what state, and what we say back."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.handlers.flow import StepResult, Turn
+from bot.handlers.flow import Command, Entries, StepResult, Turn
 from bot.i18n import LANGUAGES, N_, Speaker
 from storage.models import Role
 
@@ -50,3 +50,8 @@ async def show_help(turn: Turn) -> StepResult:
 async def cancel(turn: Turn) -> StepResult:
     turn.reply(turn._("Stopped. Nothing else was changed. Send /help to see what you can do."))
     return None
+
+
+ENTRIES = Entries(
+    commands={"help": Command(step=show_help, keeps_state=True), "cancel": Command(step=cancel)}
+)

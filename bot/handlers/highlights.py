@@ -13,7 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.events import Button
-from bot.handlers.flow import Flow, StepResult, Turn
+from bot.handlers.flow import Command, Entries, Flow, StepResult, Turn
 from bot.handlers.permissions import refuse_unless_staff
 from bot.messages.fanout import send_highlights
 from storage.people import classes_for_staff, families_of_class
@@ -142,3 +142,6 @@ def sent_summary(turn: Turn, recipients: int, unreached: int) -> str:
 
 
 FLOW = Flow(name="highlights", states={State.CLASS: on_class, State.TEXT: on_text, State.CONFIRM: on_confirm})
+
+
+ENTRIES = Entries(flow=FLOW, commands={"highlights": Command(step=start, flow=FLOW.name)})

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.handlers import preferences
-from bot.handlers.flow import Goto, StepResult, Turn
+from bot.handlers.flow import Command, Entries, Goto, StepResult, Turn
 from bot.i18n import Speaker
 from storage.ids import id_of
 from storage.invites import Redeemed, looks_like_code, recent_failures, record_failure, redeem_invite
@@ -96,3 +96,6 @@ async def on_start_when_linked(turn: Turn) -> StepResult:
             )
         )
     return None
+
+
+ENTRIES = Entries(commands={"start": Command(step=on_start_when_linked, keeps_state=True)})

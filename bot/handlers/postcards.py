@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from bot.events import Button
 from bot.handlers.answers import skip_button, stored_photo, take_photo, take_text
-from bot.handlers.flow import Flow, StepResult, Turn
+from bot.handlers.flow import Command, Entries, Flow, StepResult, Turn
 from bot.handlers.highlights import sent_summary
 from bot.handlers.permissions import is_staff, message_from_payload
 from bot.messages.fanout import Outgoing, send
@@ -358,4 +358,14 @@ FLOW = Flow(
         State.WHAT: on_what,
         State.HOME_PHOTO: on_home_photo,
     },
+)
+
+
+ENTRIES = Entries(
+    flow=FLOW,
+    commands={
+        "postcard": Command(step=start_to_home, flow=FLOW.name),
+        "tried": Command(step=start_from_home, flow=FLOW.name),
+    },
+    actions={"tried": Command(step=on_tried_button, flow=FLOW.name)},
 )

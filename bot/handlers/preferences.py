@@ -29,7 +29,7 @@ from bot.handlers.choices import (
     summary,
     time_range,
 )
-from bot.handlers.flow import Flow, StepResult, Turn
+from bot.handlers.flow import Command, Entries, Flow, StepResult, Turn
 from bot.i18n import LANGUAGES, N_, Speaker
 from storage.accounts import set_preferred
 from storage.ids import id_of
@@ -391,3 +391,6 @@ FLOW = Flow(
         State.INVOLVEMENT: on_involvement,
     },
 )
+
+
+ENTRIES = Entries(flow=FLOW, commands={"settings": Command(step=start_menu, flow=FLOW.name)})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import StrEnum
 
-from bot.handlers.flow import Flow, StepResult, Turn
+from bot.handlers.flow import Command, Entries, Flow, StepResult, Turn
 from bot.handlers.permissions import message_from_payload
 from bot.messages.fanout import Outgoing, send
 from storage.ids import id_of
@@ -112,3 +112,6 @@ async def _thread(turn: Turn, answered: Message, author: Person | None) -> None:
 
 
 FLOW = Flow(name="replies", states={State.WRITE: on_write})
+
+
+ENTRIES = Entries(flow=FLOW, actions={"ask": Command(step=on_ask, flow=FLOW.name)})

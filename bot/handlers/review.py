@@ -12,7 +12,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from bot.handlers import preferences
-from bot.handlers.flow import Flow, Goto, StepResult, Turn
+from bot.handlers.flow import Command, Entries, Flow, Goto, StepResult, Turn
 from bot.handlers.permissions import refuse_unless_staff
 from bot.i18n import Speaker
 from bot.jobs.reviews import ANSWERS, QUESTION, own_words, summary, term_of
@@ -112,3 +112,10 @@ async def show_reviews(turn: Turn) -> StepResult:
 
 
 FLOW = Flow(name="review", states={State.OTHER: on_other})
+
+
+ENTRIES = Entries(
+    flow=FLOW,
+    commands={"reviews": Command(step=show_reviews, keeps_state=True)},
+    actions={"review": Command(step=on_answer, flow=FLOW.name)},
+)

@@ -140,11 +140,13 @@ def all_reported(*, session: Session, message_id: int | None = None, limit: int 
 
 
 def waiting_deliveries(*, session: Session, message_id: int) -> list[Delivery]:
-    """Deliveries that went out but were not acknowledged: what a nudge repeats."""
+    """Deliveries to a person that went out but were not acknowledged: what a nudge repeats (a
+    class group's copy has no one to acknowledge it)."""
     return list(
         session.exec(
             select(Delivery).where(
                 Delivery.message_id == message_id,
+                col(Delivery.person_id).is_not(None),
                 Delivery.status == DeliveryStatus.SENT,
                 col(Delivery.acknowledged_at).is_(None),
             )

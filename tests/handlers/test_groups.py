@@ -60,3 +60,19 @@ async def test_a_forged_link_button_for_another_class_is_refused(emma, group, se
     replies = await group.send(group.inbound("", payload="linkclass:999", sender="emma"))
     assert replies[0].text == "Which class is this group for?"
     assert session.exec(select(ClassChat)).all() == []
+
+
+async def test_a_nudge_never_reminds_the_class_group(emma, group, chat, invite):
+    """The group's copy has no person to acknowledge it: a nudge reminds families only."""
+    await group.send(group.inbound("/linkclass", sender="emma"))
+    parent = chat("carlos")
+    await parent.say(f"/start {invite('Carlos')}")
+    await emma.say("/highlights")
+    await emma.say("We planted beans.")
+    await emma.press("Send")
+    in_group = len(group.inbox)
+    replies = await emma.say("/acks")
+    nudge = next(b.label for b in replies[0].buttons if b.label.startswith("Nudge"))
+    replies = await emma.press(nudge)
+    assert replies[0].text == "Reminder sent to 1 person."
+    assert len(group.inbox) == in_group

@@ -35,7 +35,7 @@ from bot.channels.base import (
 )
 from bot.delivery.ratelimit import Monotonic, RateLimiter
 from bot.engine import Clock
-from bot.events import Attachment, Button, Outbound
+from bot.events import Attachment, Button, Content, Outbound
 from storage.db import session_scope
 from storage.messages import photo_of
 from storage.models import DeliveryStatus, utcnow
@@ -274,7 +274,7 @@ class Dispatcher:
         """Send one delivery and record the outcome; a success joins `accepted`, to be confirmed."""
         channel = self._channels[delivery.channel]
         out = Outbound(
-            text=delivery.text,
+            content=Content.plain(delivery.text),
             buttons=tuple(Button(label=label, payload=payload) for label, payload in delivery.buttons),
             attachment=await self._photo(delivery) if delivery.with_photo else None,
             urgent=delivery.urgent,

@@ -186,6 +186,7 @@ def _store(
         outcome=outgoing.outcome,
         strategy=outgoing.strategy,
         urgent=outgoing.urgent,
+        answers_id=outgoing.answers_id,
     )
     accounts = reachable_accounts(
         session=session, person_ids=[p.id or 0 for p in recipients], channels=channels
@@ -197,10 +198,10 @@ def _store(
         once each, not once per recipient (rendering was a fifth of a class's fan-out)."""
         speaker = Speaker(language, zone)
         if family:
-            text, buttons = render_for_family(speaker, ctx, versions[language], outgoing.language)
+            content, buttons = render_for_family(speaker, ctx, versions[language], outgoing.language)
         else:
-            text, buttons = render_for_staff(speaker, ctx, versions[language], original)
-        return text, tuple((b.label, b.payload) for b in buttons), speaker.is_rtl
+            content, buttons = render_for_staff(speaker, ctx, versions[language], original)
+        return content.to_plain(), tuple((b.label, b.payload) for b in buttons), speaker.is_rtl
 
     @cache
     def quiet(zone: str, start: time | None, end: time | None) -> datetime | None:
@@ -224,9 +225,10 @@ def _store(
         )
     if chats:
         chat_speaker = Speaker(chat_language)
-        chat_text, _ = render_for_family(
+        chat_content, _ = render_for_family(
             chat_speaker, ctx, versions.get(chat_language, original), outgoing.language
         )
+        chat_text = chat_content.to_plain()
         drafts += [
             DeliveryDraft(
                 person_id=None,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.channels.console.adapter import render, to_inbound
-from bot.events import Button, Outbound
+from bot.events import Button, Content, Outbound
 from bot.i18n import Speaker
 
 BUTTONS = (Button(label="English", payload="lang:en"), Button(label="العربية", payload="lang:ar"))
@@ -34,7 +34,10 @@ def test_to_inbound(line, payload, command, text):
 
 
 def test_render_numbers_the_buttons():
-    assert render(Outbound(text="Which?", buttons=BUTTONS)) == "Which?\n  1) English\n  2) العربية"
+    assert (
+        render(Outbound(content=Content.plain("Which?"), buttons=BUTTONS))
+        == "Which?\n  1) English\n  2) العربية"
+    )
 
 
 def _cli(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

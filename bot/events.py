@@ -93,6 +93,10 @@ class Content:
         """A plain reply: one paragraph."""
         return cls(sections=(Section(paragraphs=(text,)),))
 
+    def headline(self) -> str:
+        """The heading, marked when urgent."""
+        return f"‼️ {self.urgent} · {self.heading}" if self.urgent else self.heading
+
     def body(self) -> list[str]:
         """The plain blocks under the heading: title, sections, original, note."""
         blocks = [f"“{self.title}”"] if self.title else []
@@ -105,8 +109,7 @@ class Content:
 
     def to_plain(self) -> str:
         """The whole message as plain text, blocks a blank line apart (the console shows this)."""
-        heading = f"‼️ {self.urgent} · {self.heading}" if self.urgent else self.heading
-        blocks = [self.reminder, heading, *self.body()]
+        blocks = [self.reminder, self.headline(), *self.body()]
         return "\n\n".join(block for block in blocks if block)
 
     def to_json(self) -> dict[str, Any]:

@@ -274,7 +274,7 @@ class Dispatcher:
         """Send one delivery and record the outcome; a success joins `accepted`, to be confirmed."""
         channel = self._channels[delivery.channel]
         out = Outbound(
-            content=Content.plain(delivery.text),
+            content=Content.from_json(delivery.content),
             buttons=tuple(Button(label=label, payload=payload) for label, payload in delivery.buttons),
             attachment=await self._photo(delivery) if delivery.with_photo else None,
             urgent=delivery.urgent,

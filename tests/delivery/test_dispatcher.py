@@ -25,7 +25,7 @@ from bot.channels.base import (
 )
 from bot.channels.telegram.adapter import TelegramChannel
 from bot.delivery.dispatcher import Dispatcher
-from bot.events import Outbound
+from bot.events import Content, Outbound
 from storage.db import session_scope
 from storage.models import ChannelAccount, Delivery, DeliveryStatus, MessageKind
 from storage.outbox import DeliveryDraft, MessageDraft, claim_due, queue_message
@@ -215,7 +215,7 @@ def queue(db, clock: FakeClock, channel: str, messages: Sequence[tuple[str, str]
                 channel=channel,
                 address=address,
                 language="en",
-                text=text,
+                content=Content.plain(text).to_json(),
             )
             queue_message(
                 session=session,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from bot.events import Content
 from bot.i18n import Speaker
 from storage.models import ChannelAccount, Delivery, DeliveryStatus
 
@@ -50,7 +51,7 @@ async def test_still_nothing_so_it_goes_once_to_the_other_channel(sent, app, clo
     to_email = [
         d
         for d in session.exec(select(Delivery).where(Delivery.channel == "email")).all()
-        if d.text.startswith(Speaker(d.language)._("Reminder:"))
+        if Content.from_json(d.content).reminder == Speaker(d.language)._("Reminder:")
     ]
     assert sorted(d.address for d in to_email) == [
         "amina.haddad@example.org",  # her only account: where her highlights went, and the first reminder

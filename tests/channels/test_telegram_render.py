@@ -20,7 +20,7 @@ from bot.channels.telegram.render import (
     to_inbound,
     utf16_len,
 )
-from bot.events import Attachment, Button, Content, Outbound
+from bot.events import Attachment, Button, Content, Outbound, Section
 from tests.fakes.telegram import BOT_USER
 from tests.fakes.telegram_updates import UpdateFactory
 
@@ -269,6 +269,75 @@ def test_a_photo_alone_and_a_photo_known_only_by_reference():
 def test_nothing_to_send_is_an_error():
     with pytest.raises(ValueError, match="no text"):
         render(Outbound(content=Content.plain(" \n ")))
+
+
+# -- structured content -------------------------------------------------------------------------------
+
+POSTCARD = Content(
+    heading="Something to try at home, for Yusuf Haddad, from Emma Clarke",
+    title="Counting <stairs>",
+    sections=(
+        Section(label="What to try:", steps=("Count the stairs.", "", "Say each number.")),
+        Section(label="Why it helps:", paragraphs=("Touch & count.",)),
+    ),
+    note="Translated automatically from English.",
+)
+
+
+def test_a_postcard_is_marked_up_with_its_parts_and_user_text_escaped():
+    [part] = render(Outbound(content=POSTCARD))
+    assert part.html == (
+        "<b>Something to try at home, for Yusuf Haddad, from Emma Clarke</b>\n\n"
+        "<i>“Counting &lt;stairs&gt;”</i>\n\n"
+        "<b>What to try:</b>\n1. Count the stairs.\n2. Say each number.\n\n"
+        "<b>Why it helps:</b>\nTouch &amp; count.\n\n"
+        "<i>Translated automatically from English.</i>"
+    )
+
+
+def test_an_urgent_reminder_and_the_original_in_an_expandable_quote():
+    content = Content(
+        reminder="Reminder:",
+        heading="Message from Amina",
+        urgent="Urgent",
+        sections=(Section(paragraphs=("How many steps?",)),),
+        original=Section(label="Original (Arabic):", paragraphs=("كم خطوة؟",)),
+    )
+    [part] = render(Outbound(content=content))
+    assert part.html == (
+        "<i>Reminder:</i>\n\n‼️<b> Urgent</b> · <b>Message from Amina</b>\n\nHow many steps?\n\n"
+        "<blockquote expandable><b>Original (Arabic):</b>\nكم خطوة؟</blockquote>"
+    )
+
+
+def test_a_long_original_is_split_between_parts_with_every_tag_closed_and_reopened():
+    content = Content(
+        heading="Message from Amina",
+        sections=(Section(paragraphs=("x" * 3000,)),),
+        original=Section(label="Original (Arabic):", paragraphs=("ع" * 3000, "ب" * 3000)),
+    )
+    parts = render(Outbound(content=content, rtl=True))
+    assert [p.html.replace(RLM, "") for p in parts] == [
+        "<b>Message from Amina</b>\n\n" + "x" * 3000,
+        "<blockquote expandable><b>Original (Arabic):</b>\n" + "ع" * 3000 + "</blockquote>",
+        "<blockquote expandable>" + "ب" * 3000 + "</blockquote>",
+    ]
+    assert all(utf16_len(re.sub("<[^>]+>", "", p.html)) <= TEXT_LIMIT for p in parts)
+
+
+def test_a_photo_takes_a_short_postcard_as_its_marked_up_caption():
+    [part] = render(Outbound(content=POSTCARD, attachment=PHOTO, buttons=(OK,)))
+    assert part.photo == PHOTO and part.html.startswith("<b>Something to try at home")
+    assert part.reply_markup is not None
+
+
+def test_plain_text_is_the_same_document_on_every_channel():
+    assert POSTCARD.to_plain() == (
+        "Something to try at home, for Yusuf Haddad, from Emma Clarke\n\n“Counting <stairs>”\n\n"
+        "What to try:\nCount the stairs.\n\nSay each number.\n\nWhy it helps:\nTouch & count.\n\n"
+        "(Translated automatically from English.)"
+    )
+    assert Content.from_json(POSTCARD.to_json()) == POSTCARD
 
 
 # -- properties --------------------------------------------------------------------------------------

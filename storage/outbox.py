@@ -157,6 +157,7 @@ class Claimed:
     message_id: int
     channel: str
     address: str
+    language: str
     content: dict[str, Any]
     buttons: tuple[tuple[str, str], ...]
     rtl: bool
@@ -195,6 +196,7 @@ def _due() -> Select[Any]:
             c.message_id,
             c.channel,
             c.address,
+            c.language,
             c.content,
             c.buttons,
             c.rtl,
@@ -260,6 +262,7 @@ def claim_due(
             message_id=row.message_id,
             channel=row.channel,
             address=row.address,
+            language=row.language,
             content=row.content,
             buttons=tuple((button["label"], button["payload"]) for button in row.buttons),
             rtl=row.rtl,

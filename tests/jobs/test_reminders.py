@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlmodel import select
 
@@ -34,6 +36,8 @@ async def test_one_reminder_after_the_set_time_to_those_who_have_not_acknowledge
     await app.dispatcher.drain()
     assert sent["Carlos"].last.text.startswith(ES._("Reminder:"))
     assert TEXT in sent["Carlos"].last.text
+    reminder, original = sent["Carlos"].last.content, sent["Carlos"].inbox[carlos_seen - 1].content
+    assert reminder == replace(original, reminder=ES._("Reminder:"))  # the same message, marked
     assert len(sent["Carlos"].inbox) == carlos_seen + 1
     assert len(sent["Sarah"].inbox) == sarah_seen
     assert await app.run_reminders() == 0  # once

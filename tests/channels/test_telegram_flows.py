@@ -297,13 +297,13 @@ async def test_a_reply_is_filed_against_the_message_it_names(served, api, invite
     sent = await said(api, AMINA, amina_saw + 3)
     assert AR._("Sent to {name}.").format(name="Emma Clarke") in sent[-1]
     sent = await said(api, EMMA, emma_saw + 1)
-    assert sent[-1].startswith("Message from Amina Haddad")
+    assert sent[-1].startswith("<b>Message from Amina Haddad</b>\n\n")  # the heading in bold
     assert "كم خطوة؟" in sent[-1]
     assert "Reply" in buttons(api, EMMA)
     api.push_text(CARLOS, "¡Qué bien!", reply_to=bot_message(api, CARLOS, "We measured the playground."))
     await said(api, CARLOS, carlos_saw + 3)
     sent = await said(api, EMMA, emma_saw + 2)
-    assert sent[-1].startswith("Message from Carlos García")
+    assert sent[-1].startswith("<b>Message from Carlos García</b>\n\n")  # the heading in bold
     assert len(api.sent_to(DANIEL)) == daniel_saw
     emmas = session.exec(select(Message).where(Message.kind == MessageKind.HIGHLIGHT)).all()[0]
     answers = session.exec(select(Message.answers_id).where(col(Message.answers_id).is_not(None))).all()

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, insert, make_url, text
 from sqlalchemy.exc import OperationalError
 
+from bot.events import Content
 from storage.db import make_engine, upgrade
 from storage.models import (
     ChannelAccount,
@@ -254,7 +255,7 @@ def queue_pending(db: Engine, chats: Sequence[tuple[int | None, str]], *, channe
             "channel": channel,
             "address": address,
             "language": "en",
-            "text": "Hello from school",
+            "content": Content.plain("Hello from school").to_json(),
             "buttons": [] if pid is None else [{"label": "Got it", "payload": "ack:1"}],
             "rtl": False,
             "urgent": False,

@@ -275,7 +275,7 @@ class Engine:
                 channel=account.channel,
                 address=account.address,
                 language=turn.speaker.language,
-                text=out.text,
+                content=out.content.to_json(),
                 buttons=tuple((b.label, b.payload) for b in out.buttons),
                 rtl=out.rtl,
             )

@@ -1,9 +1,11 @@
-"""Channel-neutral value objects: what a person sent (Inbound) and what we say back (Outbound)."""
+"""Channel-neutral value objects: what a person sent (Inbound) and what we say back (Outbound, whose
+`Content` is the message's structure, rendered natively by each channel at send time)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,14 +46,114 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Section:
+    """A part of a message: an optional label ("What to try:"), then paragraphs or a list of steps."""
+
+    label: str = ""
+    paragraphs: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
+
+    def to_plain(self) -> str:
+        """The label on its own line, then the paragraphs (a blank line apart) or one step a line."""
+        body = "\n".join(self.steps) if self.steps else "\n\n".join(self.paragraphs)
+        return f"{self.label}\n{body}" if self.label else body
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "paragraphs": list(self.paragraphs), "steps": list(self.steps)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Section:
+        return cls(
+            label=data.get("label", ""),
+            paragraphs=tuple(data.get("paragraphs", ())),
+            steps=tuple(data.get("steps", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Content:
+    """What a message is, in the recipient's language, not yet in any markup: each channel renders
+    it natively (Telegram HTML, the console's plain text). Every field is already translated.
+
+    `urgent` and `reminder` are the translated words ("Urgent", "Reminder:") when they apply;
+    `original` is the original's words beside a translation (for staff); `answers` is the id of
+    the message this one answers (for channels that thread or write a subject)."""
+
+    heading: str = ""
+    urgent: str = ""
+    reminder: str = ""
+    title: str = ""
+    sections: tuple[Section, ...] = ()
+    original: Section | None = None
+    note: str = ""
+    answers: int | None = None
+
+    @classmethod
+    def plain(cls, text: str) -> Content:
+        """A plain reply: one paragraph."""
+        return cls(sections=(Section(paragraphs=(text,)),))
+
+    def headline(self) -> str:
+        """The heading, marked when urgent."""
+        return f"‼️ {self.urgent} · {self.heading}" if self.urgent else self.heading
+
+    def body(self) -> list[str]:
+        """The plain blocks under the heading: title, sections, original, note."""
+        blocks = [f"“{self.title}”"] if self.title else []
+        blocks += [section.to_plain() for section in self.sections]
+        if self.original is not None:
+            blocks.append(self.original.to_plain())
+        if self.note:
+            blocks.append(f"({self.note})")
+        return blocks
+
+    def to_plain(self) -> str:
+        """The whole message as plain text, blocks a blank line apart (the console shows this)."""
+        blocks = [self.reminder, self.headline(), *self.body()]
+        return "\n\n".join(block for block in blocks if block)
+
+    def to_json(self) -> dict[str, Any]:
+        """For the outbox's JSON column."""
+        return {
+            "heading": self.heading,
+            "urgent": self.urgent,
+            "reminder": self.reminder,
+            "title": self.title,
+            "sections": [section.to_json() for section in self.sections],
+            "original": self.original.to_json() if self.original is not None else None,
+            "note": self.note,
+            "answers": self.answers,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Content:
+        original = data.get("original")
+        return cls(
+            heading=data.get("heading", ""),
+            urgent=data.get("urgent", ""),
+            reminder=data.get("reminder", ""),
+            title=data.get("title", ""),
+            sections=tuple(Section.from_json(s) for s in data.get("sections", ())),
+            original=Section.from_json(original) if original else None,
+            note=data.get("note", ""),
+            answers=data.get("answers"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Outbound:
     """One message to one chat, already in the recipient's language."""
 
-    text: str
+    content: Content
     buttons: tuple[Button, ...] = ()
     attachment: Attachment | None = None
     urgent: bool = False
     rtl: bool = False
+
+    @property
+    def text(self) -> str:
+        """The message as plain text."""
+        return self.content.to_plain()
 
 
 def parse_command(text: str) -> tuple[str | None, tuple[str, ...]]:

@@ -319,7 +319,8 @@ class Delivery(SQLModel, table=True):
     channel: str = ""
     address: str = ""
     language: str
-    text: str
+    # What the message is (bot.events.Content as JSON), rendered by its channel at send time.
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     buttons: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     rtl: bool = False
     urgent: bool = False

@@ -23,15 +23,16 @@ NOT_CONFIGURED = "channel not configured"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeliveryDraft:
-    """What to say to one person, already rendered in their language; no account, or an account
-    on a channel this installation does not run (`unreached` says so), means unreached."""
+    """What to say to one person, in their language (`content`: a bot.events.Content as JSON); no
+    account, or an account on a channel this installation does not run (`unreached` says so),
+    means unreached."""
 
     person_id: int | None
     account_id: int | None
     channel: str
     address: str
     language: str
-    text: str
+    content: dict[str, Any]
     buttons: tuple[tuple[str, str], ...] = ()
     rtl: bool = False
     not_before: datetime | None = None  # e.g. the end of the person's quiet hours
@@ -106,7 +107,7 @@ def add_deliveries(
             "channel": draft.channel,
             "address": draft.address,
             "language": draft.language,
-            "text": draft.text,
+            "content": draft.content,
             "buttons": [{"label": label, "payload": payload} for label, payload in draft.buttons],
             "rtl": draft.rtl,
             "urgent": urgent,
@@ -156,7 +157,8 @@ class Claimed:
     message_id: int
     channel: str
     address: str
-    text: str
+    language: str
+    content: dict[str, Any]
     buttons: tuple[tuple[str, str], ...]
     rtl: bool
     urgent: bool
@@ -194,7 +196,8 @@ def _due() -> Select[Any]:
             c.message_id,
             c.channel,
             c.address,
-            c.text,
+            c.language,
+            c.content,
             c.buttons,
             c.rtl,
             c.urgent,
@@ -259,7 +262,8 @@ def claim_due(
             message_id=row.message_id,
             channel=row.channel,
             address=row.address,
-            text=row.text,
+            language=row.language,
+            content=row.content,
             buttons=tuple((button["label"], button["payload"]) for button in row.buttons),
             rtl=row.rtl,
             urgent=row.urgent,

@@ -20,6 +20,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import TypeVar
 
@@ -37,7 +38,8 @@ from bot.channels.base import (
 )
 from bot.delivery.ratelimit import Monotonic, RateLimiter
 from bot.engine import Clock
-from bot.events import Attachment, Button, Outbound
+from bot.events import Attachment, Button, Content, Outbound, Section
+from bot.i18n import Speaker
 from storage.db import session_scope
 from storage.messages import photo_of
 from storage.models import DeliveryStatus, utcnow
@@ -280,9 +282,13 @@ class Dispatcher:
         """Send one delivery and record the outcome; a success joins `accepted`, to be confirmed.
         False if it was put back unsent: a method it uses is paused."""
         channel = self._channels[delivery.channel]
+        content = Content.from_json(delivery.content)
+        buttons = tuple(Button(label=label, payload=payload) for label, payload in delivery.buttons)
+        if buttons and not channel.capabilities.buttons:
+            content, buttons = _choices_as_text(content, buttons, delivery.language), ()
         out = Outbound(
-            text=delivery.text,
-            buttons=tuple(Button(label=label, payload=payload) for label, payload in delivery.buttons),
+            content=content,
+            buttons=buttons,
             attachment=await self._photo(delivery) if delivery.with_photo else None,
             urgent=delivery.urgent,
             rtl=delivery.rtl,
@@ -364,3 +370,12 @@ class Dispatcher:
                 session=session, delivery_id=delivery.id, not_before=not_before, error=error
             )
         )
+
+
+def _choices_as_text(content: Content, buttons: tuple[Button, ...], language: str) -> Content:
+    """For a channel without buttons: the choices as a list to write back (a typed label is a choice
+    wherever a question offers buttons), rather than dropped unseen."""
+    hint = Speaker(language)._("To answer, write one of these:")
+    return replace(
+        content, sections=(*content.sections, Section(label=hint, steps=tuple(b.label for b in buttons)))
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.events import Button, Inbound, Outbound
+from bot.events import Button, Content, Inbound, Outbound
 from bot.i18n import Speaker
 from bot.settings import Settings
 from storage.models import ChannelAccount, Person
@@ -88,7 +88,9 @@ class Turn:
         return self.speaker.ngettext(singular, plural, n)
 
     def reply(self, text: str, buttons: Sequence[Button] = ()) -> None:
-        self.replies.append(Outbound(text=text, buttons=tuple(buttons), rtl=self.speaker.is_rtl))
+        self.replies.append(
+            Outbound(content=Content.plain(text), buttons=tuple(buttons), rtl=self.speaker.is_rtl)
+        )
 
     @property
     def text(self) -> str:

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.delivery.rhythm import latest_digest_slot
+from bot.events import Content, Section
 from bot.i18n import Speaker
 from bot.messages.fanout import notify
 from storage.digests import claim_digest, held_for, mark_digested, people_with_held, release_held
@@ -65,7 +66,7 @@ def _digest(
         "Your digest: {count} messages since last time.",
         len(items),
     ).format(count=len(items))
-    text = "\n\n".join([header, *(f"{number}. {item.text}" for number, item in enumerate(items, start=1))])
+    content = Content(heading=header, sections=tuple(_item(n, i) for n, i in enumerate(items, start=1)))
     buttons = tuple(
         (f"{number}. {button['label']}", button["payload"])
         for number, item in enumerate(items, start=1)
@@ -74,7 +75,7 @@ def _digest(
     message = notify(
         session=session,
         person=person,
-        text=text,
+        text=content,
         now=now,
         channels=channels,
         buttons=buttons,
@@ -84,3 +85,10 @@ def _digest(
         session=session, delivery_ids=[id_of(i) for i in items], digest_message_id=id_of(message), at=now
     )
     _LOGGER.info("digest %s for person %s with %s items", message.id, person.id, len(items))
+
+
+def _item(number: int, item: Delivery) -> Section:
+    """One held message as a section of the digest: its number and heading, then the rest of it."""
+    content = Content.from_json(item.content)
+    label = f"{number}. {content.headline()}".rstrip()
+    return Section(label=label, paragraphs=tuple(content.body()))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, time
 from functools import cache
 from typing import Any
@@ -22,7 +22,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.delivery.rhythm import quiet_until
-from bot.events import Attachment
+from bot.events import Attachment, Content
 from bot.i18n import Speaker
 from bot.messages.render import Context, Version, render_for_family, render_for_staff
 from bot.translation import TranslationService
@@ -187,21 +187,24 @@ def _store(
         outcome=outgoing.outcome,
         strategy=outgoing.strategy,
         urgent=outgoing.urgent,
+        answers_id=outgoing.answers_id,
     )
     accounts = reachable_accounts(
         session=session, person_ids=[id_of(p) for p in recipients], channels=channels
     )
 
     @cache
-    def rendered(language: str, zone: str, family: bool) -> tuple[str, tuple[tuple[str, str], ...], bool]:
-        """Text, buttons and direction, the same for everyone of a language, zone and side: made
-        once each, not once per recipient (rendering was a fifth of a class's fan-out)."""
+    def rendered(
+        language: str, zone: str, family: bool
+    ) -> tuple[dict[str, Any], tuple[tuple[str, str], ...], bool]:
+        """Content (as stored), buttons and direction, the same for everyone of a language, zone and
+        side: made once each, not once per recipient (rendering was a fifth of a class's fan-out)."""
         speaker = Speaker(language, zone)
         if family:
-            text, buttons = render_for_family(speaker, ctx, versions[language], outgoing.language)
+            content, buttons = render_for_family(speaker, ctx, versions[language], outgoing.language)
         else:
-            text, buttons = render_for_staff(speaker, ctx, versions[language], original)
-        return text, tuple((b.label, b.payload) for b in buttons), speaker.is_rtl
+            content, buttons = render_for_staff(speaker, ctx, versions[language], original)
+        return content.to_json(), tuple((b.label, b.payload) for b in buttons), speaker.is_rtl
 
     @cache
     def quiet(zone: str, start: time | None, end: time | None) -> datetime | None:
@@ -210,7 +213,7 @@ def _store(
     holdable = not outgoing.urgent and outgoing.kind != MessageKind.REPLY
     drafts = []
     for person in recipients:
-        text, buttons, rtl = rendered(person.language, person.timezone, person.role in _FAMILY)
+        content, buttons, rtl = rendered(person.language, person.timezone, person.role in _FAMILY)
         drafts.append(
             DeliveryDraft(
                 not_before=quiet(person.timezone, person.quiet_start, person.quiet_end),
@@ -218,16 +221,17 @@ def _store(
                 person_id=person.id,
                 **_to(accounts.get(id_of(person))),
                 language=person.language,
-                text=text,
+                content=content,
                 buttons=buttons,
                 rtl=rtl,
             )
         )
     if chats:
         chat_speaker = Speaker(chat_language)
-        chat_text, _ = render_for_family(
+        chat_content, _ = render_for_family(
             chat_speaker, ctx, versions.get(chat_language, original), outgoing.language
         )
+        chat_json = chat_content.to_json()
         drafts += [
             DeliveryDraft(
                 person_id=None,
@@ -236,7 +240,7 @@ def _store(
                 address=chat.address,
                 unreached=None if chat.channel in channels else NOT_CONFIGURED,
                 language=chat_language,
-                text=chat_text,
+                content=chat_json,
                 rtl=chat_speaker.is_rtl,
             )
             for chat in chats
@@ -352,7 +356,9 @@ def remind(
                 person_id=delivery.person_id,
                 **_to(account),
                 language=delivery.language,
-                text=Speaker(delivery.language)._("Reminder:") + "\n\n" + delivery.text,
+                content=replace(
+                    Content.from_json(delivery.content), reminder=Speaker(delivery.language)._("Reminder:")
+                ).to_json(),
                 buttons=tuple((b["label"], b["payload"]) for b in delivery.buttons),
                 rtl=delivery.rtl,
             )
@@ -381,18 +387,20 @@ def notify(
     *,
     session: Session,
     person: Person,
-    text: str,
+    text: str | Content,
     now: datetime,
     channels: Collection[str],
     buttons: Sequence[tuple[str, str]] = (),
     details: dict[str, Any] | None = None,
 ) -> Message:
     """A message from partnerbot itself (a prompt, a question, a summary) to one person, already in
-    their language, on their reachable account, after their quiet hours."""
+    their language, on their reachable account, after their quiet hours. A plain `text` is a
+    message of one paragraph."""
+    content = Content.plain(text) if isinstance(text, str) else text
     message = MessageDraft(
         school_id=person.school_id,
         kind=MessageKind.UPDATE,
-        text=text,
+        text=content.to_plain(),
         language=person.language,
         details=details or {},
     )
@@ -404,7 +412,7 @@ def notify(
         person_id=person.id,
         **_to(account),
         language=person.language,
-        text=text,
+        content=content.to_json(),
         buttons=tuple(buttons),
         rtl=Speaker(person.language).is_rtl,
         not_before=quiet_until(now, zone=person.timezone, start=person.quiet_start, end=person.quiet_end),

@@ -1,14 +1,16 @@
 """How each kind of message reads to one recipient, in their language, with the buttons they get.
 
 Families get the translation with the original one tap away (Show original); staff get the
-translation with the original beside it. Texts are plain: each adapter escapes for its markup.
+translation with the original beside it. The result is a `Content`, not markup: each channel
+renders (and escapes) it natively at send time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from bot.events import Button
+from bot.events import Button, Content, Section
 from bot.i18n import N_, Speaker
 from storage.models import MessageKind
 
@@ -42,19 +44,20 @@ class Context:
     outcome: str | None = None
     strategy: str = ""  # the title of the postcard a message from home answers
     urgent: bool = False
+    answers_id: int | None = None  # the message this one answers
 
 
-def _header(speaker: Speaker, ctx: Context) -> str:
+def _heading(speaker: Speaker, ctx: Context) -> str:
     _ = speaker._
     if ctx.kind == MessageKind.HIGHLIGHT:
-        header = _("Learning highlights for {group} from {author}").format(
+        return _("Learning highlights for {group} from {author}").format(
             group=ctx.about, author=ctx.author_name
         )
-    elif ctx.kind == MessageKind.POSTCARD_TO_HOME:
-        header = _("Something to try at home, for {student}, from {author}").format(
+    if ctx.kind == MessageKind.POSTCARD_TO_HOME:
+        return _("Something to try at home, for {student}, from {author}").format(
             student=ctx.about, author=ctx.author_name
         )
-    elif ctx.kind == MessageKind.POSTCARD_FROM_HOME:
+    if ctx.kind == MessageKind.POSTCARD_FROM_HOME:
         author = (
             _("{name} ({relationship} of {student})").format(
                 name=ctx.author_name, relationship=ctx.relationship, student=ctx.about
@@ -62,31 +65,41 @@ def _header(speaker: Speaker, ctx: Context) -> str:
             if ctx.relationship
             else ctx.author_name
         )
-        header = _("Something we tried at home, from {author}").format(author=author)
-    else:
-        header = _("Message from {author}").format(author=ctx.author_name)
-    return ("‼️ " + _("Urgent") + " · " + header) if ctx.urgent else header
+        return _("Something we tried at home, from {author}").format(author=author)
+    return _("Message from {author}").format(author=ctx.author_name)
 
 
-def _body(speaker: Speaker, ctx: Context, version: Version) -> str:
+def _sections(speaker: Speaker, ctx: Context, version: Version) -> tuple[Section, ...]:
     _ = speaker._
-    parts = []
     if ctx.kind == MessageKind.POSTCARD_TO_HOME:
-        parts += [f"“{version.title}”", _("What to try:") + "\n" + version.text]
+        # The steps were asked for "one per line".
+        sections = [Section(label=_("What to try:"), steps=tuple(version.text.split("\n")))]
         if version.why:
-            parts.append(_("Why it helps:") + "\n" + version.why)
-    elif ctx.kind == MessageKind.POSTCARD_FROM_HOME:
+            sections.append(Section(label=_("Why it helps:"), paragraphs=(version.why,)))
+        return tuple(sections)
+    paragraphs = []
+    if ctx.kind == MessageKind.POSTCARD_FROM_HOME:
         if version.title or ctx.strategy:
-            parts.append(_("Strategy: {title}").format(title=version.title or ctx.strategy))
+            paragraphs.append(_("Strategy: {title}").format(title=version.title or ctx.strategy))
         if ctx.outcome:
-            parts.append(_("How it went: {outcome}").format(outcome=_(OUTCOMES[ctx.outcome])))
-        parts.append(version.text)
-    else:
-        parts.append(version.text)
-    return "\n\n".join(parts)
+            paragraphs.append(_("How it went: {outcome}").format(outcome=_(OUTCOMES[ctx.outcome])))
+    paragraphs.append(version.text)
+    return (Section(paragraphs=tuple(paragraphs)),)
 
 
-def _note(speaker: Speaker, original_language: str, version: Version) -> str | None:
+def _content(speaker: Speaker, ctx: Context, version: Version, **rest: Any) -> Content:
+    """What every recipient's message has: heading, the postcard's title, its sections."""
+    return Content(
+        heading=_heading(speaker, ctx),
+        urgent=speaker._("Urgent") if ctx.urgent else "",
+        title=version.title if ctx.kind == MessageKind.POSTCARD_TO_HOME else "",
+        sections=_sections(speaker, ctx, version),
+        answers=ctx.answers_id,
+        **rest,
+    )
+
+
+def _note(speaker: Speaker, original_language: str, version: Version) -> str:
     if version.language == original_language and original_language != speaker.language:
         return speaker._(
             "This message was written in {language}. Automatic translation is not available, "
@@ -96,18 +109,15 @@ def _note(speaker: Speaker, original_language: str, version: Version) -> str | N
         return speaker._("Translated automatically from {language}.").format(
             language=speaker.language_name_here(original_language)
         )
-    return None
+    return ""
 
 
 def render_for_family(
     speaker: Speaker, ctx: Context, version: Version, original_language: str
-) -> tuple[str, list[Button]]:
-    """Text and buttons for a parent or carer."""
+) -> tuple[Content, list[Button]]:
+    """The message and its buttons for a parent or carer."""
     _ = speaker._
-    parts = [_header(speaker, ctx), _body(speaker, ctx, version)]
-    note = _note(speaker, original_language, version)
-    if note:
-        parts.append(f"({note})")
+    content = _content(speaker, ctx, version, note=_note(speaker, original_language, version))
     buttons = [Button(label=_("Got it"), payload=f"ack:{ctx.message_id}")]
     if ctx.kind == MessageKind.POSTCARD_TO_HOME:
         buttons += [
@@ -118,33 +128,36 @@ def render_for_family(
         buttons.append(Button(label=_("Reply"), payload=f"ask:{ctx.message_id}"))
     if version.translated:
         buttons.append(Button(label=_("Show original"), payload=f"orig:{ctx.message_id}"))
-    return "\n\n".join(parts), buttons
+    return content, buttons
 
 
 def render_for_staff(
     speaker: Speaker, ctx: Context, version: Version, original: Version
-) -> tuple[str, list[Button]]:
-    """Text and buttons for school staff and outside partners: the original always beside."""
+) -> tuple[Content, list[Button]]:
+    """The message and its buttons for school staff and outside partners: the original always beside."""
     _ = speaker._
-    parts = [_header(speaker, ctx), _body(speaker, ctx, version)]
     if version.translated:
-        parts.append(render_original(speaker, original))
+        content = _content(speaker, ctx, version, original=original_section(speaker, original))
     else:
-        note = _note(speaker, original.language, version)
-        if note:
-            parts.append(f"({note})")
+        content = _content(speaker, ctx, version, note=_note(speaker, original.language, version))
     buttons = [
         Button(label=_("Got it"), payload=f"ack:{ctx.message_id}"),
         Button(label=_("Reply"), payload=f"ask:{ctx.message_id}"),
     ]
-    return "\n\n".join(parts), buttons
+    return content, buttons
+
+
+def original_section(speaker: Speaker, original: Version) -> Section:
+    """The original's own words, labelled with its language."""
+    words = [f"“{original.title}”" if original.title else "", original.text, original.why]
+    return Section(
+        label=speaker._("Original ({language}):").format(
+            language=speaker.language_name_here(original.language)
+        ),
+        paragraphs=tuple(w for w in words if w),
+    )
 
 
 def render_original(speaker: Speaker, original: Version) -> str:
-    """The original's own words, for Show original and beside a translation for staff."""
-    words = [f"“{original.title}”" if original.title else "", original.text, original.why]
-    return (
-        speaker._("Original ({language}):").format(language=speaker.language_name_here(original.language))
-        + "\n"
-        + "\n\n".join(w for w in words if w)
-    )
+    """The original's own words as plain text, for Show original and a review's own words."""
+    return original_section(speaker, original).to_plain()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.channels.console.adapter import render, to_inbound
-from bot.events import Button, Outbound
+from bot.events import Button, Content, Outbound, Section
 from bot.i18n import Speaker
 
 BUTTONS = (Button(label="English", payload="lang:en"), Button(label="العربية", payload="lang:ar"))
@@ -34,7 +34,24 @@ def test_to_inbound(line, payload, command, text):
 
 
 def test_render_numbers_the_buttons():
-    assert render(Outbound(text="Which?", buttons=BUTTONS)) == "Which?\n  1) English\n  2) العربية"
+    assert (
+        render(Outbound(content=Content.plain("Which?"), buttons=BUTTONS))
+        == "Which?\n  1) English\n  2) العربية"
+    )
+
+
+def test_a_structured_message_reads_as_plain_text_with_numbered_choices():
+    content = Content(
+        heading="Something to try at home, for Yusuf Haddad, from Emma Clarke",
+        title="Counting stairs",
+        sections=(Section(label="What to try:", steps=("Count the stairs.", "Say each number.")),),
+        note="Translated automatically from English.",
+    )
+    assert render(Outbound(content=content, buttons=BUTTONS[:1])) == (
+        "Something to try at home, for Yusuf Haddad, from Emma Clarke\n\n“Counting stairs”\n\n"
+        "What to try:\nCount the stairs.\nSay each number.\n\n(Translated automatically from English.)\n"
+        "  1) English"
+    )
 
 
 def _cli(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

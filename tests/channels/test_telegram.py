@@ -13,7 +13,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Te
 
 from bot.channels.base import AddressChanged, AmbiguousSend, PermanentFailure, Rejected, RetryLater, Scope
 from bot.channels.telegram.adapter import TelegramChannel, classify
-from bot.events import Attachment, Button, Inbound, Outbound
+from bot.events import Attachment, Button, Content, Inbound, Outbound
 from tests.fakes.telegram import TOKEN, FakeTelegram
 
 # PTB's own RetryAfter constructor reads its deprecated int attribute; the channel itself does not.
@@ -67,7 +67,7 @@ async def polling(channel: TelegramChannel, sink: Sink) -> asyncio.Task[None]:
 
 
 async def test_send_text_as_escaped_html(api, telegram):
-    sent = await telegram.send("42", Outbound(text="Maths & reading <3"))
+    sent = await telegram.send("42", Outbound(content=Content.plain("Maths & reading <3")))
     [call] = api.sent_to(42)
     assert (call.params["text"], call.params["parse_mode"]) == ("Maths &amp; reading &lt;3", "HTML")
     assert sent.provider_id == str(api.chats["42"][-1]["message_id"])
@@ -76,7 +76,7 @@ async def test_send_text_as_escaped_html(api, telegram):
 
 async def test_send_buttons_as_an_inline_keyboard(api, telegram):
     buttons = (Button(label="Got it", payload="ack:17"), Button(label="Later", payload="later:17"))
-    await telegram.send("42", Outbound(text="Highlights", buttons=buttons))
+    await telegram.send("42", Outbound(content=Content.plain("Highlights"), buttons=buttons))
     assert api.sent_to(42)[0].params["reply_markup"] == {
         "inline_keyboard": [
             [{"text": "Got it", "callback_data": "ack:17"}],
@@ -87,7 +87,7 @@ async def test_send_buttons_as_an_inline_keyboard(api, telegram):
 
 async def test_send_a_photo_with_its_caption(api, telegram):
     photo = Attachment(filename="card.jpg", content_type="image/jpeg", data=JPEG)
-    sent = await telegram.send("42", Outbound(text="Try counting stairs", attachment=photo))
+    sent = await telegram.send("42", Outbound(content=Content.plain("Try counting stairs"), attachment=photo))
     [call] = api.sent_to(42)
     assert (call.method, call.files["photo"], call.params["caption"]) == (
         "sendPhoto",
@@ -101,7 +101,8 @@ async def test_long_text_goes_in_parts_and_the_last_part_is_the_provider_id(api,
     photo = Attachment(filename="card.jpg", content_type="image/jpeg", data=JPEG)
     text = "\n\n".join(["Paragraph " + "x" * 1500] * 4)  # two paragraphs fit in a message
     sent = await telegram.send(
-        "42", Outbound(text=text, attachment=photo, buttons=(Button(label="OK", payload="ok"),))
+        "42",
+        Outbound(content=Content.plain(text), attachment=photo, buttons=(Button(label="OK", payload="ok"),)),
     )
     calls = api.sent_to(42)
     assert [c.method for c in calls] == ["sendPhoto", "sendMessage", "sendMessage"]
@@ -119,7 +120,7 @@ async def test_a_rate_limit_on_a_later_part_is_waited_out_when_short(api, telegr
         method="sendMessage",
         parameters={"retry_after": retry_after},
     )
-    out = Outbound(text="z" * 2000, attachment=photo)
+    out = Outbound(content=Content.plain("z" * 2000), attachment=photo)
     if raised is None:
         await telegram.send("42", out)
     else:
@@ -160,7 +161,7 @@ async def test_send_failures_are_typed(api, script, expected, detail):
     try:
         script(api)
         with pytest.raises(expected) as caught:
-            await channel.send("42", Outbound(text="hello"))
+            await channel.send("42", Outbound(content=Content.plain("hello")))
     finally:
         await channel.stop()
     assert type(caught.value) is expected
@@ -210,7 +211,7 @@ async def test_nothing_listening_is_retried_later():
     )
     try:
         with pytest.raises(RetryLater) as caught:
-            await channel.send("42", Outbound(text="hello"))
+            await channel.send("42", Outbound(content=Content.plain("hello")))
     finally:
         await channel.stop()
     assert caught.value.after_s is None
@@ -307,7 +308,8 @@ async def test_a_pressed_button_is_answered_and_its_keyboard_removed(api, telegr
 
     sink = Watching()
     await telegram.send(
-        "42", Outbound(text="Highlights", buttons=(Button(label="Got it", payload="ack:17"),))
+        "42",
+        Outbound(content=Content.plain("Highlights"), buttons=(Button(label="Got it", payload="ack:17"),)),
     )
     press = api.push_callback(42, "ack:17")
     task = await polling(telegram, sink)
@@ -328,7 +330,8 @@ async def test_a_pressed_button_is_answered_and_its_keyboard_removed(api, telegr
 async def test_a_button_press_that_cannot_be_settled_still_counts(api, telegram):
     sink = Sink()
     await telegram.send(
-        "42", Outbound(text="Highlights", buttons=(Button(label="Got it", payload="ack:17"),))
+        "42",
+        Outbound(content=Content.plain("Highlights"), buttons=(Button(label="Got it", payload="ack:17"),)),
     )
     api.fail(
         status=400,
@@ -390,10 +393,10 @@ async def test_the_token_is_in_no_repr_and_no_log_line(api, caplog):
     caplog.set_level(logging.DEBUG)
     channel = make_channel(api)
     try:
-        await channel.send("42", Outbound(text="hello"))
+        await channel.send("42", Outbound(content=Content.plain("hello")))
         api.block(43)
         with pytest.raises(PermanentFailure):
-            await channel.send("43", Outbound(text="hello"))
+            await channel.send("43", Outbound(content=Content.plain("hello")))
     finally:
         await channel.stop()
     # The fake Bot API's own server logs its request paths (token and all, as Telegram's would);

@@ -4,6 +4,7 @@ loopback fake Bot API, through the engine, storage and dispatcher."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,13 +12,14 @@ from sqlmodel import col, select
 
 from bot.app import build_app
 from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.render import RLM
 from bot.handlers.help import menus
 from bot.i18n import Speaker
 from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message, MessageKind, MessagePhoto
 from tests.fakes.telegram import FakeTelegram
 from tests.processes import partnerbot_run, telegram_environment
 
-AR = Speaker("ar")
+AR, ES = Speaker("ar"), Speaker("es")
 EMMA, DANIEL, AMINA, CARLOS = 2001, 2002, 1001, 1002
 PHOTO = b"\xff\xd8\xff\xe0" + b"stairs" * 50
 
@@ -29,7 +31,10 @@ async def api() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def served(settings, db, clock, api, school):
+async def served(request, settings, db, clock, api, school):
+    """The app on the fake Bot API; translating too when the test asks for `translating`."""
+    if "translating" in request.fixturenames:
+        settings = request.getfixturevalue("translating")
     channel = TelegramChannel(
         token=api.token,
         base_url=api.base_url,
@@ -113,7 +118,17 @@ async def test_highlights_and_got_it_on_telegram(served, api, invite, session):
     assert (
         "We planted <beans> & measured them." in api.chats[str(CARLOS)][-1]["text"]
     )  # as the family reads it
-    api.push_callback(CARLOS, buttons(api, CARLOS)[Speaker("es")._("Got it")])
+    heading = ES._("Learning highlights for {group} from {author}").format(
+        group="Class 3B", author="Emma Clarke"
+    )
+    note = ES._(
+        "This message was written in {language}. Automatic translation is not available, "
+        "so here is the original."
+    ).format(language="inglés")
+    assert api.sent_to(CARLOS)[-1].params["text"] == (
+        f"<b>{heading}</b>\n\nWe planted &lt;beans&gt; &amp; measured them.\n\n<i>{note}</i>"
+    )
+    api.push_callback(CARLOS, buttons(api, CARLOS)[ES._("Got it")])
     await said(api, CARLOS, 7)
     session.expire_all()
     acked = session.exec(select(Delivery).where(Delivery.acknowledged_at.is_not(None))).one()
@@ -283,13 +298,13 @@ async def test_a_reply_is_filed_against_the_message_it_names(served, api, invite
     sent = await said(api, AMINA, amina_saw + 3)
     assert AR._("Sent to {name}.").format(name="Emma Clarke") in sent[-1]
     sent = await said(api, EMMA, emma_saw + 1)
-    assert sent[-1].startswith("Message from Amina Haddad")
+    assert sent[-1].startswith("<b>Message from Amina Haddad</b>\n\n")  # the heading in bold
     assert "كم خطوة؟" in sent[-1]
     assert "Reply" in buttons(api, EMMA)
     api.push_text(CARLOS, "¡Qué bien!", reply_to=bot_message(api, CARLOS, "We measured the playground."))
     await said(api, CARLOS, carlos_saw + 3)
     sent = await said(api, EMMA, emma_saw + 2)
-    assert sent[-1].startswith("Message from Carlos García")
+    assert sent[-1].startswith("<b>Message from Carlos García</b>\n\n")  # the heading in bold
     assert len(api.sent_to(DANIEL)) == daniel_saw
     emmas = session.exec(select(Message).where(Message.kind == MessageKind.HIGHLIGHT)).all()[0]
     answers = session.exec(select(Message.answers_id).where(col(Message.answers_id).is_not(None))).all()
@@ -305,3 +320,68 @@ async def test_a_reply_is_filed_against_the_message_it_names(served, api, invite
     assert AR._("Sent to {name}.").format(name="Daniel Lee") in sent[-1]
     sent = await said(api, DANIEL, daniel_saw + 2)
     assert "شكرا" in sent[-1]
+
+
+@pytest.fixture
+def translating(settings, libretranslate):
+    """`served` translating through the loopback LibreTranslate ("[<lang>] <text>")."""
+    return settings.model_copy(
+        update={"translator": "libretranslate", "libretranslate_url": libretranslate.url}
+    )
+
+
+async def test_a_postcard_and_the_answer_from_home_arrive_as_telegram_html(translating, served, api, invite):
+    """The family sees the postcard's parts marked up (title, labels, numbered steps, the note);
+    the teacher sees the answer from home with the Arabic original in an expandable quote."""
+    await join(api, invite, EMMA, "Emma", "English")
+    await join(api, invite, AMINA, "Amina", "العربية")
+    seen, amina_seen = len(api.sent_to(EMMA)), len(api.sent_to(AMINA))
+    api.push_command(EMMA, "postcard")
+    await said(api, EMMA, seen + 1)
+    api.push_callback(EMMA, buttons(api, EMMA)["Yusuf Haddad"])
+    for answer in [
+        "Counting stairs",
+        "Count the stairs together.\nSay each number out loud.",
+        "It makes numbers real.",
+    ]:
+        api.push_text(EMMA, answer)
+    await said(api, EMMA, seen + 5)
+    api.push_callback(EMMA, buttons(api, EMMA)["Skip"])
+    await said(api, EMMA, seen + 6)
+    api.push_callback(EMMA, buttons(api, EMMA)["Send"])
+    await said(api, AMINA, amina_seen + 1)
+    postcard = api.sent_to(AMINA)[-1].params["text"]
+    heading = AR._("Something to try at home, for {student}, from {author}").format(
+        student="Yusuf Haddad", author="Emma Clarke"
+    )
+    note = AR._("Translated automatically from {language}.").format(language=AR.language_name_here("en"))
+    lines = [
+        f"<b>{heading}</b>",
+        "",
+        "<i>“[ar] Counting stairs”</i>",
+        "",
+        f"<b>{AR._('What to try:')}</b>",
+        "1. [ar] Count the stairs together.",
+        "2. Say each number out loud.",
+        "",
+        f"<b>{AR._('Why it helps:')}</b>",
+        "[ar] It makes numbers real.",
+        "",
+        f"<i>{note}</i>",
+    ]
+    assert postcard.replace(RLM, "") == "\n".join(lines)
+    assert all(line.startswith(RLM) for line in re.sub("<[^>]+>", "", postcard).split("\n") if line)
+
+    api.push_callback(AMINA, buttons(api, AMINA)[AR._("We tried it")])
+    await said(api, AMINA, amina_seen + 2)
+    api.push_callback(AMINA, buttons(api, AMINA)[AR._("Went well")])
+    api.push_text(AMINA, "عددنا الدرج معًا")
+    await said(api, AMINA, amina_seen + 4)
+    api.push_callback(AMINA, buttons(api, AMINA)[AR._("Skip")])
+    await said(api, EMMA, seen + 8)
+    answer = api.sent_to(EMMA)[-1].params["text"]
+    assert answer.startswith("<b>Something we tried at home, from Amina Haddad")
+    assert "Strategy: Counting stairs\n\nHow it went: Went well\n\n[en] عددنا الدرج معًا" in answer
+    assert answer.endswith(
+        "\n\n<blockquote expandable><b>Original (Arabic):</b>\nعددنا الدرج معًا</blockquote>"
+    )

@@ -20,7 +20,7 @@ from bot.channels.telegram.render import (
     to_inbound,
     utf16_len,
 )
-from bot.events import Attachment, Button, Outbound
+from bot.events import Attachment, Button, Content, Outbound, Section
 from tests.fakes.telegram import BOT_USER
 from tests.fakes.telegram_updates import UpdateFactory
 
@@ -186,14 +186,14 @@ def test_a_photo_is_its_largest_size_and_the_sender_is_named():
 
 
 def test_user_text_is_escaped_for_html():
-    [part] = render(Outbound(text="Tom & Jerry <3 <b>not bold</b>"))
+    [part] = render(Outbound(content=Content.plain("Tom & Jerry <3 <b>not bold</b>")))
     assert part.html == "Tom &amp; Jerry &lt;3 &lt;b&gt;not bold&lt;/b&gt;"
     assert (part.photo, part.reply_markup) == (None, None)
 
 
 def test_buttons_one_per_row_on_the_last_part():
     buttons = (Button(label="Got it", payload="ack:1"), Button(label="العربية", payload="lang:ar"))
-    parts = render(Outbound(text="a" * 5000, buttons=buttons))
+    parts = render(Outbound(content=Content.plain("a" * 5000), buttons=buttons))
     assert [p.reply_markup is not None for p in parts] == [False, True]
     rows = parts[-1].reply_markup.inline_keyboard
     assert [[(b.text, b.callback_data) for b in row] for row in rows] == [
@@ -205,12 +205,12 @@ def test_buttons_one_per_row_on_the_last_part():
 @pytest.mark.parametrize("payload", ["", "x" * 65, "é" * 33])
 def test_a_payload_telegram_cannot_carry_is_refused(payload):
     with pytest.raises(ValueError, match="button payload"):
-        render(Outbound(text="Which?", buttons=(Button(label="A", payload=payload),)))
+        render(Outbound(content=Content.plain("Which?"), buttons=(Button(label="A", payload=payload),)))
 
 
 def test_long_text_splits_on_paragraphs_first():
     paragraphs = ["A" * 3000, "B" * 3000, "C" * 100]
-    parts = render(Outbound(text="\n\n".join(paragraphs)))
+    parts = render(Outbound(content=Content.plain("\n\n".join(paragraphs))))
     assert [p.html for p in parts] == ["A" * 3000, "B" * 3000 + "\n\n" + "C" * 100]
 
 
@@ -224,33 +224,35 @@ def test_long_text_splits_on_paragraphs_first():
     ],
 )
 def test_long_text_falls_back_to_lines_spaces_then_anywhere(text, sizes):
-    assert [len(p.html) for p in render(Outbound(text=text))] == sizes
+    assert [len(p.html) for p in render(Outbound(content=Content.plain(text)))] == sizes
 
 
 def test_emoji_count_twice_as_telegram_counts_them():
-    parts = render(Outbound(text="😀" * 3000))
+    parts = render(Outbound(content=Content.plain("😀" * 3000)))
     assert [len(p.html) for p in parts] == [2048, 952]
 
 
 def test_right_to_left_lines_start_with_a_right_to_left_mark():
-    [part] = render(Outbound(text="مرحبا\n\n3 كتب\nOK", rtl=True))
+    [part] = render(Outbound(content=Content.plain("مرحبا\n\n3 كتب\nOK"), rtl=True))
     assert part.html == f"{RLM}مرحبا\n\n{RLM}3 كتب\n{RLM}OK"
 
 
 def test_right_to_left_parts_of_a_split_all_start_with_the_mark():
-    parts = render(Outbound(text="كلمة " * 2000, rtl=True))
+    parts = render(Outbound(content=Content.plain("كلمة " * 2000), rtl=True))
     assert len(parts) == 3
     assert all(p.html.startswith(RLM) and utf16_len(p.html) <= TEXT_LIMIT for p in parts)
 
 
 def test_a_photo_carries_a_short_text_as_its_caption_and_the_buttons():
-    [part] = render(Outbound(text="Try <this>", attachment=PHOTO, buttons=(OK,)))
+    [part] = render(Outbound(content=Content.plain("Try <this>"), attachment=PHOTO, buttons=(OK,)))
     assert (part.photo, part.html) == (PHOTO, "Try &lt;this&gt;")
     assert part.reply_markup is not None
 
 
 def test_text_longer_than_a_caption_follows_the_photo():
-    parts = render(Outbound(text="y" * (CAPTION_LIMIT + 1), attachment=PHOTO, buttons=(OK,)))
+    parts = render(
+        Outbound(content=Content.plain("y" * (CAPTION_LIMIT + 1)), attachment=PHOTO, buttons=(OK,))
+    )
     assert [(p.photo, len(p.html), p.reply_markup is not None) for p in parts] == [
         (PHOTO, 0, False),
         (None, CAPTION_LIMIT + 1, True),
@@ -259,14 +261,83 @@ def test_text_longer_than_a_caption_follows_the_photo():
 
 def test_a_photo_alone_and_a_photo_known_only_by_reference():
     by_ref = Attachment(filename="p.jpg", content_type="image/jpeg", platform_ref="AgAC-file-id")
-    assert [p.photo for p in render(Outbound(text="", attachment=by_ref))] == [by_ref]
+    assert [p.photo for p in render(Outbound(content=Content.plain(""), attachment=by_ref))] == [by_ref]
     empty = Attachment(filename="p.jpg", content_type="image/jpeg")
-    assert [p.photo for p in render(Outbound(text="hi", attachment=empty))] == [None]
+    assert [p.photo for p in render(Outbound(content=Content.plain("hi"), attachment=empty))] == [None]
 
 
 def test_nothing_to_send_is_an_error():
     with pytest.raises(ValueError, match="no text"):
-        render(Outbound(text=" \n "))
+        render(Outbound(content=Content.plain(" \n ")))
+
+
+# -- structured content -------------------------------------------------------------------------------
+
+POSTCARD = Content(
+    heading="Something to try at home, for Yusuf Haddad, from Emma Clarke",
+    title="Counting <stairs>",
+    sections=(
+        Section(label="What to try:", steps=("Count the stairs.", "", "Say each number.")),
+        Section(label="Why it helps:", paragraphs=("Touch & count.",)),
+    ),
+    note="Translated automatically from English.",
+)
+
+
+def test_a_postcard_is_marked_up_with_its_parts_and_user_text_escaped():
+    [part] = render(Outbound(content=POSTCARD))
+    assert part.html == (
+        "<b>Something to try at home, for Yusuf Haddad, from Emma Clarke</b>\n\n"
+        "<i>“Counting &lt;stairs&gt;”</i>\n\n"
+        "<b>What to try:</b>\n1. Count the stairs.\n2. Say each number.\n\n"
+        "<b>Why it helps:</b>\nTouch &amp; count.\n\n"
+        "<i>Translated automatically from English.</i>"
+    )
+
+
+def test_an_urgent_reminder_and_the_original_in_an_expandable_quote():
+    content = Content(
+        reminder="Reminder:",
+        heading="Message from Amina",
+        urgent="Urgent",
+        sections=(Section(paragraphs=("How many steps?",)),),
+        original=Section(label="Original (Arabic):", paragraphs=("كم خطوة؟",)),
+    )
+    [part] = render(Outbound(content=content))
+    assert part.html == (
+        "<i>Reminder:</i>\n\n‼️<b> Urgent</b> · <b>Message from Amina</b>\n\nHow many steps?\n\n"
+        "<blockquote expandable><b>Original (Arabic):</b>\nكم خطوة؟</blockquote>"
+    )
+
+
+def test_a_long_original_is_split_between_parts_with_every_tag_closed_and_reopened():
+    content = Content(
+        heading="Message from Amina",
+        sections=(Section(paragraphs=("x" * 3000,)),),
+        original=Section(label="Original (Arabic):", paragraphs=("ع" * 3000, "ب" * 3000)),
+    )
+    parts = render(Outbound(content=content, rtl=True))
+    assert [p.html.replace(RLM, "") for p in parts] == [
+        "<b>Message from Amina</b>\n\n" + "x" * 3000,
+        "<blockquote expandable><b>Original (Arabic):</b>\n" + "ع" * 3000 + "</blockquote>",
+        "<blockquote expandable>" + "ب" * 3000 + "</blockquote>",
+    ]
+    assert all(utf16_len(re.sub("<[^>]+>", "", p.html)) <= TEXT_LIMIT for p in parts)
+
+
+def test_a_photo_takes_a_short_postcard_as_its_marked_up_caption():
+    [part] = render(Outbound(content=POSTCARD, attachment=PHOTO, buttons=(OK,)))
+    assert part.photo == PHOTO and part.html.startswith("<b>Something to try at home")
+    assert part.reply_markup is not None
+
+
+def test_plain_text_is_the_same_document_on_every_channel():
+    assert POSTCARD.to_plain() == (
+        "Something to try at home, for Yusuf Haddad, from Emma Clarke\n\n“Counting <stairs>”\n\n"
+        "What to try:\nCount the stairs.\n\nSay each number.\n\nWhy it helps:\nTouch & count.\n\n"
+        "(Translated automatically from English.)"
+    )
+    assert Content.from_json(POSTCARD.to_json()) == POSTCARD
 
 
 # -- properties --------------------------------------------------------------------------------------
@@ -285,7 +356,7 @@ def _no_whitespace(text: str) -> str:
 def test_escaping_never_leaves_markup_from_user_text(text, rtl):
     if not text.strip():
         return
-    for part in render(Outbound(text=text, rtl=rtl)):
+    for part in render(Outbound(content=Content.plain(text), rtl=rtl)):
         assert not re.search(r"[<>&]", re.sub(r"&(lt|gt|amp);", "", part.html))
         assert _no_whitespace(html.unescape(part.html)) in _no_whitespace(text)
 
@@ -305,7 +376,7 @@ def test_split_parts_fit_and_rejoin_to_the_original(text, limit):
 )
 def test_rendered_parts_fit_telegram_and_keep_all_the_text(paragraphs, rtl):
     text = "\n\n".join(paragraphs)
-    parts = render(Outbound(text=text, rtl=rtl))
+    parts = render(Outbound(content=Content.plain(text), rtl=rtl))
     shown = [html.unescape(part.html) for part in parts]
     assert all(utf16_len(part) <= TEXT_LIMIT for part in shown)
     assert _no_whitespace("".join(shown)) == _no_whitespace(text)

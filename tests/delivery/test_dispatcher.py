@@ -17,6 +17,7 @@ from bot.channels.base import (
     AddressChanged,
     AddressKind,
     AmbiguousSend,
+    Capabilities,
     Channel,
     PermanentFailure,
     Quota,
@@ -28,7 +29,8 @@ from bot.channels.base import (
 )
 from bot.channels.telegram.adapter import TelegramChannel
 from bot.delivery.dispatcher import Dispatcher
-from bot.events import Outbound
+from bot.events import Content, Outbound
+from bot.i18n import Speaker
 from storage.db import session_scope
 from storage.models import ChannelAccount, Delivery, DeliveryStatus, MessageKind
 from storage.outbox import DeliveryDraft, MessageDraft, claim_due, queue_message
@@ -221,7 +223,7 @@ def queue(db, clock: FakeClock, channel: str, messages: Sequence[tuple[str, str]
                 channel=channel,
                 address=address,
                 language="en",
-                text=text,
+                content=Content.plain(text).to_json(),
             )
             queue_message(
                 session=session,
@@ -482,3 +484,38 @@ async def test_sends_to_different_chats_go_side_by_side_and_one_at_a_time_per_ch
     assert (most, overlapping) == (8, [])
     for n in range(20):
         assert texts(channel, f"chat-{n}") == [str(n), str(n + 20), str(n + 40)]  # each chat in order
+
+
+class ButtonlessChannel(TestChannel):
+    """A channel that cannot show buttons (SMS, say)."""
+
+    __test__ = False
+    capabilities = Capabilities(buttons=False)
+
+
+async def test_a_channel_without_buttons_gets_the_choices_as_text_to_write_back(db, clock):
+    channel = ButtonlessChannel()
+    with session_scope(db) as session:
+        account = ChannelAccount(channel=channel.name, address="sms")
+        session.add(account)
+        session.flush()
+        draft = DeliveryDraft(
+            person_id=None,
+            account_id=account.id,
+            channel=channel.name,
+            address="sms",
+            language="es",
+            content=Content.plain("¿Cómo fue?").to_json(),
+            buttons=(("Bien", "how:well"), ("Todavía no", "how:not_yet")),
+        )
+        queue_message(
+            session=session,
+            message=MessageDraft(text="¿Cómo fue?", language="es", kind=MessageKind.UPDATE),
+            drafts=[draft],
+            now=clock(),
+        )
+    assert await dispatcher(db, channel, clock).drain() == 1
+    [out] = channel.sent["sms"]
+    assert out.buttons == ()
+    hint = Speaker("es")._("To answer, write one of these:")
+    assert out.text == f"¿Cómo fue?\n\n{hint}\nBien\nTodavía no"

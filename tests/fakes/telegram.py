@@ -396,6 +396,19 @@ def _plain(text: str, *, parse_mode: str | None) -> str:
     """The text a chat would show; HTML that Telegram could not parse is refused as Telegram does."""
     if parse_mode != "HTML":
         return text
+    opened: list[str] = []
+    for tag in _TAG.finditer(text):
+        if not tag.group(0).startswith("</"):
+            opened.append(tag.group(1))
+        elif not opened or opened.pop() != tag.group(1):
+            raise ApiError(
+                400, "Bad Request: can't parse entities: can't find end tag corresponding to start tag"
+            )
+    if opened:
+        raise ApiError(
+            400,
+            f"Bad Request: can't parse entities: can't find end tag corresponding to start tag {opened[-1]}",
+        )
     without_tags = _TAG.sub("", text)
     if re.search(r"[<>&]", _ENTITY.sub("", without_tags)):
         raise ApiError(400, "Bad Request: can't parse entities: unsupported start tag or unescaped character")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time
 import pytest
 from sqlmodel import select
 
+from bot.events import Content
 from bot.i18n import Speaker
 from storage.models import (
     ChannelAccount,
@@ -108,7 +109,7 @@ async def test_urgent_highlights_are_marked(emma, families, session):
     assert all(
         d.urgent
         for d in session.exec(select(Delivery).where(Delivery.language == "en")).all()
-        if d.text.startswith("‼️")
+        if Content.from_json(d.content).urgent
     )
 
 

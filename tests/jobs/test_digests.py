@@ -60,6 +60,13 @@ async def test_messages_wait_for_the_digest_which_goes_out_once(people, app, clo
         and "We planted beans." in digest.text
         and "We measured the beans." in digest.text
     )
+    heading = ES._("Learning highlights for {group} from {author}").format(
+        group="Class 3B", author="Emma Clarke"
+    )
+    assert [(s.label, s.paragraphs[0]) for s in digest.content.sections] == [
+        (f"1. {heading}", "We planted beans."),
+        (f"2. {heading}", "We measured the beans."),
+    ]  # one section per message, headed by its number and heading
     assert [b.label for b in digest.buttons] == [f"1. {ES._('Got it')}", f"2. {ES._('Got it')}"]
     assert await app.run_digests() == 0  # run again: nothing twice
     assert len(session.exec(select(Digest)).all()) == 1

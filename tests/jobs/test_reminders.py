@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlmodel import select
 
+from bot.events import Content
 from bot.i18n import Speaker
 from storage.models import ChannelAccount, Delivery, DeliveryStatus
 
@@ -33,6 +36,8 @@ async def test_one_reminder_after_the_set_time_to_those_who_have_not_acknowledge
     await app.dispatcher.drain()
     assert sent["Carlos"].last.text.startswith(ES._("Reminder:"))
     assert TEXT in sent["Carlos"].last.text
+    reminder, original = sent["Carlos"].last.content, sent["Carlos"].inbox[carlos_seen - 1].content
+    assert reminder == replace(original, reminder=ES._("Reminder:"))  # the same message, marked
     assert len(sent["Carlos"].inbox) == carlos_seen + 1
     assert len(sent["Sarah"].inbox) == sarah_seen
     assert await app.run_reminders() == 0  # once
@@ -50,7 +55,7 @@ async def test_still_nothing_so_it_goes_once_to_the_other_channel(sent, app, clo
     to_email = [
         d
         for d in session.exec(select(Delivery).where(Delivery.channel == "email")).all()
-        if d.text.startswith(Speaker(d.language)._("Reminder:"))
+        if Content.from_json(d.content).reminder == Speaker(d.language)._("Reminder:")
     ]
     assert sorted(d.address for d in to_email) == [
         "amina.haddad@example.org",  # her only account: where her highlights went, and the first reminder

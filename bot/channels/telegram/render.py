@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from telegram import (
@@ -15,7 +16,7 @@ from telegram import (
 )
 from telegram.constants import ChatType, InlineKeyboardButtonLimit, MessageLimit
 
-from bot.events import Attachment, Button, Inbound, Outbound, parse_command
+from bot.events import Attachment, Button, Content, Inbound, Outbound, Section, parse_command
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -157,27 +158,140 @@ def _kind(update: Update) -> str:
 
 
 def render(out: Outbound) -> list[RenderedPart]:
-    """Outbound → the Bot API calls that show it: escaped HTML, split to fit, buttons on the last part.
+    """Outbound → the Bot API calls that show it: its content in HTML (bold heading and labels, the
+    title in italics, steps numbered, the original in an expandable quote, the note in italics),
+    user text escaped, split to fit between runs of text (never inside a tag), buttons on the last part.
 
     Raises ValueError for what no call can carry (nothing to send, a button payload over 64 bytes).
     """
     markup = _keyboard(out.buttons)
-    text = _mark_rtl(out.text) if out.rtl else out.text.strip()
+    runs = _runs(out.content)
+    if out.rtl:
+        runs = [replace(run, text=_mark_rtl(run.text)) if run.sep else run for run in runs]
     photo = out.attachment
     if photo is not None and not (photo.data or photo.platform_ref):
         photo = None
-    if photo is not None and utf16_len(text) <= CAPTION_LIMIT:
-        return [RenderedPart(html=escape(text), photo=photo, reply_markup=markup)]
-    chunks = split_text(text, TEXT_LIMIT - len(RLM) if out.rtl else TEXT_LIMIT)
-    if out.rtl:
-        chunks = [chunk if chunk.startswith(RLM) else RLM + chunk for chunk in chunks]
-    parts = [RenderedPart(html=escape(chunk)) for chunk in chunks]
+    if photo is not None and _length(runs) <= CAPTION_LIMIT:
+        return [RenderedPart(html=_html(runs), photo=photo, reply_markup=markup)]
+    limit = TEXT_LIMIT - len(RLM) if out.rtl else TEXT_LIMIT
+    parts = [RenderedPart(html=_html(chunk)) for chunk in _chunks(runs, limit, out.rtl)]
     if photo is not None:
         parts.insert(0, RenderedPart(html="", photo=photo))
     if not parts:
         raise ValueError("an outbound message with no text and no attachment")
     parts[-1] = replace(parts[-1], reply_markup=markup)
     return parts
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """Text under the same tags, after a separator from the run before ("" continues the line);
+    `glued` keeps it in the same part as the run after it (a label with what it labels)."""
+
+    tags: tuple[str, ...]
+    sep: str
+    text: str
+    glued: bool = False
+
+
+def _runs(content: Content) -> list[_Run]:
+    """The content as runs of text in Telegram's HTML tags; empty blocks are left out."""
+    runs: list[_Run] = []
+
+    def block(text: str, tags: tuple[str, ...] = (), sep: str = "\n\n", glued: bool = False) -> None:
+        if text.strip():
+            runs.append(_Run(tags, sep, text.strip(), glued))
+
+    block(content.reminder, ("i",))
+    if content.urgent:
+        runs.append(_Run((), "\n\n", "‼️"))
+        runs += [_Run(("b",), "", " " + content.urgent), _Run((), "", " · ")]
+        runs.append(_Run(("b",), "", content.heading))
+    else:
+        block(content.heading, ("b",))
+    if content.title:
+        block(f"“{content.title}”", ("i",))
+    for section in content.sections:
+        _section(section, (), block)
+    if content.original is not None:
+        _section(content.original, ("blockquote expandable",), block)
+    block(content.note, ("i",))
+    return runs
+
+
+def _section(section: Section, outer: tuple[str, ...], block: Callable[..., None]) -> None:
+    """A label in bold on its own line, then its paragraphs, or its steps as a numbered list."""
+    sep = "\n\n"
+    if section.label.strip():
+        block(section.label, (*outer, "b"), sep, glued=True)
+        sep = "\n"
+    if section.steps:
+        steps = [step for step in section.steps if step.strip()]
+        for number, step in enumerate(steps, start=1):
+            block(f"{number}. {step.strip()}", outer, sep)
+            sep = "\n"
+        return
+    for paragraph in section.paragraphs:
+        block(paragraph, outer, sep)
+        sep = "\n\n"
+
+
+def _chunks(runs: list[_Run], limit: int, rtl: bool) -> list[list[_Run]]:
+    """Runs gathered into parts of at most `limit` UTF-16 units of text, cut between runs; a run
+    too long for a part of its own is split as plain text (`split_text`), keeping its tags."""
+    chunks: list[list[_Run]] = []
+    current: list[_Run] = []
+    used = 0
+    for run in runs:
+        cost = utf16_len((run.sep if current else "") + run.text)
+        if used + cost <= limit:
+            current.append(run)
+            used += cost
+            continue
+        carried: list[_Run] = []
+        while current and current[-1].glued:
+            carried.insert(0, current.pop())
+        if current:
+            chunks.append(current)
+        current = carried
+        used = _length(current)
+        if used + utf16_len((run.sep if current else "") + run.text) <= limit:
+            current.append(run)
+            used = _length(current)
+            continue
+        if current:  # a label before a paragraph too long for any part: it goes alone
+            chunks.append(current)
+        pieces = split_text(run.text, limit)
+        if rtl:
+            pieces = [piece if piece.startswith(RLM) else RLM + piece for piece in pieces]
+        chunks += [[replace(run, text=piece)] for piece in pieces[:-1]]
+        current, used = [replace(run, text=pieces[-1])], utf16_len(pieces[-1])
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _length(runs: list[_Run]) -> int:
+    """The text's length as Telegram counts it (tags are not counted)."""
+    return sum(utf16_len(run.sep + run.text) for run in runs) - (utf16_len(runs[0].sep) if runs else 0)
+
+
+def _html(runs: list[_Run]) -> str:
+    """Runs as HTML: a tag opens where a run needs it and closes where the next does not."""
+    out: list[str] = []
+    opened: tuple[str, ...] = ()
+    for index, run in enumerate(runs):
+        keep = 0
+        while keep < min(len(opened), len(run.tags)) and opened[keep] == run.tags[keep]:
+            keep += 1
+        out += [f"</{tag.split()[0]}>" for tag in reversed(opened[keep:])]
+        if index:
+            out.append(run.sep)
+        out += [f"<{tag}>" for tag in run.tags[keep:]]
+        out.append(escape(run.text))
+        opened = run.tags
+    out += [f"</{tag.split()[0]}>" for tag in reversed(opened)]
+    return "".join(out)
 
 
 def escape(text: str) -> str:

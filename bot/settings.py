@@ -105,6 +105,19 @@ class Settings(_channel_settings()):  # type: ignore[misc]  # channel fields com
     )
     web_host: str = Field(default="127.0.0.1", description="Address the web app (webhooks) listens on.")
     web_port: int = Field(default=8080, ge=1, le=65535, description="Port the web app listens on.")
+    public_url: str | None = Field(
+        default=None,
+        description="The web app's address as people's phones reach it (https://…), for links in messages.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs links and sign-in cookies; every process of one school needs the same key. "
+        "Unset: a key is made once and kept in the file PARTNERBOT_SECRET_KEY_FILE.",
+    )
+    secret_key_file: str = Field(
+        default="partnerbot.key",
+        description="Where the made key is kept when PARTNERBOT_SECRET_KEY is unset.",
+    )
 
     @field_validator("default_language")
     @classmethod
@@ -137,7 +150,7 @@ class Settings(_channel_settings()):  # type: ignore[misc]  # channel fields com
         """`PARTNERBOT_DEEPL_AUTH_KEY=` left empty in a .env means not set."""
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("libretranslate_url", "deepl_server_url")
+    @field_validator("libretranslate_url", "deepl_server_url", "public_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -155,11 +168,20 @@ class Settings(_channel_settings()):  # type: ignore[misc]  # channel fields com
             raise ValueError(f"is required when PARTNERBOT_TRANSLATOR is {backend}")
         return value
 
-    @field_validator("libretranslate_api_key", "deepl_auth_key")
+    @field_validator("libretranslate_api_key", "deepl_auth_key", "secret_key")
     @classmethod
     def _real_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and value.get_secret_value().strip().lower() in _PLACEHOLDER_SECRETS:
             raise ValueError("is a placeholder: set the real key")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError(
+                "must be at least 32 characters: python3 -c 'import secrets; print(secrets.token_urlsafe())'"
+            )
         return value
 
     @property

@@ -184,10 +184,10 @@ async def test_a_429_on_a_chat_holds_back_that_chat_and_one_naming_none_the_whol
             parameters={"retry_after": 7},
         )
         with pytest.raises(RetryLater) as before_any_chat:
-            await channel.send("42", Outbound(text="hello"))
+            await channel.send("42", Outbound(content=Content.plain("hello")))
         api.rate_limit(42, retry_after=3)
         with pytest.raises(RetryLater) as for_the_chat:
-            await channel.send("42", Outbound(text="hello"))
+            await channel.send("42", Outbound(content=Content.plain("hello")))
     finally:
         await channel.stop()
     assert (before_any_chat.value.scope, before_any_chat.value.after_s) == (Scope.CHANNEL, 7.0)
@@ -198,9 +198,10 @@ async def test_a_429_on_a_chat_holds_back_that_chat_and_one_naming_none_the_whol
 def test_a_message_names_the_bot_api_methods_it_uses():
     photo = Attachment(filename="card.jpg", content_type="image/jpeg", data=JPEG)
     methods_of = TelegramChannel.DEFAULT_LIMITS.methods_of
-    assert methods_of(Outbound(text="hi")) == {"sendMessage"}
-    assert methods_of(Outbound(text="hi", attachment=photo)) == {"sendPhoto"}
-    assert methods_of(Outbound(text="x" * 2000, attachment=photo)) == {"sendPhoto", "sendMessage"}
+    assert methods_of(Outbound(content=Content.plain("hi"))) == {"sendMessage"}
+    assert methods_of(Outbound(content=Content.plain("hi"), attachment=photo)) == {"sendPhoto"}
+    long_caption = Outbound(content=Content.plain("x" * 2000), attachment=photo)
+    assert methods_of(long_caption) == {"sendPhoto", "sendMessage"}
 
 
 async def test_nothing_listening_is_retried_later():

@@ -33,7 +33,7 @@ class Signer:
     def dumps(self, purpose: str, data: Any) -> str:
         return str(URLSafeTimedSerializer(self._key, salt=purpose).dumps(data))
 
-    def loads(self, purpose: str, token: str, *, max_age_s: float) -> Any:
+    def loads(self, purpose: str, token: str, *, max_age_s: int) -> Any:
         """The data, if `token` is ours, for `purpose`, unaltered and younger than `max_age_s`."""
         try:
             return URLSafeTimedSerializer(self._key, salt=purpose).loads(token, max_age=max_age_s)

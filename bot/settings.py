@@ -54,6 +54,9 @@ class Settings(_channel_settings()):  # type: ignore[misc]  # channel fields com
     invite_max_failures_per_hour: int = Field(
         default=5, ge=1, le=100, description="Wrong codes an account may send in an hour."
     )
+    invite_max_failures_per_hour_overall: int = Field(
+        default=60, ge=1, le=10_000, description="Wrong codes all accounts together may send in an hour."
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
     highlights_prompt_weekday: int = Field(
         default=4,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func
+from sqlalchemy import CursorResult, func, update
 from sqlmodel import Session, select
 
 from storage.accounts import link_account
@@ -64,9 +64,17 @@ def redeem_invite(*, session: Session, code: str, account: ChannelAccount, now: 
     person = session.get(Person, invite.person_id)
     if person is None:
         return Redemption(Redeemed.UNKNOWN)
-    invite.used_at = now
-    invite.used_by_account_id = account.id
-    session.add(invite)
+    # Conditional, so two turns that both read the invite unused cannot both take it: the row lock
+    # makes the later one see the earlier's use (PostgreSQL re-checks the row; SQLite serialises).
+    claimed = session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.used_at.is_(None))  # type: ignore[arg-type,union-attr]
+        .values(used_at=now, used_by_account_id=account.id)
+        .execution_options(synchronize_session=False)
+    )
+    if not (isinstance(claimed, CursorResult) and claimed.rowcount == 1):
+        return Redemption(Redeemed.USED)
+    session.refresh(invite)
     link_account(session=session, account=account, person=person, at=now)
     return Redemption(Redeemed.LINKED, person)
 
@@ -75,11 +83,11 @@ def record_failure(*, session: Session, account_id: int, now: datetime) -> None:
     session.add(InviteFailure(account_id=account_id, at=now))
 
 
-def recent_failures(*, session: Session, account_id: int, now: datetime, window: timedelta) -> int:
-    query = select(func.count()).where(
-        InviteFailure.account_id == account_id,
-        InviteFailure.at > now - window,  # type: ignore[operator]
-    )
+def recent_failures(*, session: Session, account_id: int | None, now: datetime, window: timedelta) -> int:
+    """Wrong codes sent in `window` by one account, or by every account together (None)."""
+    query = select(func.count()).where(InviteFailure.at > now - window)  # type: ignore[operator]
+    if account_id is not None:
+        query = query.where(InviteFailure.account_id == account_id)
     return int(session.exec(query).one())
 
 

@@ -5,6 +5,7 @@ An account that is not linked learns how to join and nothing else: no student, n
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from bot.handlers import preferences
@@ -15,6 +16,7 @@ from storage.invites import Redeemed, looks_like_code, recent_failures, record_f
 from storage.people import memberships_of
 
 _FAILURE_WINDOW = timedelta(hours=1)
+_LOGGER = logging.getLogger(__name__)
 
 
 def how_to_join(turn: Turn) -> StepResult:
@@ -41,7 +43,12 @@ async def redeem(turn: Turn, code: str) -> StepResult:
     failures = recent_failures(
         session=turn.session, account_id=id_of(account), now=turn.now, window=_FAILURE_WINDOW
     )
-    if failures >= settings.invite_max_failures_per_hour:
+    everyone = recent_failures(session=turn.session, account_id=None, now=turn.now, window=_FAILURE_WINDOW)
+    if everyone >= settings.invite_max_failures_per_hour_overall:
+        _LOGGER.warning("invite codes: %d wrong in the last hour across accounts; refusing more", everyone)
+    if failures >= settings.invite_max_failures_per_hour or everyone >= (
+        settings.invite_max_failures_per_hour_overall
+    ):
         turn.reply(
             turn._(
                 "Too many wrong codes. Please wait an hour and try again, or ask the school for a new code."

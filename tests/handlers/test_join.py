@@ -65,6 +65,18 @@ async def test_five_wrong_codes_lock_the_account_for_an_hour(chat, invite, clock
     assert "Amina Haddad" in (await guesser.say(f"/start {good}"))[0].text
 
 
+async def test_many_accounts_guessing_together_are_refused_too(chat, invite, clock, settings, caplog):
+    settings.invite_max_failures_per_hour_overall = 6
+    for guesser in range(3):
+        for attempt in range(2):  # each account stays under its own limit of five
+            await chat(f"guesser-{guesser}").say(f"/start wrong-code-{guesser}-{attempt}")
+    good = invite("Amina")
+    assert "Too many wrong codes" in (await chat("amina").say(f"/start {good}"))[-1].text
+    assert "6 wrong in the last hour across accounts" in caplog.text
+    clock.advance(hours=1, seconds=1)
+    assert "Amina Haddad" in (await chat("amina").say(f"/start {good}"))[0].text
+
+
 async def test_unlinked_account_sees_nothing_about_any_student(chat, school):
     stranger = chat("stranger")
     for text in ["hello", "/settings", "/help", "/start", "Yusuf Haddad", "/acks", "1"]:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, make_url
 from sqlmodel import Session as Session  # re-exported: the bot types its sessions without importing SQL
 from sqlmodel import create_engine
 
@@ -27,6 +28,7 @@ def make_engine(url: str) -> Engine:
             raise ConfigurationError(
                 f"partnerbot needs SQLite 3.35 or newer; this Python has {sqlite3.sqlite_version}"
             )
+        _create_private(make_url(url).database)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -39,6 +41,15 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _create_private(database: str | None) -> None:
+    """A new SQLite file is its owner's alone (0600): it holds families' names and chats. SQLite
+    gives its -wal and -shm files the database's own mode."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    with suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -31,6 +32,7 @@ def invite_create(
     import segno
 
     from bot.channels.registry import configured_channels
+    from bot.exports import private_folder, write_private
     from bot.roster.invites import invite_targets, issue_invites
     from storage.db import make_engine, session_scope
     from storage.models import utcnow
@@ -45,10 +47,10 @@ def invite_create(
     for invite in invites:
         own = [links[name][invite.code] for name in names]
         table.add_row(invite.person.name, invite.code, f"{invite.expires_at:%Y-%m-%d %H:%M}", *own)
-        if qr is not None:
-            qr.mkdir(parents=True, exist_ok=True)
-            target = qr / f"invite-{invite.person.id}.png"
-            segno.make(own[0] if own else invite.code, error="m").save(str(target), scale=8)
+        if qr is not None:  # each QR code lets someone in: the owner's alone
+            image = io.BytesIO()
+            segno.make(own[0] if own else invite.code, error="m").save(image, kind="png", scale=8)
+            write_private(private_folder(qr) / f"invite-{invite.person.id}.png", image.getvalue())
     Console().print(table)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -90,10 +89,10 @@ def _language_table(summaries: Iterable[AckSummary]) -> Table:
 
 
 def _write_csv(path: Path, messages: list[Message], summaries: dict[int, AckSummary]) -> None:
+    from bot.exports import private_csv
     from storage.ids import id_of
 
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+    with private_csv(path) as writer:
         writer.writerow(
             [
                 "message_id",

@@ -9,8 +9,6 @@ formats.
 
 from __future__ import annotations
 
-import csv
-import os
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from bot.errors import RosterError
+from bot.exports import private_csv
 from bot.roster.invites import IssuedInvite, issue_invites
 from bot.roster.oneroster import read_oneroster
 from bot.roster.rows import (
@@ -324,9 +323,7 @@ def _new_person(school: School, row: PersonRow) -> Person:
 
 def write_invites_csv(path: Path, invites: Iterable[IssuedInvite]) -> None:
     """person,code,expires (UTC); created readable by its owner only, as each code lets someone in."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(descriptor, "w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
+    with private_csv(path) as writer:
         writer.writerow(("person", "code", "expires"))
         for invite in invites:
             writer.writerow(

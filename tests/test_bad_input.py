@@ -99,3 +99,14 @@ async def test_unknown_command_is_named_in_the_answer_and_truncated(carlos):
 async def test_an_empty_event_from_a_platform_gets_an_answer(carlos):
     replies = await carlos.send(carlos.inbound(""))
     assert replies[0].text == ES._("Sorry, I can only read text messages and button presses here.")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["ack:100000000000000000000", "ack:9223372036854775808", "ack:٣", "ack:-1", "ack:0", "ack:1e9"],
+)
+async def test_a_forged_button_with_an_id_no_database_holds_is_no_longer_active(carlos, payload):
+    replies = await carlos.press_payload(payload)
+    assert [r.text for r in replies] == [
+        ES._("That button is no longer active. Send /help to see what you can do.")
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.events import Button
 from bot.handlers.flow import Command, Entries, StepResult, Turn
-from bot.handlers.permissions import message_from_payload, refuse_unless_staff
+from bot.handlers.permissions import message_from_payload, payload_id, refuse_unless_staff
 from bot.messages.fanout import nudge
 from bot.messages.render import Version, render_original
 from storage.ids import id_of
@@ -17,17 +17,16 @@ NAMES_SHOWN = 10
 
 
 async def on_got_it(turn: Turn) -> StepResult:
-    payload = turn.inbound.payload or ""
-    raw_id = payload.removeprefix("ack:")
+    message_id = payload_id(turn.inbound.payload, "ack")
     outcome = (
         acknowledge(
             session=turn.session,
-            message_id=int(raw_id),
+            message_id=message_id,
             person_id=id_of(turn.me),
             at=turn.now,
             channel=turn.inbound.channel,
         )
-        if raw_id.isdecimal()
+        if message_id is not None
         else Ack.NOT_YOURS
     )
     if outcome == Ack.NOT_YOURS:
@@ -102,9 +101,9 @@ async def show_acks(turn: Turn) -> StepResult:
 async def on_nudge(turn: Turn) -> StepResult:
     if refuse_unless_staff(turn):
         return None
-    payload = (turn.inbound.payload or "").removeprefix("nudge:")
+    message_id = payload_id(turn.inbound.payload, "nudge")
     visible = {m.id: m for m in visible_messages(session=turn.session, person=turn.me, limit=None)}
-    message = visible.get(int(payload)) if payload.isdecimal() else None
+    message = visible.get(message_id) if message_id is not None else None
     if message is None:
         turn.reply(turn._("That button is no longer active. Send /help to see what you can do."))
         return None

@@ -13,6 +13,7 @@ import typer
 from bot.cli.chat import chat
 from bot.cli.common import err
 from bot.cli.db import db_cli
+from bot.cli.deliveries import deliveries_cli
 from bot.cli.demo import demo
 from bot.cli.glossary import glossary_cli
 from bot.cli.invite import invite_cli
@@ -33,6 +34,7 @@ cli.add_typer(send_cli, name="send")
 cli.add_typer(report_cli, name="report")
 cli.add_typer(glossary_cli, name="glossary")
 cli.add_typer(db_cli, name="db")
+cli.add_typer(deliveries_cli, name="deliveries")
 
 
 @cli.callback(invoke_without_command=True)

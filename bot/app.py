@@ -220,7 +220,7 @@ def build_app(
         channels=channels,
         clock=clock,
         lease=timedelta(seconds=settings.dispatch_lease_s),
-        max_attempts=settings.dispatch_max_attempts,
+        give_up_after=timedelta(hours=settings.dispatch_give_up_after_h),
     )
     return App(
         settings=settings,

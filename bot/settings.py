@@ -73,8 +73,12 @@ class Settings(_channel_settings()):  # type: ignore[misc]  # channel fields com
     reminder_after_hours: float = Field(
         default=48, gt=0, le=24 * 14, description="Hours without a Got it before a gentle reminder."
     )
-    dispatch_max_attempts: int = Field(
-        default=5, ge=1, le=50, description="Tries of a delivery that fails transiently before giving up."
+    dispatch_give_up_after_h: float = Field(
+        default=24,
+        gt=0,
+        le=24 * 14,
+        description="Hours a delivery that keeps failing for a passing reason is tried again before "
+        "it is marked failed.",
     )
     dispatch_lease_s: float = Field(
         default=120,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, Table, bindparam, case, insert, or_, select, update
+from sqlalchemy import CursorResult, Select, Table, bindparam, case, insert, or_, select, update
 from sqlmodel import Session, col
 
 from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message, MessageKind, utcnow
@@ -165,6 +165,7 @@ class Claimed:
     with_photo: bool
     attempts: int  # this claim included
     priority: int  # see Delivery.priority
+    created_at: datetime | None  # when it was queued: a passing failure is retried for a while from then
 
 
 class Sent(NamedTuple):
@@ -204,6 +205,7 @@ def _due() -> Select[Any]:
             c.with_photo,
             c.attempts,
             c.priority,
+            c.created_at,
         )
         .where(
             c.channel.in_(bindparam("channels", expanding=True)),
@@ -270,6 +272,7 @@ def claim_due(
             with_photo=row.with_photo,
             attempts=row.attempts + 1,
             priority=row.priority,
+            created_at=row.created_at,
         )
         for row in rows
     ]
@@ -347,16 +350,37 @@ def readdress(*, session: Session, delivery_id: int, new_address: str, at: datet
     )
 
 
-def release_claim(*, session: Session, delivery_id: int, not_before: datetime) -> None:
+def release_claim(
+    *, session: Session, delivery_id: int, not_before: datetime, error: str | None = None
+) -> None:
     """Put a claimed delivery back unsent until `not_before`: a rate limit, not a failure, held it
-    back, so its claim does not count as an attempt."""
+    back, so its claim does not count as an attempt. `error`: what the platform said, if it did."""
+    values: dict[str, object] = {
+        "status": DeliveryStatus.PENDING,
+        "not_before": not_before,
+        "claimed_until": None,
+        "attempts": col(Delivery.attempts) - 1,
+    }
+    if error is not None:
+        values["last_error"] = error
     session.execute(
         update(Delivery)
         .where(col(Delivery.id) == delivery_id, col(Delivery.status) == DeliveryStatus.SENDING)
-        .values(
-            status=DeliveryStatus.PENDING,
-            not_before=not_before,
-            claimed_until=None,
-            attempts=col(Delivery.attempts) - 1,
-        )
+        .values(**values)
     )
+
+
+def requeue_failed(
+    *, session: Session, now: datetime, since: datetime | None = None, message_id: int | None = None
+) -> int:
+    """Queue failed deliveries again, as if new (their day of retries starts over); returns how many.
+    `since`: only those first queued then or later; `message_id`: only one message's."""
+    query = update(Delivery).where(col(Delivery.status) == DeliveryStatus.FAILED)
+    if since is not None:
+        query = query.where(col(Delivery.created_at) >= since)
+    if message_id is not None:
+        query = query.where(col(Delivery.message_id) == message_id)
+    done = session.execute(
+        query.values(status=DeliveryStatus.PENDING, not_before=None, attempts=0, created_at=now)
+    )
+    return done.rowcount if isinstance(done, CursorResult) else 0

@@ -16,7 +16,6 @@ from storage.models import Delivery, DeliveryStatus, Message, MessageKind, Perso
 from storage.people import classes_for_staff, students_of
 
 REPORTED_KINDS = (MessageKind.HIGHLIGHT, MessageKind.POSTCARD_TO_HOME, MessageKind.POSTCARD_FROM_HOME)
-_UNREACHED = (DeliveryStatus.UNREACHED, DeliveryStatus.FAILED)
 _ON_THE_WAY = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
@@ -28,7 +27,7 @@ class RecipientStatus(NamedTuple):
     name: str
     language: str
     channel: str
-    status: str  # "acknowledged", "delivered", "pending" or "unreached"
+    status: str  # "acknowledged", "delivered", "pending", "unreached" or "failed" (tried for a day)
     sent_at: datetime | None
     acknowledged_at: datetime | None
     acknowledged_channel: str | None
@@ -52,7 +51,8 @@ class AckSummary:
 
     @property
     def unreached(self) -> list[str]:
-        return self._names("unreached")
+        """Not reached: the address is gone, or sending kept failing (`partnerbot deliveries retry`)."""
+        return self._names("unreached", "failed")
 
 
 #: A recipient's status, worked out by the database (no enum to convert per row). A delivery
@@ -60,7 +60,8 @@ class AckSummary:
 #: unreached: nothing will ever send it.
 _STATUS = case(
     (col(Delivery.acknowledged_at).is_not(None), "acknowledged"),
-    (col(Delivery.status).in_(_UNREACHED), "unreached"),
+    (col(Delivery.status) == DeliveryStatus.UNREACHED, "unreached"),
+    (col(Delivery.status) == DeliveryStatus.FAILED, "failed"),
     (
         col(Delivery.status).in_(_ON_THE_WAY)
         & col(Delivery.channel).not_in(bindparam("channels", expanding=True)),

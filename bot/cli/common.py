@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from bot.channels.console.adapter import ConsoleChannel
     from bot.settings import Settings
 
@@ -41,3 +45,16 @@ def console(address: str, name: str | None) -> ConsoleChannel:
     return ConsoleChannel(
         address=address, display_name=name, stdin=sys.stdin, stdout=sys.stdout, interactive=sys.stdin.isatty()
     )
+
+
+@contextmanager
+def current_database() -> Iterator[Engine]:
+    """The configured database, refused if its schema is not current; closed afterwards."""
+    from storage.db import ensure_current, make_engine
+
+    db = make_engine(settings().database_url)
+    try:
+        ensure_current(db)
+        yield db
+    finally:
+        db.dispose()

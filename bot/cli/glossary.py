@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.common import settings
+from bot.cli.common import current_database
 from bot.i18n import LANGUAGES
 
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
 glossary_cli = typer.Typer(help="Words machine translation must keep, or translate a fixed way.")
-
-
-@contextmanager
-def _database() -> Iterator[Engine]:
-    """The configured database, refused if its schema is not current; closed afterwards."""
-    from storage.db import ensure_current, make_engine
-
-    db = make_engine(settings().database_url)
-    try:
-        ensure_current(db)
-        yield db
-    finally:
-        db.dispose()
 
 
 @glossary_cli.command("add")
@@ -55,7 +37,7 @@ def add(
     from storage.db import session_scope
     from storage.translations import add_glossary_term
 
-    with _database() as db, session_scope(db) as session:
+    with current_database() as db, session_scope(db) as session:
         entry = add_glossary_term(session=session, term=term, language=language, translation=translation)
     where = "every language" if language == "*" else language
     rule = "kept as it is" if translation is None else f"translated as {entry.translation!r}"
@@ -68,7 +50,7 @@ def list_terms() -> None:
     from storage.db import session_scope
     from storage.translations import glossary
 
-    with _database() as db, session_scope(db) as session:
+    with current_database() as db, session_scope(db) as session:
         terms = glossary(session=session)
     if not terms:
         typer.echo('The glossary is empty: add terms with `partnerbot glossary add "INSET day" --keep`.')

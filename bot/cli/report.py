@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from storage.reports import AckSummary
 
 report_cli = typer.Typer(help="Reports for staff.")
-STATUSES = ("acknowledged", "delivered", "pending", "unreached")
+STATUSES = ("acknowledged", "delivered", "pending", "unreached", "failed")
 
 
 def _percent(part: int, whole: int) -> str:
@@ -32,7 +32,8 @@ def report_acks(
         Path | None, typer.Option("--csv", help="Write one row per recipient to this file.")
     ] = None,
 ) -> None:
-    """Acknowledged / delivered but not acknowledged / pending / unreached, per message and per language."""
+    """Acknowledged / delivered but not acknowledged / pending / unreached / failed (sending kept
+    failing: `partnerbot deliveries retry`), per message and per language."""
     from bot.channels.registry import configured_names
     from storage.db import ensure_current, make_engine, session_scope
     from storage.ids import id_of

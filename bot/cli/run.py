@@ -44,5 +44,6 @@ async def _serve(app: App) -> None:
             routes += served
     web = None
     if routes:
-        web = make_web_server(make_web_app(routes), host=app.settings.web_host, port=app.settings.web_port)
+        web_app = make_web_app(routes, down=app.dispatcher.down_channels)
+        web = make_web_server(web_app, host=app.settings.web_host, port=app.settings.web_port)
     await app.serve_forever(web=web)

@@ -68,9 +68,22 @@ WOKEN_ROOM = 20
 _T = TypeVar("_T")
 
 
-def backoff_s(attempt: int, *, base_s: float = 2.0, cap_s: float = 600.0) -> float:
-    """Exponential back-off with full jitter (attempt 1 → up to 2 s, 2 → 4 s, …)."""
+#: The longest wait between two tries of a delivery that keeps failing for a passing reason, so one
+#: queued during an outage goes within minutes of the platform's return.
+RETRY_CAP_S = 300.0
+#: The longest a channel that cannot be reached is paused before the next delivery probes it.
+CHANNEL_DOWN_CAP_S = 60.0
+
+
+def backoff_s(attempt: int, *, base_s: float = 2.0, cap_s: float = RETRY_CAP_S) -> float:
+    """Exponential back-off with full jitter (attempt 1 → up to 2 s, 2 → 4 s, …, capped)."""
     return random.uniform(0, min(cap_s, base_s * 2 ** (attempt - 1)))  # noqa: S311 - jitter, not crypto
+
+
+def channel_down_s(failures: int) -> float:
+    """How long a channel that failed to connect `failures` times in a row is paused: 1, 2, 4 … 60 s,
+    with some jitter so several processes do not probe it at the same instant."""
+    return min(CHANNEL_DOWN_CAP_S, 2.0 ** (failures - 1)) * random.uniform(0.75, 1.0)  # noqa: S311
 
 
 async def _settle(sending: dict[asyncio.Task[None], tuple[str, str]]) -> None:
@@ -89,7 +102,7 @@ class Dispatcher:
         channels: Mapping[str, Channel],
         clock: Clock = utcnow,
         lease: timedelta = timedelta(minutes=2),
-        max_attempts: int = 5,
+        give_up_after: timedelta = timedelta(hours=24),
         batch: int = 100,
         idle_s: float = 5.0,
         hold_s: float = 5.0,
@@ -101,7 +114,7 @@ class Dispatcher:
         self._channels = channels
         self._clock = clock
         self._lease = lease
-        self._max_attempts = max_attempts
+        self._give_up_after = give_up_after
         self._batch = batch
         self._idle_s = idle_s
         self._hold_s = hold_s
@@ -109,12 +122,17 @@ class Dispatcher:
         self._sleep = sleep
         self._limiters = {name: RateLimiter(c.limits, now=monotonic) for name, c in channels.items()}
         self._recheck_s: float | None = None  # the soonest a delivery put back becomes due
+        self._down: dict[str, int] = {}  # channels that could not be reached: failures in a row
         self._wakeup = asyncio.Event()
         self._drained = asyncio.Event()
         self._draining = self._again = False
 
     def wake(self) -> None:
         self._wakeup.set()
+
+    def down_channels(self) -> frozenset[str]:
+        """The channels whose platform could not be reached at the last try (their sends wait)."""
+        return frozenset(self._down)
 
     async def run(self) -> None:
         """Dispatch until cancelled."""
@@ -271,10 +289,12 @@ class Dispatcher:
             accepted.clear()
             await self._in_thread(lambda session: confirm_all_sent(session=session, sent=confirming))
 
-    async def _put_back(self, delivery: Claimed, wait_s: float) -> None:
+    async def _put_back(self, delivery: Claimed, wait_s: float, error: str | None = None) -> None:
         not_before = self._clock() + timedelta(seconds=wait_s)
         await self._in_thread(
-            lambda session: release_claim(session=session, delivery_id=delivery.id, not_before=not_before)
+            lambda session: release_claim(
+                session=session, delivery_id=delivery.id, not_before=not_before, error=error
+            )
         )
         self._recheck_s = min(wait_s, self._recheck_s or wait_s)
 
@@ -332,6 +352,8 @@ class Dispatcher:
             _LOGGER.exception("delivery %s failed on %s", delivery_id, delivery.channel)
             await self._retry(delivery, type(exc).__name__, None)
         else:
+            if self._down.pop(delivery.channel, None) is not None:
+                _LOGGER.warning("channel %s is reachable again", delivery.channel)
             accepted.append(Sent(delivery_id, sent.provider_id, self._clock()))
             if len(accepted) >= CONFIRM_EVERY:
                 await self._confirm(accepted)
@@ -353,17 +375,38 @@ class Dispatcher:
     async def _retry(
         self, delivery: Claimed, error: str, after_s: float | None, *, pause: RetryLater | None = None
     ) -> None:
-        """Try the delivery again later (or give up); `pause`: also hold back its scope meanwhile.
-        Only the address waits for nothing named: another message to it may go (its own wait)."""
-        wait_s = after_s if after_s is not None else backoff_s(delivery.attempts)
-        if pause is not None and (after_s is not None or pause.scope is not Scope.ADDRESS):
-            self._limiters[delivery.channel].pause(
-                wait_s, scope=pause.scope, address=delivery.address, method=pause.method
+        """Try the delivery again later; `pause`: also hold back its scope meanwhile. Only the
+        address waits for nothing named: another message to it may go (its own wait).
+
+        A wait the platform named (a 429) is the platform saying when, not a failure: the delivery
+        is put back without counting an attempt. A passing failure is tried again with back-off
+        until `give_up_after` from when it was queued, so an outage of minutes or hours loses
+        nothing. A channel that cannot be reached at all is paused as a whole (a circuit breaker),
+        for longer each time in a row, and its other sends wait without trying."""
+        channel, limiter = delivery.channel, self._limiters[delivery.channel]
+        if after_s is not None:
+            if pause is not None:
+                limiter.pause(after_s, scope=pause.scope, address=delivery.address, method=pause.method)
+            await self._put_back(delivery, after_s, error)
+            return
+        if self._clock() - (delivery.created_at or self._clock()) >= self._give_up_after:
+            _LOGGER.warning(
+                "delivery %s failed: still failing %s after it was queued (%s attempts)",
+                delivery.id,
+                self._give_up_after,
+                delivery.attempts,
             )
-        if delivery.attempts >= self._max_attempts:
-            _LOGGER.warning("delivery %s failed after %s attempts", delivery.id, delivery.attempts)
             await self._give_up(delivery.id, DeliveryStatus.FAILED, error)
             return
+        if pause is not None and pause.scope is Scope.CHANNEL:
+            failures = self._down[channel] = self._down.get(channel, 0) + 1
+            down_s = channel_down_s(failures)
+            if failures == 1:
+                _LOGGER.warning("channel %s cannot be reached (%s); its sends wait", channel, error)
+            limiter.pause(down_s, scope=Scope.CHANNEL)
+            await self._put_back(delivery, down_s, error)
+            return
+        wait_s = backoff_s(delivery.attempts)
         not_before = self._clock() + timedelta(seconds=wait_s)
         await self._in_thread(
             lambda session: retry_later(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import uvicorn
 from starlette.applications import Starlette
@@ -15,14 +15,27 @@ from bot.channels.base import WebRoute
 HEALTH_PATH = "/healthz"
 
 
-def make_web_app(routes: Sequence[WebRoute] = ()) -> Starlette:
-    """GET /healthz, which always answers 200, and each channel's routes, given the raw request."""
+def _nothing_down() -> frozenset[str]:
+    return frozenset()
+
+
+def make_web_app(
+    routes: Sequence[WebRoute] = (), *, down: Callable[[], frozenset[str]] = _nothing_down
+) -> Starlette:
+    """GET /healthz and each channel's routes, given the raw request. /healthz answers 200, or 503
+    naming the channels whose platform cannot be reached (`down`: the dispatcher's view)."""
     paths = [HEALTH_PATH, *(route.path for route in routes)]
     if len(set(paths)) != len(paths):
         raise ValueError(f"two routes for one path among {', '.join(paths)}")
+
+    async def healthz(request: Request) -> Response:
+        if unreachable := down():
+            return PlainTextResponse(f"down: {', '.join(sorted(unreachable))}", status_code=503)
+        return PlainTextResponse("ok")
+
     return Starlette(
         routes=[
-            Route(HEALTH_PATH, _healthz, methods=["GET"]),
+            Route(HEALTH_PATH, healthz, methods=["GET"]),
             *(Route(route.path, route.endpoint, methods=list(route.methods)) for route in routes),
         ]
     )
@@ -34,7 +47,3 @@ def make_web_server(app: Starlette, *, host: str, port: int) -> uvicorn.Server:
     Logging is left as the process configured it (uvicorn would install its own).
     """
     return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False))
-
-
-async def _healthz(request: Request) -> Response:
-    return PlainTextResponse("ok")

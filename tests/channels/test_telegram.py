@@ -195,6 +195,25 @@ async def test_a_429_on_a_chat_holds_back_that_chat_and_one_naming_none_the_whol
     assert api.sent_to(42) and not api.chats.get("42")  # the second reached Telegram, was refused
 
 
+async def test_a_bot_api_out_of_reach_holds_back_the_whole_channel(api):
+    """Nothing listens where the Bot API should be: no chat is to blame, so the channel waits."""
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    channel = TelegramChannel(
+        token=api.token,
+        base_url=f"http://127.0.0.1:{port}/bot",
+        base_file_url=f"http://127.0.0.1:{port}/file/bot",
+        request_timeout_s=3.0,
+    )
+    try:
+        with pytest.raises(RetryLater) as refused:
+            await channel.send("42", Outbound(content=Content.plain("hello")))
+    finally:
+        await channel.stop()
+    assert (refused.value.scope, refused.value.after_s) == (Scope.CHANNEL, None)
+
+
 def test_a_message_names_the_bot_api_methods_it_uses():
     photo = Attachment(filename="card.jpg", content_type="image/jpeg", data=JPEG)
     methods_of = TelegramChannel.DEFAULT_LIMITS.methods_of

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import col, select, update
 from typer.testing import CliRunner
 
+from bot.__main__ import cli
 from bot.channels.base import PermanentFailure, Rejected
 from bot.cli.report import report_cli
 from bot.events import Content
@@ -169,3 +170,26 @@ async def test_a_delivery_left_pending_on_a_channel_that_does_not_run_shows_as_u
     report = (await joined["Emma"].say("/acks"))[0].text
     assert "Got it: 0 · Not yet: 1 · Can't be reached: 2" in report
     assert "Can't be reached: Amina Haddad, Carlos García" in report
+
+
+async def test_a_failed_send_shows_apart_and_can_be_queued_again(
+    joined, channel, settings, monkeypatch, tmp_path
+):
+    """The report tells "failed" (sending kept failing) from "unreached" (the address is gone), and
+    `partnerbot deliveries retry` queues the failed ones again; they then go out."""
+    people = joined
+    channel.failures["carlos"].append(PermanentFailure("Forbidden: bot was blocked by the user"))
+    channel.failures["sarah"].append(Rejected("Bad Request: message is too long"))
+    await _send_highlights(people["Emma"])
+    monkeypatch.setenv("PARTNERBOT_DATABASE_URL", settings.database_url)
+    out = tmp_path / "acks.csv"
+    assert CliRunner().invoke(report_cli, ["--csv", str(out)]).exit_code == 0
+    rows = {r["person"]: r["status"] for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert rows == {"Carlos García": "unreached", "Sarah Bennett": "failed", "Amina Haddad": "unreached"}
+
+    retried = CliRunner().invoke(cli, ["deliveries", "retry"])
+    assert (retried.exit_code, retried.output) == (0, "1 failed deliveries queued again.\n")
+    await people["Emma"].app.dispatcher.drain()
+    assert channel.sent["sarah"][-1].text.endswith(HIGHLIGHTS)
+    again = CliRunner().invoke(cli, ["deliveries", "retry", "--since", "2000-01-01"])
+    assert again.output == "0 failed deliveries queued again.\n"

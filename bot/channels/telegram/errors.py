@@ -41,6 +41,8 @@ _UNREACHABLE = re.compile(
 )
 #: Transport errors raised once the whole request had left us: Telegram may have acted on it.
 _AFTER_SENDING = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError)
+#: Transport errors that mean the Bot API could not be reached at all: no chat is to blame.
+_UNREACHABLE_API = (httpx.ConnectError, httpx.ConnectTimeout)
 
 
 def classify(exc: TelegramError, *, flood: Scope = Scope.CHANNEL) -> SendError | None:
@@ -60,9 +62,14 @@ def classify(exc: TelegramError, *, flood: Scope = Scope.CHANNEL) -> SendError |
     if isinstance(exc, NetworkError):
         # Timed out or dropped after the request left: Telegram may have the message already.
         # A 5xx answer or a failure to connect: nothing was done, try again.
+        # Unable to connect: the whole Bot API is out of reach, so the channel waits, not one chat.
         cause = exc.__cause__
         after_sending = isinstance(cause, _AFTER_SENDING) or (isinstance(exc, TimedOut) and cause is None)
-        return AmbiguousSend(str(exc)) if after_sending else RetryLater(str(exc))
+        if after_sending:
+            return AmbiguousSend(str(exc))
+        return RetryLater(
+            str(exc), scope=Scope.CHANNEL if isinstance(cause, _UNREACHABLE_API) else Scope.ADDRESS
+        )
     return None
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Engine as DbEngine
 from sqlmodel import Session
 
 from bot.channels.base import Channel, FetchesFiles
+from bot.database import in_thread
 from bot.delivery.dispatcher import Dispatcher
 from bot.engine import Clock, Engine
 from bot.events import Inbound
@@ -26,7 +27,7 @@ from bot.jobs.scheduler import make_scheduler
 from bot.settings import Settings
 from bot.translation import TranslationService, Translator
 from bot.translation.backends import make_translator
-from storage.db import ensure_current, make_engine, session_scope
+from storage.db import ensure_current, make_engine
 from storage.models import utcnow
 
 _LOGGER = logging.getLogger(__name__)
@@ -84,11 +85,9 @@ class App:
         """One scheduler run: do `work` in a transaction, in a thread (a digest or a reminder round
         for a whole school must not stall the loop), then wake the dispatcher if it queued anything."""
 
-        def run() -> int:
-            with session_scope(self.db) as session:
-                return work(session, self.clock())
-
-        done = await asyncio.to_thread(run)
+        done = await in_thread(
+            self.db, lambda session: work(session, self.clock()), what="a scheduled job", patience_s=60.0
+        )
         if done:
             self.dispatcher.wake()
         return done

@@ -14,10 +14,15 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.database import retrying
 from bot.engine import Engine
 from bot.events import Inbound
 
 _LOGGER = logging.getLogger(__name__)
+
+#: How long recording an event waits out a busy database before the adapter is told it failed (the
+#: platform then sends the event again: Telegram's next poll, Slack's retry).
+RECORD_PATIENCE_S = 60.0
 
 
 class Intake:
@@ -36,7 +41,9 @@ class Intake:
 
     async def receive(self, inbound: Inbound) -> None:
         """Record the event (off the event loop: the database may be busy) and queue its turn."""
-        event_id = await asyncio.to_thread(self._engine.record, inbound)
+        event_id = await retrying(
+            lambda: self._engine.record(inbound), what="recording an event", patience_s=RECORD_PATIENCE_S
+        )
         if event_id is None:
             return
         self._queue.put_nowait((event_id, inbound))

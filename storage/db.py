@@ -13,6 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session as Session  # re-exported: the bot types its sessions without importing SQL
 from sqlmodel import create_engine
 
@@ -21,15 +22,16 @@ from storage.errors import ConfigurationError, SchemaOutOfDate
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL and foreign keys so it behaves like a server database."""
+def make_engine(url: str, *, busy_timeout_s: float = 30.0) -> Engine:
+    """Create an engine; SQLite gets WAL and foreign keys so it behaves like a server database, and
+    waits up to `busy_timeout_s` for another writer's lock before it raises "database is locked"."""
     if url.startswith("sqlite"):
         if sqlite3.sqlite_version_info < (3, 35):  # INSERT … RETURNING records each event once
             raise ConfigurationError(
                 f"partnerbot needs SQLite 3.35 or newer; this Python has {sqlite3.sqlite_version}"
             )
         _create_private(make_url(url).database)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -50,6 +52,18 @@ def _create_private(database: str | None) -> None:
         return
     with suppress(FileExistsError):
         os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A database error that passes by itself: SQLite busy or locked past its timeout, a connection
+    dropped or refused (a server restarting). Not a schema or constraint error: trying again won't help."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if isinstance(exc.orig, sqlite3.OperationalError):
+        return any(word in str(exc.orig).lower() for word in ("locked", "busy"))
+    return True  # psycopg raises OperationalError for connections lost or refused
 
 
 @contextmanager

@@ -36,11 +36,11 @@ from bot.channels.base import (
     RetryLater,
     Scope,
 )
+from bot.database import in_thread
 from bot.delivery.ratelimit import Monotonic, RateLimiter
 from bot.engine import Clock
 from bot.events import Attachment, Button, Content, Outbound, Section
 from bot.i18n import Speaker
-from storage.db import session_scope
 from storage.messages import photo_of
 from storage.models import DeliveryStatus, utcnow
 from storage.outbox import (
@@ -201,13 +201,9 @@ class Dispatcher:
                 wait.cancel()
 
     async def _in_thread(self, work: Callable[[Session], _T]) -> _T:
-        """Run `work` in a transaction of its own, off the event loop."""
-
-        def run() -> _T:
-            with session_scope(self._db) as session:
-                return work(session)
-
-        return await asyncio.to_thread(run)
+        """Run `work` in a transaction of its own, off the event loop; through a busy or restarting
+        database, however long it takes (what was sent is confirmed, not sent again)."""
+        return await in_thread(self._db, work, what="dispatching", sleep=self._sleep)
 
     async def _claim(self, limit: int) -> list[Claimed]:
         channels, now = list(self._channels), self._clock()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -31,6 +32,9 @@ from storage.db import ensure_current, make_engine
 from storage.models import utcnow
 
 _LOGGER = logging.getLogger(__name__)
+
+#: A clean stop (SIGTERM) finishes within this; systemd's own default before SIGKILL is 90 s.
+STOP_TIMEOUT_S = 10.0
 
 
 @dataclass(slots=True)
@@ -146,8 +150,11 @@ class App:
             self.dispatcher.wake()
         return replayed
 
-    async def serve_forever(self, *, web: uvicorn.Server | None = None) -> None:
-        """Run every channel, the dispatcher, the scheduler and the web app until cancelled."""
+    async def serve_forever(
+        self, *, web: uvicorn.Server | None = None, stop: asyncio.Event | None = None
+    ) -> None:
+        """Run every channel, the dispatcher, the scheduler and the web app until `stop` is set (a
+        clean stop: see `_stop_cleanly`) or until cancelled."""
         await self.engine.replay_unhandled()
         scheduler = make_scheduler(
             digests=self.run_digests,
@@ -161,20 +168,47 @@ class App:
         tasks += [asyncio.create_task(c.start(self.receive), name=name) for name, c in self.channels.items()]
         if web is not None:
             tasks.append(asyncio.create_task(web.serve(), name="web"))
+        stopping = asyncio.create_task((stop or asyncio.Event()).wait(), name="stop")
         try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
+            done, _ = await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
+            if stopping in done:
+                await self._stop_cleanly(dispatching=tasks[0], web=web)
+            for task in done - {stopping}:
                 task.result()  # a channel or server that died takes the process down, loudly
         finally:
+            stopping.cancel()
             scheduler.shutdown(wait=False)
             if web is not None:
                 web.should_exit = True
             for channel in self.channels.values():
                 await channel.stop()
             await self.intake.stop()
+            if web is not None:  # uvicorn ends its connections and lifespan itself, if given a moment
+                await asyncio.wait([tasks[-1]], timeout=5)
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _stop_cleanly(self, *, dispatching: asyncio.Task[None], web: uvicorn.Server | None) -> None:
+        """Finish the turns under way, then let the dispatcher finish the sends on their way and
+        hand back the rest, within STOP_TIMEOUT_S; the channels stop after it (they carry its
+        sends). What is still unfinished then is left to the leases (replayed, or sent again and
+        marked ambiguous); events recorded meanwhile are handed back by the intake's stop."""
+        _LOGGER.info("stopping: finishing the turns and the sends on their way")
+        started = time.monotonic()
+        if web is not None:
+            web.should_exit = True
+        try:
+            async with asyncio.timeout(STOP_TIMEOUT_S):
+                await self.intake.settled()
+                self.dispatcher.stop()
+                await dispatching
+        except TimeoutError:
+            _LOGGER.warning(
+                "stopping: not finished within %.0f s; the rest waits for its lease", STOP_TIMEOUT_S
+            )
+            return
+        _LOGGER.info("stopped cleanly in %.1f s", time.monotonic() - started)
 
     async def serve(self, foreground: Channel) -> None:
         """Run `foreground` (e.g. the console) until it ends, with the dispatcher and scheduler behind it."""

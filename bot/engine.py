@@ -28,7 +28,7 @@ from storage.accounts import account_and_person, find_account, get_or_create_acc
 from storage.conversations import load_state, store_state
 from storage.db import session_scope
 from storage.ids import id_of
-from storage.inbound import claim_unhandled, mark_handled, record_inbound
+from storage.inbound import claim_unhandled, mark_handled, record_inbound, release_inbound
 from storage.models import ChannelAccount, MessageKind, Person, utcnow
 from storage.outbox import DeliveryDraft, MessageDraft, queue_message
 
@@ -109,6 +109,11 @@ class Engine:
         if event_id is None:
             _LOGGER.info("duplicate event %s/%s ignored", inbound.channel, inbound.event_id)
         return event_id
+
+    def release(self, event_ids: list[int]) -> None:
+        """Hand back recorded events this process will not handle (it is stopping): replayable now."""
+        with session_scope(self._db) as session:
+            release_inbound(session=session, event_ids=event_ids)
 
     async def process(self, event_id: int, inbound: Inbound) -> None:
         """Handle an event recorded as `event_id`."""

@@ -55,11 +55,19 @@ class Intake:
         await self._queue.join()
 
     async def stop(self) -> None:
-        """Stop handling; what is left is recorded and is replayed later."""
+        """Stop handling; what is left is recorded, and handed back at once (its lease released) to
+        be replayed by a peer or by this process restarted."""
         if self._worker is not None:
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
             self._worker = None
+        left = []
+        while not self._queue.empty():
+            left.append(self._queue.get_nowait()[0])
+            self._queue.task_done()
+        if left:
+            await retrying(lambda: self._engine.release(left), what="handing back events", patience_s=10.0)
+            _LOGGER.info("handed back %d recorded events, not yet handled", len(left))
 
     async def _work(self) -> None:
         while True:

@@ -5,7 +5,7 @@ when its lease ends (that process died) is claimed by another and replayed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -110,3 +110,12 @@ def claim_unhandled(*, session: Session, now: datetime, lease: timedelta, limit:
     rows = session.execute(_CLAIM, claim).all()
     session.commit()
     return sorted((ClaimedEvent(row.id, row.payload) for row in rows), key=lambda event: event.id)
+
+
+def release_inbound(*, session: Session, event_ids: Sequence[int]) -> None:
+    """Hand back unhandled events this process held (it is stopping): claimable by anyone now."""
+    session.execute(
+        update(_EVENTS)
+        .where(_EVENTS.c.id.in_(event_ids), _EVENTS.c.handled_at.is_(None))
+        .values(claimed_until=None)
+    )

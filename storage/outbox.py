@@ -384,3 +384,18 @@ def requeue_failed(
         query.values(status=DeliveryStatus.PENDING, not_before=None, attempts=0, created_at=now)
     )
     return done.rowcount if isinstance(done, CursorResult) else 0
+
+
+def release_claims(*, session: Session, delivery_ids: Sequence[int], at: datetime) -> None:
+    """Put claimed deliveries back unsent and due at `at`, their claims not counted as attempts (a
+    dispatcher stopping hands back what it held)."""
+    session.execute(
+        update(Delivery)
+        .where(col(Delivery.id).in_(delivery_ids), col(Delivery.status) == DeliveryStatus.SENDING)
+        .values(
+            status=DeliveryStatus.PENDING,
+            not_before=at,
+            claimed_until=None,
+            attempts=col(Delivery.attempts) - 1,
+        )
+    )

@@ -4,6 +4,7 @@ one database. Counted at the fake: nothing lost, nothing sent twice unless recor
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -148,3 +149,31 @@ async def test_two_processes_on_one_database_send_each_message_once(api, db, set
     counts = received(api, broadcast)
     assert set(counts.values()) == {1}
     assert sends(api) == FAMILIES
+
+
+async def test_sigterm_mid_broadcast_stops_cleanly_and_nothing_goes_twice(
+    api, db, settings, broadcast, tmp_path
+):
+    """`systemctl restart`: SIGTERM finishes the sends on their way, confirms them and hands back the
+    rest at once; the process exits 0 within seconds. Restarted, it sends the rest: none twice."""
+    env = telegram_environment(
+        settings.database_url, api, PARTNERBOT_TELEGRAM_MAX_PER_S="0", PARTNERBOT_LOG_LEVEL="INFO"
+    )
+    stops = []
+    for stop_after in (300, 1_200):
+        async with partnerbot_run(env, tmp_path) as run:
+            await api.wait_for(lambda n=stop_after: sends(api) >= n, timeout_s=90)
+            run.process.terminate()
+            assert await asyncio.wait_for(run.process.wait(), timeout=15) == 0
+            stops.append(sends(api))
+            assert "stopped cleanly" in run.stderr
+        left = statuses(db)
+        assert DeliveryStatus.SENDING not in left  # every claim confirmed or handed back
+        assert left[DeliveryStatus.SENT] == len([n for n in received(api, broadcast).values() if n])
+    assert stops[-1] < FAMILIES, "the broadcast finished before the last stop: nothing was tested"
+    async with partnerbot_run(env, tmp_path):
+        await api.wait_for(lambda: statuses(db) == {DeliveryStatus.SENT: FAMILIES}, timeout_s=120)
+
+    assert set(received(api, broadcast).values()) == {1}  # each family exactly once
+    with session_scope(db) as session:
+        assert session.exec(select(Delivery).where(Delivery.ambiguous)).first() is None

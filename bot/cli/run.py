@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from typing import TYPE_CHECKING
 
 from bot.cli.common import console, settings
@@ -42,8 +43,11 @@ async def _serve(app: App) -> None:
             served = channel.web_routes()
             _LOGGER.info("channel %s serves %d web routes", name, len(served))
             routes += served
+    stop = asyncio.Event()  # SIGTERM (systemctl stop) or SIGINT (Ctrl-C): a clean stop
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
     web = None
     if routes:
         web_app = make_web_app(routes, down=app.dispatcher.down_channels)
         web = make_web_server(web_app, host=app.settings.web_host, port=app.settings.web_port)
-    await app.serve_forever(web=web)
+    await app.serve_forever(web=web, stop=stop)

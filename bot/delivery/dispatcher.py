@@ -52,6 +52,7 @@ from storage.outbox import (
     give_up,
     readdress,
     release_claim,
+    release_claims,
     retry_later,
 )
 
@@ -126,6 +127,7 @@ class Dispatcher:
         self._wakeup = asyncio.Event()
         self._drained = asyncio.Event()
         self._draining = self._again = False
+        self._stopping = False
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -135,13 +137,22 @@ class Dispatcher:
         return frozenset(self._down)
 
     async def run(self) -> None:
-        """Dispatch until cancelled."""
-        while True:
+        """Dispatch until `stop` is called (or until cancelled)."""
+        while not self._stopping:
             await self.drain()
+            if self._stopping:
+                return
             timeout_s = min(self._idle_s, self._recheck_s or self._idle_s)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=timeout_s)
             self._wakeup.clear()
+
+    def stop(self) -> None:
+        """Stop cleanly: start nothing new, let the sends on their way finish and confirm them, and
+        put every other claimed delivery back at once (a peer, or this process restarted, takes it
+        without waiting for the lease). `run` then returns."""
+        self._stopping = True
+        self.wake()
 
     async def drain(self) -> int:
         """Send everything due now, within the rate limits; returns how many deliveries were attempted.
@@ -176,6 +187,9 @@ class Dispatcher:
         attempted = 0
         held: list[Claimed] = []
         while True:
+            if self._stopping:
+                await self._release(held)
+                return attempted
             woken = self._wakeup.is_set()  # something was queued: look even if the batch is full
             self._wakeup.clear()
             room = max(self._batch - len(held), WOKEN_ROOM if woken else 0)
@@ -284,6 +298,13 @@ class Dispatcher:
             confirming = accepted[:]
             accepted.clear()
             await self._in_thread(lambda session: confirm_all_sent(session=session, sent=confirming))
+
+    async def _release(self, held: list[Claimed]) -> None:
+        """Put back, due now, the deliveries held for their chat's pace (stopping)."""
+        if held:
+            now, ids = self._clock(), [d.id for d in held]
+            await self._in_thread(lambda session: release_claims(session=session, delivery_ids=ids, at=now))
+            _LOGGER.info("put back %d claimed deliveries, unsent", len(held))
 
     async def _put_back(self, delivery: Claimed, wait_s: float, error: str | None = None) -> None:
         not_before = self._clock() + timedelta(seconds=wait_s)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 
 import uvicorn
 from starlette.applications import Starlette
@@ -41,9 +42,18 @@ def make_web_app(
     )
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server without its own signal handlers: `partnerbot run` handles SIGTERM and SIGINT
+    itself, stopping the channels and the dispatcher cleanly before the web app (bot/cli/run.py)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 def make_web_server(app: Starlette, *, host: str, port: int) -> uvicorn.Server:
     """A uvicorn server for `app`: `await server.serve()` runs it, `server.should_exit = True` ends it.
 
     Logging is left as the process configured it (uvicorn would install its own).
     """
-    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False))
+    return _Server(uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False))

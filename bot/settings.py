@@ -58,6 +58,11 @@ class Settings(_channel_settings()):  # type: ignore[misc]  # channel fields com
         default=60, ge=1, le=10_000, description="Wrong codes all accounts together may send in an hour."
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    log_bodies: bool = Field(
+        default=False,
+        description="Let the libraries log what they send and receive at DEBUG (messages, names): "
+        "for local debugging only.",
+    )
     highlights_prompt_weekday: int = Field(
         default=4,
         ge=0,

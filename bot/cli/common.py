@@ -26,14 +26,14 @@ err = Console(stderr=True)
 
 def settings(*, quiet: bool = False) -> Settings:
     """Load settings and set up logging; `quiet` keeps INFO lines out of a console chat."""
+    from bot.logs import configure, secrets_of
     from bot.settings import load_settings
 
     loaded = load_settings()
     level = logging.getLevelName(loaded.log_level)
-    logging.basicConfig(
-        level=max(level, logging.WARNING) if quiet else level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    logging.basicConfig(stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure(
+        max(level, logging.WARNING) if quiet else level, bodies=loaded.log_bodies, secrets=secrets_of(loaded)
     )
     return loaded
 

@@ -427,6 +427,21 @@ async def test_the_token_is_in_no_repr_and_no_log_line(api, caplog):
     assert api.token not in ours  # ...without the token
 
 
+async def test_the_token_is_in_no_log_line_of_a_photo_download_url_encoded_or_not(api, caplog):
+    """File downloads put the token in the path percent-encoded (its ':' as %3A): redacted too."""
+    caplog.set_level(logging.DEBUG)
+    file_id = api.add_file(JPEG)
+    channel = make_channel(api)
+    try:
+        assert await channel.fetch_file(file_id) == JPEG
+    finally:
+        await channel.stop()
+    ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("uvicorn"))
+    assert "/file/bot" in ours  # httpx logged the download...
+    encoded = api.token.replace(":", "%3A")
+    assert api.token not in ours and encoded not in ours and encoded.lower() not in ours.lower()
+
+
 # -- error mapping without a server ------------------------------------------------------------------
 
 

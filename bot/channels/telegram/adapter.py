@@ -22,6 +22,7 @@ from bot.channels.telegram.render import CHANNEL, RenderedPart, render, to_inbou
 from bot.channels.telegram.settings import TelegramSettings
 from bot.channels.telegram.webhook import WEBHOOK_PATH, webhook_endpoint
 from bot.events import Outbound
+from bot.logs import Redact
 
 __all__ = ["TelegramChannel", "classify", "from_settings", "render", "to_inbound"]
 
@@ -72,7 +73,7 @@ class TelegramChannel:
         self.limits = limits
         if webhook_url and not secret_token:
             raise ValueError("a Telegram webhook needs a secret token")
-        self._redaction = _Redact(token)
+        self._redaction = Redact([token, *([secret_token] if secret_token else [])])
         for name in _TOKEN_LOGGERS:
             logging.getLogger(name).addFilter(self._redaction)
         self._application: Application[ExtBot[None], Any, Any, Any, Any, None] = (
@@ -373,20 +374,3 @@ def from_settings(settings: TelegramSettings) -> TelegramChannel:
         secret_token=secret.get_secret_value() if secret else None,
         limits=settings.limits,
     )
-
-
-class _Redact(logging.Filter):
-    """Replace the token in records of loggers that print request URLs."""
-
-    def __init__(self, secret: str) -> None:
-        super().__init__()
-        self._secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self._secret in message:
-            record.msg, record.args = message.replace(self._secret, "<token>"), None
-        return True
-
-    def __repr__(self) -> str:
-        return "_Redact()"

@@ -54,6 +54,31 @@ def clean_text(text: str) -> str:
     ).strip()
 
 
+def _storable(value: str) -> str:
+    """A string from outside, fit for any database: no NUL (PostgreSQL refuses it in text), no lone
+    surrogate (not encodable as UTF-8), no non-character. Anything else is left as it came."""
+    return "".join(ch for ch in value if not _unstorable(ord(ch)))
+
+
+def _unstorable(code: int) -> bool:
+    """NUL, a surrogate, or a non-character (U+FDD0..U+FDEF, and U+xFFFE/U+xFFFF of every plane)."""
+    return code == 0 or 0xD800 <= code <= 0xDFFF or 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
+def storable(inbound: Inbound) -> Inbound:
+    """The event with every string cleaned by `_storable`, at the one door every channel uses: a
+    name with a NUL or a lone surrogate must not make recording fail for ever (the platform would
+    resend the event, and everyone after it would wait)."""
+    changes: dict[str, Any] = {}
+    for f in fields(inbound):
+        value = getattr(inbound, f.name)
+        if isinstance(value, str) and (clean := _storable(value)) != value:
+            changes[f.name] = clean
+    if any(_storable(arg) != arg for arg in inbound.args):
+        changes["args"] = tuple(_storable(arg) for arg in inbound.args)
+    return replace(inbound, **changes) if changes else inbound
+
+
 def _to_payload(inbound: Inbound) -> dict[str, Any]:
     """The event as JSON values, field by field (`asdict` deep-copied every string of every event)."""
     data = {f.name: getattr(inbound, f.name) for f in fields(inbound)}
@@ -122,6 +147,7 @@ class Engine:
 
     async def handle(self, inbound: Inbound) -> bool:
         """Record and handle one event at once; False if it was seen before."""
+        inbound = storable(inbound)
         event_id = self.record(inbound)
         if event_id is None:
             return False

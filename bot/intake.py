@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.database import retrying
-from bot.engine import Engine
+from bot.engine import Engine, storable
 from bot.events import Inbound
 
 _LOGGER = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ class Intake:
 
     async def receive(self, inbound: Inbound) -> None:
         """Record the event (off the event loop: the database may be busy) and queue its turn."""
+        inbound = storable(inbound)
         event_id = await retrying(
             lambda: self._engine.record(inbound), what="recording an event", patience_s=RECORD_PATIENCE_S
         )

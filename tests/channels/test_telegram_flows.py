@@ -220,6 +220,19 @@ async def test_a_429_waits_as_asked_for_that_chat_only(served, api, invite, sess
     assert (delivery.not_before - clock()).total_seconds() == pytest.approx(7, abs=1)
 
 
+async def test_a_name_no_database_can_store_does_not_block_everyone_after_it(served, api, invite, session):
+    """A NUL (PostgreSQL refuses it in text) and a lone surrogate in a first name: the update is
+    recorded with them dropped and answered, and the family after it is answered too."""
+    odd = api.user(AMINA, first_name="Am\x00ina\ud800", last_name="\ufffeHaddad")
+    api.push_text(AMINA, "hello\x00", user=odd)
+    api.push_command(CARLOS, "help", user=api.user(CARLOS, first_name="Carlos"))
+    await said(api, AMINA, 1)
+    await said(api, CARLOS, 1)
+    session.expire_all()
+    [account] = session.exec(select(ChannelAccount).where(ChannelAccount.address == str(AMINA))).all()
+    assert account.display_name == "Amina Haddad"
+
+
 async def test_updates_it_does_not_understand_do_not_stop_it(served, api, invite):
     await join(api, invite, AMINA, "Amina", "العربية")
     seen = len(api.sent_to(AMINA))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -100,13 +101,22 @@ async def test_webhook_without_the_right_secret_is_forbidden_and_ignored(api, ho
     assert sink.received == []
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'"update"'])
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'"update"', b"[" * 200_000])
 async def test_webhook_body_that_is_not_an_update_object_is_a_bad_request(hooked, body):
     _, sink, client = hooked
-    response = await client.post(
-        TELEGRAM_WEBHOOK_PATH, content=body, headers={TELEGRAM_SECRET_HEADER: SECRET}
-    )
+    headers = {TELEGRAM_SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+    response = await client.post(TELEGRAM_WEBHOOK_PATH, content=body, headers=headers)
     assert response.status_code == 400
+    assert sink.received == []
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+async def test_webhook_body_that_is_not_json_by_its_type_is_refused(api, hooked, content_type):
+    _, sink, client = hooked
+    headers = {TELEGRAM_SECRET_HEADER: SECRET} | ({"Content-Type": content_type} if content_type else {})
+    body = json.dumps(api.push_text(42, "hi")).encode()
+    response = await client.post(TELEGRAM_WEBHOOK_PATH, content=body, headers=headers)
+    assert response.status_code == 415
     assert sink.received == []
 
 

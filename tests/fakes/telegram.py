@@ -234,7 +234,7 @@ class FakeTelegram(UpdateFactory):
             result = await handler(call)
         except ApiError as exc:
             return _error(exc.status, exc.description, exc.parameters)
-        return JSONResponse({"ok": True, "result": result})
+        return _Json({"ok": True, "result": result})
 
     async def _download(self, request: Request) -> Response:
         if request.path_params["token"] != self.token:
@@ -421,6 +421,14 @@ def _utf16_len(text: str) -> int:
 
 def _kind(update: dict[str, Any]) -> str:
     return next(key for key in update if key != "update_id")
+
+
+class _Json(JSONResponse):
+    """JSON as Telegram writes it: ASCII, so a string with a lone surrogate (which a person's name
+    may carry) goes out as its \\ud800 escape, as valid JSON, not as a server error."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":")).encode("ascii")
 
 
 def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> JSONResponse:

@@ -40,12 +40,15 @@ def webhook_endpoint(handler: UpdateHandler, secret: str) -> WebEndpoint:
         if not hmac.compare_digest(given, expected):
             _LOGGER.warning("Telegram webhook call without the right secret from %s", _client(request))
             return Response(status_code=403)
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            return Response(status_code=415)
         body = await _read_body(request)
         if body is None:
             return Response(status_code=413)
         try:
             update = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested too deep to be an update
+            _LOGGER.warning("Telegram webhook call with a body that is not an update")
             return Response(status_code=400)
         if not isinstance(update, dict):
             return Response(status_code=400)

@@ -75,6 +75,12 @@ class Settings(_channel_settings()):  # type: ignore[misc]  # channel fields com
     review_interval_days: int = Field(
         default=84, ge=14, le=366, description="Days between asking each member if keeping in touch works."
     )
+    nudge_cooldown_hours: float = Field(
+        default=24,
+        ge=0,
+        le=24 * 14,
+        description="Hours before a Nudge reminds the same person of the same message again.",
+    )
     reminder_after_hours: float = Field(
         default=48, gt=0, le=24 * 14, description="Hours without a Got it before a gentle reminder."
     )

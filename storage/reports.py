@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, case
+from sqlalchemy import bindparam, case, func
 from sqlmodel import Session, col, select
 
 from storage.ids import id_of
@@ -153,3 +153,20 @@ def waiting_deliveries(*, session: Session, message_id: int) -> list[Delivery]:
             )
         ).all()
     )
+
+
+def reminded_since(*, session: Session, message_id: int, since: datetime) -> dict[int, datetime]:
+    """Who was reminded of `message_id` at or after `since` (a nudge, or the reminders job), and when
+    they were last: a reminder is an update answering the message, one delivery per person."""
+    rows = session.exec(
+        select(Delivery.person_id, func.max(Delivery.created_at))
+        .join(Message, col(Message.id) == col(Delivery.message_id))
+        .where(
+            Message.answers_id == message_id,
+            Message.kind == MessageKind.UPDATE,
+            col(Delivery.person_id).is_not(None),
+            col(Delivery.created_at) >= since,
+        )
+        .group_by(col(Delivery.person_id))
+    ).all()
+    return {int(person_id): at for person_id, at in rows if person_id is not None and at is not None}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.events import Button
 from bot.handlers.flow import Command, Entries, StepResult, Turn
 from bot.handlers.permissions import message_from_payload, payload_id, refuse_unless_staff
-from bot.messages.fanout import nudge
+from bot.messages.fanout import next_nudge_at, nudge
 from bot.messages.render import Version, render_original
 from storage.ids import id_of
 from storage.messages import Ack, acknowledge
@@ -107,7 +109,18 @@ async def on_nudge(turn: Turn) -> StepResult:
     if message is None:
         turn.reply(turn._("That button is no longer active. Send /help to see what you can do."))
         return None
-    count = nudge(session=turn.session, message=message, now=turn.now, channels=turn.channels)
+    cooldown = timedelta(hours=turn.settings.nudge_cooldown_hours)
+    count = nudge(
+        session=turn.session, message=message, now=turn.now, channels=turn.channels, cooldown=cooldown
+    )
+    next_at = next_nudge_at(session=turn.session, message=message, now=turn.now, cooldown=cooldown)
+    if count == 0 and next_at is not None:
+        turn.reply(
+            turn._(
+                "They already got a reminder a short time ago. You can remind them again after {time}."
+            ).format(time=turn.speaker.datetime(next_at, "short"))
+        )
+        return None
     turn.reply(
         turn.ngettext("Reminder sent to {count} person.", "Reminder sent to {count} people.", count).format(
             count=count

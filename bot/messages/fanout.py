@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from functools import cache
 from typing import Any
 
@@ -33,7 +33,7 @@ from storage.messages import add_photo, save_translations
 from storage.models import ChannelAccount, ClassGroup, Delivery, Frequency, Message, MessageKind, Person, Role
 from storage.outbox import NOT_CONFIGURED, DeliveryDraft, MessageDraft, add_deliveries, add_message
 from storage.people import Contact, families_of_class, people_by_id
-from storage.reports import waiting_deliveries
+from storage.reports import reminded_since, waiting_deliveries
 
 _FAMILY = frozenset({Role.PARENT, Role.STUDENT})
 
@@ -313,14 +313,37 @@ async def send_highlights(
     )
 
 
-def nudge(*, session: Session, message: Message, now: datetime, channels: Collection[str]) -> int:
-    """Remind everyone who received `message` but has not said "Got it" (staff pressed Nudge)."""
+#: How long after a reminder a person is not reminded of the same message again by a nudge.
+NUDGE_COOLDOWN = timedelta(hours=24)
+
+
+def nudge(
+    *,
+    session: Session,
+    message: Message,
+    now: datetime,
+    channels: Collection[str],
+    cooldown: timedelta = NUDGE_COOLDOWN,
+) -> int:
+    """Remind everyone who received `message` but has not said "Got it" (staff pressed Nudge), but
+    nobody reminded of it within `cooldown`: pressing Nudge four times sends one round."""
+    recent = reminded_since(session=session, message_id=id_of(message), since=now - cooldown)
+    waiting = waiting_deliveries(session=session, message_id=id_of(message))
     return remind(
         session=session,
-        deliveries=waiting_deliveries(session=session, message_id=id_of(message)),
+        deliveries=[d for d in waiting if d.person_id not in recent],
         now=now,
         channels=channels,
     )
+
+
+def next_nudge_at(
+    *, session: Session, message: Message, now: datetime, cooldown: timedelta = NUDGE_COOLDOWN
+) -> datetime | None:
+    """When a nudge of `message` would remind someone again who is waiting but was reminded lately."""
+    recent = reminded_since(session=session, message_id=id_of(message), since=now - cooldown)
+    waiting = {d.person_id for d in waiting_deliveries(session=session, message_id=id_of(message))}
+    return min((at + cooldown for person, at in recent.items() if person in waiting), default=None)
 
 
 def remind(

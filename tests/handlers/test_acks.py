@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import timedelta
 
 import pytest
 from sqlmodel import col, select, update
@@ -75,6 +76,24 @@ async def test_nudge_reminds_only_those_who_have_not_acknowledged_in_their_langu
     replies = await sent["Emma"].say("/acks")
     assert "Got it: 2 · Not yet: 0 · Can't be reached: 1" in replies[0].text
     assert not replies[0].buttons
+
+
+async def test_nudge_pressed_again_soon_sends_nothing_more_and_says_when_it_can(sent, clock):
+    await sent["Sarah"].press("Got it")
+    carlos_seen = len(sent["Carlos"].inbox)
+    await sent["Emma"].say("/acks")
+    assert (await sent["Emma"].press("Nudge 1"))[0].text == "Reminder sent to 1 person."
+    for _ in range(3):  # pressed again and again: no more rounds
+        await sent["Emma"].say("/acks")
+        [again] = await sent["Emma"].press("Nudge 1")
+        assert again.text.startswith("They already got a reminder a short time ago.")
+    assert len(sent["Carlos"].inbox) == carlos_seen + 1
+    next_at = clock() + timedelta(hours=24)
+    assert Speaker("en", "Europe/London").datetime(next_at, "short") in again.text  # in Emma's zone
+    clock.advance(hours=24, seconds=1)
+    await sent["Emma"].say("/acks")
+    assert (await sent["Emma"].press("Nudge 1"))[0].text == "Reminder sent to 1 person."
+    assert len(sent["Carlos"].inbox) == carlos_seen + 2
 
 
 async def test_report_acks_on_the_command_line_with_a_language_breakdown(

@@ -36,6 +36,12 @@ def N_(message: str) -> str:
     return message
 
 
+def isolate(name: str) -> str:
+    """A name from outside, shown inside a sentence: in bidi isolates (FSI … PDI), so an Arabic name
+    in an English list, or a name with stray direction marks, cannot reorder the text around it."""
+    return f"\u2068{name}\u2069"
+
+
 def normalise_language(tag: str | None, default: str = "en") -> str:
     """Map a platform's language hint (e.g. Telegram's "es-MX", "zh-hans") to a supported tag."""
     if not tag:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from bot.events import Button
 from bot.handlers.flow import Command, Entries, StepResult, Turn
 from bot.handlers.permissions import message_from_payload, payload_id, refuse_unless_staff
+from bot.i18n import isolate
 from bot.messages.fanout import next_nudge_at, nudge
 from bot.messages.render import Version, render_original
 from storage.ids import id_of
@@ -80,7 +81,7 @@ def _describe(turn: Turn, message: Message, summary: AckSummary) -> tuple[str, l
 
 
 def _names(names: list[str]) -> str:
-    shown = ", ".join(names[:NAMES_SHOWN])
+    shown = ", ".join(isolate(name) for name in names[:NAMES_SHOWN])
     return shown + (f" (+{len(names) - NAMES_SHOWN})" if len(names) > NAMES_SHOWN else "")
 
 

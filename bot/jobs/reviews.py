@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.delivery.rhythm import FORTNIGHT_ANCHOR
-from bot.i18n import N_, Speaker
+from bot.i18n import N_, Speaker, isolate
 from bot.messages.fanout import notify
 from bot.messages.render import Version, render_original
 from bot.translation import TranslationService
@@ -100,7 +100,7 @@ async def summary(speaker: Speaker, translator: TranslationService, reviews: Seq
     lines += [_("{answer}: {count}").format(answer=_(label), count=counts[key]) for key, label in ANSWERS]
     waiting = [r.name for r in reviews if r.answer is None]
     lines.append(
-        _("Not answered yet: {names}").format(names=", ".join(waiting))
+        _("Not answered yet: {names}").format(names=", ".join(isolate(name) for name in waiting))
         if waiting
         else _("Everyone has answered.")
     )

@@ -168,9 +168,18 @@ def read_csv(
     return records
 
 
+#: Invisible characters that reorder or hide text: bidi embeddings, overrides and isolates
+#: (U+202E shows "Amina\u202etxt.exe" as "Aminaexe.txt"), zero-width spaces, word joiners, BOMs.
+#: ZWNJ and ZWJ stay: Persian, Arabic and Indic names spell with them.
+_HIDDEN = dict.fromkeys(
+    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200B, 0x2060, 0xFEFF, 0x180E], None
+)
+
+
 def clean_name(value: str) -> str:
-    """Collapse the stray spaces spreadsheets collect, so "Ana  López " matches "Ana López"."""
-    return " ".join(value.split())
+    """Collapse the stray spaces spreadsheets collect, so "Ana  López " matches "Ana López", and
+    drop the invisible characters that would let a name pass itself off as another."""
+    return " ".join(value.translate(_HIDDEN).split())
 
 
 @cache

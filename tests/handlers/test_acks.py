@@ -55,8 +55,8 @@ async def test_acks_lists_who_has_and_has_not_acknowledged(sent):
     report = replies[0].text
     assert "“We planted beans." in report
     assert "Got it: 1 · Not yet: 1 · Can't be reached: 1" in report
-    assert "Not yet: Carlos García" in report
-    assert "Can't be reached: Amina Haddad" in report
+    assert "Not yet: \u2068Carlos García\u2069" in report
+    assert "Can't be reached: \u2068Amina Haddad\u2069" in report
     assert [b.label for b in replies[0].buttons] == ["Nudge 1"]
 
 
@@ -127,7 +127,7 @@ async def test_a_blocked_chat_and_a_rejected_message_show_as_cannot_be_reached(j
     await people["Emma"].press("Send")
     report = (await people["Emma"].say("/acks"))[0].text
     assert "Got it: 0 · Not yet: 1 · Can't be reached: 2" in report
-    assert "Can't be reached: Carlos García, Sarah Bennett" in report
+    assert "Can't be reached: \u2068Carlos García\u2069, \u2068Sarah Bennett\u2069" in report
 
 
 async def test_a_family_with_only_e_mail_is_unreached_where_no_e_mail_channel_runs(joined, session):
@@ -136,7 +136,7 @@ async def test_a_family_with_only_e_mail_is_unreached_where_no_e_mail_channel_ru
     await _send_highlights(joined["Emma"])
     replies = await joined["Emma"].say("/acks")
     assert "Got it: 0 · Not yet: 2 · Can't be reached: 1" in replies[0].text
-    assert "Can't be reached: Amina Haddad" in replies[0].text
+    assert "Can't be reached: \u2068Amina Haddad\u2069" in replies[0].text
     [amina] = _to_email(session)
     assert (amina.status, amina.last_error) == (DeliveryStatus.UNREACHED, "channel not configured")
 
@@ -188,7 +188,7 @@ async def test_a_delivery_left_pending_on_a_channel_that_does_not_run_shows_as_u
     session.commit()
     report = (await joined["Emma"].say("/acks"))[0].text
     assert "Got it: 0 · Not yet: 1 · Can't be reached: 2" in report
-    assert "Can't be reached: Amina Haddad, Carlos García" in report
+    assert "Can't be reached: \u2068Amina Haddad\u2069, \u2068Carlos García\u2069" in report
 
 
 async def test_a_failed_send_shows_apart_and_can_be_queued_again(

@@ -149,7 +149,7 @@ async def test_reviews_shows_the_coordinator_this_terms_answers(people, app, clo
         "Change how often: 0",
         "Change how: 0",
         "Something else: 1",
-        "Not answered yet: Emma Clarke",
+        "Not answered yet: \u2068Emma Clarke\u2069",
         "",
     ]
     assert lines[7] == "Carlos García wrote:" and lines[8].startswith("[en] ")
@@ -192,7 +192,7 @@ async def test_the_summary_goes_to_the_coordinator_once_when_the_asking_has_had_
     summary = people["Emma"].last.text
     assert summary.startswith(f"“{QUESTION}”: asked 2 people since February 18, 2027.\nYes, it works: 1")
     assert summary.endswith(
-        "Not answered yet: Emma Clarke\n\nSend /reviews to see the latest answers at any time."
+        "Not answered yet: \u2068Emma Clarke\u2069\n\nSend /reviews to see the latest answers at any time."
     )
     clock.advance(days=70)  # the next term: asked again, and summarised again after a fortnight
     assert await app.run_term_reviews() == 2

@@ -20,7 +20,7 @@ from bot.settings import Settings
 from storage.accounts import accounts_of
 from storage.db import make_engine, session_scope
 from storage.invites import open_invite_count, redeem_invite
-from storage.models import ChannelAccount, PartnershipMember, Role
+from storage.models import ChannelAccount, PartnershipMember, Person, Role
 from storage.people import (
     family_of,
     find_class,
@@ -531,3 +531,18 @@ def test_the_command_refuses_a_database_that_is_not_migrated(tmp_path):
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar_one() == 0
     engine.dispose()
+
+
+def test_names_lose_the_invisible_characters_that_would_disguise_them(db, settings, clock, session, tmp_path):
+    """U+202E would show "Amina\u202eahdaH" reversed; a zero-width space would make a second "Amina"
+    look like the first. Both go at import; a ZWNJ, which Persian names spell with, stays."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "student,class,family_member,relationship\n"
+        "Yusuf Haddad,Class 3B,Ami\u200bna \u202eHaddad\u202c,mother\n"
+        "Dariush Karimi,Class 3B,Mehr\u200cnaz Karimi,mother\n",
+        encoding="utf-8",
+    )
+    _import(db, settings, clock, roster)
+    names = set(session.execute(select(Person.name)).scalars())
+    assert {"Amina Haddad", "Mehr\u200cnaz Karimi"} <= names

@@ -34,6 +34,7 @@ class Inbound:
     language_hint: str | None = None
     sender: str | None = None  # in a group chat: the speaker's own address (`address` is the group's)
     reply_to: str | None = None  # the platform's id of our message this answers (a channel with threading)
+    verified_email: str | None = None  # the address the platform vouches for (Slack's workspace e-mail)
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 

@@ -1,0 +1,35 @@
+"""Slack's rate limits, declared for the channel-neutral limiter.
+
+chat.postMessage allows about one message a second per channel, with short bursts, under a
+workspace-wide budget ("several hundred a minute"): https://api.slack.com/apis/rate-limits
+"""
+
+from __future__ import annotations
+
+from bot.channels.base import AddressKind, Quota, RateLimits
+from bot.events import Outbound
+
+#: The Web API method every message send uses.
+POST_MESSAGE = "chat.postMessage"
+
+
+def kind_of(address: str) -> AddressKind:
+    """A user id (U…/W…) or a DM (D…) is one person; anything else is a channel several read."""
+    return AddressKind.PRIVATE if address.startswith(("U", "W", "D")) else AddressKind.CHANNEL
+
+
+def methods_of(_out: Outbound) -> frozenset[str]:
+    return frozenset({POST_MESSAGE})
+
+
+def slack_limits(*, per_channel_per_s: float | None = 1, overall_per_min: float | None = 300) -> RateLimits:
+    """About a message a second per DM or channel, and a workspace budget a minute; 0 or None: none."""
+    per_channel = Quota.rate(per_channel_per_s, 1.0)
+    overall = Quota.rate(overall_per_min, 60.0)
+    own = (per_channel,) if per_channel else ()
+    return RateLimits(
+        overall=(overall,) if overall else (),
+        per_address={AddressKind.PRIVATE: own, AddressKind.CHANNEL: own},
+        kind_of=kind_of,
+        methods_of=methods_of,
+    )

@@ -1,0 +1,226 @@
+"""The Slack channel against the loopback Slack: real bolt and slack_sdk, Socket Mode and the Web API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+from pydantic import ValidationError
+
+from bot.channels.base import AmbiguousSend, PermanentFailure, Rejected, RetryLater, Scope
+from bot.channels.registry import configured_channels
+from bot.channels.slack.adapter import SlackChannel
+from bot.channels.slack.settings import SlackSettings
+from bot.events import Button, Content, Inbound, Outbound
+from bot.settings import Settings
+from tests.fakes.slack import FakeSlack
+
+SECRET = "0123456789abcdef0123456789abcdef"
+
+
+class Recorder:
+    """A sink that records each event, optionally failing or holding the next one."""
+
+    def __init__(self) -> None:
+        self.events: list[Inbound] = []
+        self.fail_next = False
+        self.gate: asyncio.Event | None = None
+
+    async def __call__(self, inbound: Inbound) -> None:
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.fail_next:
+            self.fail_next = False
+            raise RuntimeError("database is down")
+        self.events.append(inbound)
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack.running() as fake:
+        fake.add_user("U1", name="Emma Clarke", email="Emma@School.example", locale="es-ES")
+        fake.add_user("U2", name="Daniel Okoro")
+        yield fake
+
+
+def channel_for(slack: FakeSlack, **kwargs: object) -> SlackChannel:
+    return SlackChannel(
+        bot_token=slack.bot_token,
+        app_token=slack.app_token,
+        base_url=slack.base_url,
+        ping_interval_s=1,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def served(slack: FakeSlack) -> AsyncIterator[tuple[SlackChannel, Recorder]]:
+    channel, sink = channel_for(slack), Recorder()
+    task = asyncio.create_task(channel.start(sink))
+    await slack.connected()
+    yield channel, sink
+    await channel.stop()
+    await asyncio.wait_for(task, 5)
+
+
+async def test_slash_command_is_the_chat_command(served, slack):
+    _channel, sink = served
+    envelope = await slack.push_command("U1", "acks 3")
+    await slack.acked(envelope)
+    [event] = sink.events
+    assert (event.channel, event.address, event.command, event.args, event.text) == (
+        "slack",
+        "U1",
+        "acks",
+        ("3",),
+        "/acks 3",
+    )
+    assert (event.display_name, event.language_hint, event.verified_email) == (
+        "Emma Clarke",
+        "es",
+        "emma@school.example",
+    )
+    assert event.event_id.startswith("cmd:")
+
+
+async def test_bare_command_is_help_and_dm_is_text(served, slack):
+    _channel, sink = served
+    await slack.acked(await slack.push_command("U2", ""))
+    await slack.acked(await slack.push_dm("U2", "How is Lina doing?"))
+    assert [(e.command, e.text) for e in sink.events] == [("help", "/help"), (None, "How is Lina doing?")]
+    assert sink.events[1].verified_email is None  # Daniel's profile shows no e-mail
+
+
+async def test_recorded_before_the_ack(served, slack):
+    """The ack waits for the sink: what Slack was told arrived is already recorded."""
+    _channel, sink = served
+    sink.gate = asyncio.Event()
+    envelope = await slack.push_dm("U1", "hello")
+    await slack.wait_for(lambda: slack.calls_to("users.info"))
+    assert envelope not in slack.acks
+    sink.gate.set()
+    await slack.acked(envelope)
+    assert [e.text for e in sink.events] == ["hello"]
+
+
+async def test_a_failed_record_is_not_acked_and_the_retry_is_the_same_event(served, slack):
+    _channel, sink = served
+    sink.fail_next = True
+    first = await slack.push_dm("U1", "hello", event_id="Ev1")
+    retry = await slack.push_dm("U1", "hello", event_id="Ev1", retry_attempt=1)
+    await slack.acked(retry)
+    assert first not in slack.acks
+    assert [e.event_id for e in sink.events] == ["Ev1"]  # the engine deduplicates on this id
+
+
+async def test_button_press_carries_the_value_and_the_presser(served, slack):
+    channel, sink = served
+    await channel.send(
+        "U1", Outbound(content=Content.plain("Saw it?"), buttons=(Button(label="Got it", payload="ack:7"),))
+    )
+    assert slack.buttons("U1") == {"Got it": "ack:7"}
+    await slack.acked(await slack.push_action("U1", value="ack:7"))
+    [event] = sink.events
+    assert (event.address, event.payload, event.text) == ("U1", "ack:7", "Got it")
+
+
+async def test_ignores_bots_and_edits(served, slack):
+    _channel, sink = served
+    own = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "D1",
+        "bot_id": "B0BOT",
+        "text": "x",
+        "ts": "1.1",
+    }
+    edit = {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel_type": "im",
+        "channel": "D1",
+        "ts": "1.2",
+    }
+    for event in (own, edit):
+        await slack.acked(await slack.push_event(event))  # acked all the same: Slack must not retry
+    assert sink.events == []
+
+
+async def test_reconnects_when_slack_asks(served, slack):
+    _channel, sink = served
+    await slack.disconnect()
+    await slack.connected(count=2)
+    await slack.acked(await slack.push_dm("U1", "still here"))
+    assert [e.text for e in sink.events] == ["still here"]
+
+
+async def test_send_renders_block_kit_and_returns_the_ts(slack):
+    channel = channel_for(slack)
+    sent = await channel.send("U1", Outbound(content=Content(heading="Kids & <things>", note="n")))
+    [message] = slack.posted_to("U1")
+    assert sent.provider_id == message["ts"]
+    assert message["blocks"][0]["text"]["text"] == "*Kids &amp; &lt;things&gt;*"
+    assert message["text"] == "Kids &amp; &lt;things&gt;"
+
+
+@pytest.mark.parametrize(
+    ("script", "failure", "scope"),
+    [
+        (lambda s: s.rate_limit("chat.postMessage", retry_after=7), RetryLater, Scope.METHOD),
+        (lambda s: s.fail("channel_not_found"), PermanentFailure, None),
+        (lambda s: s.fail("not_in_channel"), PermanentFailure, None),
+        (lambda s: s.fail("account_inactive"), PermanentFailure, None),
+        (lambda s: s.fail("user_disabled"), PermanentFailure, None),
+        (lambda s: s.fail("invalid_blocks"), Rejected, None),
+        (lambda s: s.fail("token_revoked"), RetryLater, Scope.CHANNEL),
+        (lambda s: s.fail("invalid_auth"), RetryLater, Scope.CHANNEL),
+        (lambda s: s.fail("internal_error"), RetryLater, Scope.ADDRESS),
+    ],
+)
+async def test_send_failures_are_typed(slack, script, failure, scope):
+    script(slack)
+    with pytest.raises(failure) as raised:
+        await channel_for(slack).send("U1", Outbound(content=Content.plain("hi")))
+    if scope is not None:
+        assert raised.value.scope is scope
+    if scope is Scope.METHOD:
+        assert (raised.value.method, raised.value.after_s) == ("chat.postMessage", 7.0)
+
+
+async def test_revoked_token_logs_a_clear_line_without_secrets(slack, caplog):
+    slack.revoke()
+    with caplog.at_level(logging.DEBUG), pytest.raises(RetryLater):
+        await channel_for(slack).send("U1", Outbound(content=Content.plain("private words")))
+    assert "Slack refused the bot token (token_revoked)" in caplog.text
+    assert slack.bot_token not in caplog.text and "private words" not in caplog.text
+
+
+async def test_unreachable_server_is_retried(slack):
+    channel = SlackChannel(
+        bot_token=slack.bot_token, app_token=slack.app_token, base_url="http://127.0.0.1:9/api/"
+    )
+    with pytest.raises((RetryLater, AmbiguousSend)):
+        await channel.send("U1", Outbound(content=Content.plain("hi")))
+
+
+def test_settings_validate_tokens_and_mode():
+    settings = SlackSettings(bot_token="xoxb-1-2-abcdefghij", app_token="xapp-1-A1-abcdefghij")
+    assert settings.enabled and "xoxb" not in repr(settings)
+    assert not SlackSettings().enabled
+    with pytest.raises(ValidationError, match="app_token"):
+        SlackSettings(bot_token="xoxb-1-2-abcdefghij")
+    with pytest.raises(ValidationError, match="signing_secret"):
+        SlackSettings(bot_token="xoxb-1-2-abcdefghij", mode="http")
+    with pytest.raises(ValidationError, match="bot_token"):
+        SlackSettings(bot_token="xoxp-user-token-abcdef", app_token="xapp-1-A1-abcdefghij")
+    assert SlackSettings(bot_token="xoxb-1-2-abcdefghij", mode="http", signing_secret=SECRET).enabled
+
+
+def test_registry_builds_slack_from_the_environment(monkeypatch):
+    monkeypatch.setenv("PARTNERBOT_SLACK_BOT_TOKEN", "xoxb-1-2-abcdefghij")
+    monkeypatch.setenv("PARTNERBOT_SLACK_APP_TOKEN", "xapp-1-A1-abcdefghij")
+    channels = configured_channels(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert isinstance(channels["slack"], SlackChannel)
+    assert repr(channels["slack"]) == "SlackChannel(mode=socket)"

@@ -227,15 +227,18 @@ class FakeSlack:
         }
         return await self.push("slash_commands", payload)
 
-    async def push_action(self, user_id: str, *, value: str, message_ts: str | None = None) -> str:
+    async def push_action(
+        self, user_id: str, *, value: str, message_ts: str | None = None, action_id: str = "pb:0"
+    ) -> str:
         """A press of the button carrying `value`: on the message `message_ts` in the user's DM
-        (by default the latest one with that button), with the button as Slack echoes it."""
+        (by default the latest one with that button), with the button as Slack echoes it. A value
+        on no message of theirs is a forged press, sent with `action_id`."""
         message = self._message_with(user_id, value, message_ts)
         button = next(
             (e for b in message.get("blocks", []) for e in b.get("elements", []) if e.get("value") == value),
             {
                 "type": "button",
-                "action_id": "forged",
+                "action_id": action_id,
                 "text": {"type": "plain_text", "text": "?"},
                 "value": value,
             },

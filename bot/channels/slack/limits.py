@@ -22,9 +22,15 @@ def methods_of(_out: Outbound) -> frozenset[str]:
     return frozenset({POST_MESSAGE})
 
 
+#: Slack lets a channel's one-a-second limit burst briefly: the quota is kept over this window.
+BURST_S = 4.0
+
+
 def slack_limits(*, per_channel_per_s: float | None = 1, overall_per_min: float | None = 300) -> RateLimits:
-    """About a message a second per DM or channel, and a workspace budget a minute; 0 or None: none."""
-    per_channel = Quota.rate(per_channel_per_s, 1.0)
+    """About a message a second per DM or channel (averaged over a few seconds, as Slack allows
+    short bursts: a reply of three messages goes at once), and a workspace budget a minute; 0 or
+    None: none."""
+    per_channel = Quota.rate(per_channel_per_s * BURST_S, BURST_S) if per_channel_per_s else None
     overall = Quota.rate(overall_per_min, 60.0)
     own = (per_channel,) if per_channel else ()
     return RateLimits(

@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator
 import pytest
 from pydantic import ValidationError
 
-from bot.channels.base import AmbiguousSend, PermanentFailure, Rejected, RetryLater, Scope
+from bot.channels.base import AddressKind, AmbiguousSend, PermanentFailure, Quota, Rejected, RetryLater, Scope
 from bot.channels.registry import configured_channels
 from bot.channels.slack.adapter import SlackChannel
+from bot.channels.slack.limits import slack_limits
 from bot.channels.slack.settings import SlackSettings
 from bot.events import Button, Content, Inbound, Outbound
 from bot.settings import Settings
@@ -224,3 +225,12 @@ def test_registry_builds_slack_from_the_environment(monkeypatch):
     channels = configured_channels(Settings(_env_file=None))  # type: ignore[call-arg]
     assert isinstance(channels["slack"], SlackChannel)
     assert repr(channels["slack"]) == "SlackChannel(mode=socket)"
+
+
+def test_limits_one_a_second_per_dm_with_short_bursts_and_a_workspace_budget():
+    limits = slack_limits()
+    assert limits.per_address[AddressKind.PRIVATE] == (Quota(4, 4.0),)
+    assert limits.overall == (Quota(300, 60.0),)
+    assert limits.kind_of("U123") is AddressKind.PRIVATE and limits.kind_of("C123") is AddressKind.CHANNEL
+    assert limits.methods_of(Outbound(content=Content.plain("x"))) == {"chat.postMessage"}
+    assert slack_limits(per_channel_per_s=0, overall_per_min=0).overall == ()

@@ -1,0 +1,182 @@
+"""Staff flows end to end in Slack: real bolt over Socket Mode against the loopback Slack, through
+the engine, storage and dispatcher, with families on the test channel."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot.app import App, build_app
+from bot.channels.base import InboundSink
+from bot.channels.slack.adapter import SlackChannel
+from bot.channels.slack.limits import slack_limits
+from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message, MessageKind, Person
+from tests.fakes.slack import FakeSlack
+from tests.harness import Chat, TestChannel
+
+EMMA, DANIEL, STRANGER = "U100", "U200", "U300"
+HIGHLIGHTS = "We measured the playground in steps & <feet>. Ask how many!"
+
+
+class Families(TestChannel):
+    """The test channel, running until stopped as a platform's channel does under serve_forever."""
+
+    __test__ = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stopped = asyncio.Event()
+
+    async def start(self, sink: InboundSink) -> None:
+        self.sink = sink
+        await self._stopped.wait()
+
+    async def stop(self) -> None:
+        self._stopped.set()
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack.running() as fake:
+        fake.add_user(EMMA, name="Emma Clarke", email="emma.clarke@school.example")
+        fake.add_user(DANIEL, name="Daniel Lee", email="daniel.lee@school.example")
+        fake.add_user(STRANGER, name="Pat Visitor", email="pat@elsewhere.example")
+        yield fake
+
+
+@pytest.fixture
+def staff_emails(school, session) -> None:
+    for name, email in (
+        ("Emma Clarke", "Emma.Clarke@school.example"),
+        ("Daniel Lee", "daniel.lee@school.example"),
+    ):
+        person = session.exec(select(Person).where(Person.name == name)).one()
+        person.email = email
+        session.add(person)
+    session.commit()
+
+
+@pytest.fixture
+async def served(settings, db, clock, slack, staff_emails, invite) -> AsyncIterator[tuple[App, TestChannel]]:
+    """The app serving Slack (Socket Mode, the fake) and the test channel; Sarah and Carlos joined there."""
+    families = Families()
+    channel = SlackChannel(
+        bot_token=slack.bot_token,
+        app_token=slack.app_token,
+        base_url=slack.base_url,
+        limits=slack_limits(per_channel_per_s=None),  # pacing is the limiter's, tested on its own
+    )
+    app = build_app(settings, {"slack": channel, "test": families}, db=db, clock=clock)
+    for name, language in (("Sarah", "English"), ("Carlos", "Español")):
+        phone = Chat(app, families, name.lower())
+        await phone.say(f"/start {invite(name)}")
+        await phone.press(language)
+        await phone.say("/cancel")
+    serving = asyncio.create_task(app.serve_forever())
+    await slack.connected()
+    yield app, families
+    serving.cancel()
+    await asyncio.gather(serving, return_exceptions=True)
+
+
+def shown(message: dict[str, Any]) -> str:
+    """A Slack message as a person reads it: its sections and context, unescaped."""
+    parts = []
+    for block in message.get("blocks", []):
+        if block["type"] == "section":
+            parts.append(block["text"]["text"])
+        elif block["type"] == "context":
+            parts += [element.get("text", "") for element in block["elements"]]
+    return html.unescape("\n".join(parts))
+
+
+async def said(slack: FakeSlack, user: str, count: int) -> list[str]:
+    """Wait until `user`'s DM holds `count` messages; all of them as read."""
+    await slack.wait_for(lambda: len(slack.posted_to(user)) >= count, timeout_s=10)
+    return [shown(m) for m in slack.posted_to(user)]
+
+
+async def linked_emma(slack: FakeSlack) -> int:
+    """Emma's first command links her by her workspace e-mail; she picks English and closes the
+    settings. Returns how many messages her DM then holds."""
+    await slack.acked(await slack.push_command(EMMA, "help"))
+    first = await said(slack, EMMA, 2)
+    assert first[0].startswith("Welcome, Emma Clarke! You are now connected with the school.")
+    await slack.acked(await slack.push_action(EMMA, value=slack.buttons(EMMA)["English"]))
+    await said(slack, EMMA, 4)
+    await slack.acked(await slack.push_command(EMMA, "cancel"))
+    return len(await said(slack, EMMA, 5))
+
+
+async def test_highlights_from_slack_reach_families_and_acks_show_got_it(served, slack, session):
+    app, families = served
+    seen = await linked_emma(slack)
+    await slack.acked(await slack.push_command(EMMA, "highlights"))
+    prompt = await said(slack, EMMA, seen + 1)
+    assert prompt[-1].startswith("Write the learning highlights for Class 3B")
+    await slack.acked(await slack.push_dm(EMMA, HIGHLIGHTS))
+    confirm = await said(slack, EMMA, seen + 2)
+    assert "It will go to" in confirm[-1]
+    await slack.acked(await slack.push_action(EMMA, value=slack.buttons(EMMA)["Send"]))
+    assert (await said(slack, EMMA, seen + 3))[-1].startswith("Sent to")
+
+    await slack.wait_for(lambda: families.sent["sarah"] and HIGHLIGHTS in families.sent["sarah"][-1].text)
+    sarah = families.sent["sarah"][-1]
+    assert "Emma Clarke" in sarah.text
+    got_it = next(b for b in sarah.buttons if b.label == "Got it")
+    await families.sink(Chat(app, families, "sarah").inbound("Got it", payload=got_it.payload))  # type: ignore[misc]
+    await slack.wait_for(lambda: families.sent["sarah"][-1] is not sarah)
+
+    await slack.acked(await slack.push_command(EMMA, "acks"))
+    report = (await said(slack, EMMA, seen + 4))[-1]
+    assert HIGHLIGHTS.split(".")[0] in report
+    assert "Got it: 1" in report
+    nudges = [label for label in slack.buttons(EMMA) if label.startswith("Nudge")]
+    assert nudges  # Carlos has not answered yet
+    account = session.exec(select(ChannelAccount).where(ChannelAccount.address == EMMA)).one()
+    assert (account.channel, account.display_name) == ("slack", "Emma Clarke")
+
+
+async def test_a_retried_event_is_handled_once(served, slack):
+    seen = await linked_emma(slack)
+    first = await slack.push_dm(EMMA, "/help", event_id="EvRetry")
+    retry = await slack.push_dm(EMMA, "/help", event_id="EvRetry", retry_attempt=1)
+    await slack.acked(first)
+    await slack.acked(retry)
+    await said(slack, EMMA, seen + 1)
+    await slack.acked(await slack.push_command(EMMA, "help"))  # a later event, to be sure the first is done
+    assert len(await said(slack, EMMA, seen + 2)) == seen + 2
+
+
+async def test_an_unlinked_user_sees_only_how_to_join_and_cannot_press_others_buttons(served, slack, session):
+    await linked_emma(slack)
+    await slack.acked(await slack.push_command(EMMA, "highlights"))
+    await slack.acked(await slack.push_dm(EMMA, HIGHLIGHTS))
+    await slack.wait_for(lambda: "Send" in slack.buttons(EMMA))
+    send = slack.buttons(EMMA)["Send"]
+    await slack.acked(await slack.push_action(STRANGER, value=send))  # forged: Emma's button
+    [answer] = await said(slack, STRANGER, 1)
+    assert answer.startswith("Hello! This is the school's partnerbot.")
+    assert "Class 3B" not in answer and "Emma" not in answer
+    session.expire_all()
+    assert session.exec(select(Message).where(Message.kind == MessageKind.HIGHLIGHT)).all() == []
+
+
+async def test_a_user_who_left_the_workspace_is_unreached(served, slack, session):
+    seen = await linked_emma(slack)
+    slack.fail("account_inactive", channel=EMMA, times=None)
+    await slack.acked(await slack.push_command(EMMA, "help"))
+    await slack.wait_for(lambda: _unreached(session), timeout_s=10)
+    assert len(slack.posted_to(EMMA)) == seen
+    assert len(slack.calls_to("chat.postMessage")) == seen + 1  # tried once, never again
+
+
+def _unreached(session) -> bool:  # type: ignore[no-untyped-def]
+    session.expire_all()
+    deliveries = session.exec(select(Delivery).where(Delivery.address == EMMA)).all()
+    return any(d.status == DeliveryStatus.UNREACHED for d in deliveries)

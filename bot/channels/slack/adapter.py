@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -89,6 +90,8 @@ class SlackChannel:
         self._bolt_app: AsyncApp | None = None
         self._sink: InboundSink | None = None
         self._stopping = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def __repr__(self) -> str:
         return f"SlackChannel(mode={self._mode})"
@@ -97,6 +100,7 @@ class SlackChannel:
         """Receive until `stop()`: over a Socket Mode WebSocket, or from the web app in HTTP mode."""
         self._sink = sink
         self._stopping.clear()
+        self._idle.clear()
         try:
             if self._mode == "http":
                 await self._stopping.wait()
@@ -115,9 +119,13 @@ class SlackChannel:
                 await asyncio.gather(connecting, return_exceptions=True)
         finally:
             self._sink = None
+            self._idle.set()
 
-    async def stop(self) -> None:
+    async def stop(self, *, timeout_s: float = 10.0) -> None:
+        """Close the WebSocket and its HTTP session before returning (a cancelled close leaks them)."""
         self._stopping.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout_s)
 
     async def send(self, address: str, out: Outbound) -> Sent:
         """Post each rendered message (usually one); the provider id is the ts of the last."""

@@ -18,6 +18,7 @@ from bot.channels.slack.limits import slack_limits
 from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message, MessageKind, Person
 from tests.fakes.slack import FakeSlack
 from tests.harness import Chat, TestChannel
+from tests.processes import partnerbot_run, slack_environment
 
 EMMA, DANIEL, STRANGER = "U100", "U200", "U300"
 HIGHLIGHTS = "We measured the playground in steps & <feet>. Ask how many!"
@@ -180,3 +181,14 @@ def _unreached(session) -> bool:  # type: ignore[no-untyped-def]
     session.expire_all()
     deliveries = session.exec(select(Delivery).where(Delivery.address == EMMA)).all()
     return any(d.status == DeliveryStatus.UNREACHED for d in deliveries)
+
+
+async def test_partnerbot_run_serves_slack_over_socket_mode(slack, settings, db, staff_emails, tmp_path):
+    """The real command line: `partnerbot run` in its own process, connected to the fake Slack."""
+    async with partnerbot_run(slack_environment(settings.database_url, slack), tmp_path) as run:
+        await slack.connected(timeout_s=30)
+        await slack.acked(await slack.push_command(EMMA, "help"), timeout_s=10)
+        first = await said(slack, EMMA, 2)
+        assert first[0].startswith("Welcome, Emma Clarke!")
+    assert slack.bot_token not in run.stderr and slack.app_token not in run.stderr
+    assert "Welcome" not in run.stderr  # no message bodies in the log

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -13,6 +14,7 @@ from bot.channels.base import AddressKind, AmbiguousSend, PermanentFailure, Quot
 from bot.channels.registry import configured_channels
 from bot.channels.slack.adapter import SlackChannel
 from bot.channels.slack.limits import slack_limits
+from bot.channels.slack.render import SLASH_COMMAND
 from bot.channels.slack.settings import SlackSettings
 from bot.events import Button, Content, Inbound, Outbound
 from bot.settings import Settings
@@ -234,3 +236,33 @@ def test_limits_one_a_second_per_dm_with_short_bursts_and_a_workspace_budget():
     assert limits.kind_of("U123") is AddressKind.PRIVATE and limits.kind_of("C123") is AddressKind.CHANNEL
     assert limits.methods_of(Outbound(content=Content.plain("x"))) == {"chat.postMessage"}
     assert slack_limits(per_channel_per_s=0, overall_per_min=0).overall == ()
+
+
+def _listed(manifest: str, key: str) -> list[str]:
+    """The "- item" lines under `key:` in the manifest (comments skipped), without a YAML parser."""
+    lines = manifest.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"{key}:")
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    items = []
+    for line in lines[start + 1 :]:
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            continue
+        if len(line) - len(line.lstrip()) <= indent or not stripped.startswith("- "):
+            break
+        items.append(stripped[2:])
+    return items
+
+
+def test_the_manifest_asks_for_exactly_what_the_channel_uses():
+    manifest = (Path(__file__).parents[3] / "slack" / "manifest.yml").read_text()
+    assert _listed(manifest, "bot") == [
+        "chat:write",
+        "commands",
+        "im:history",
+        "users:read",
+        "users:read.email",
+    ]
+    assert _listed(manifest, "bot_events") == ["message.im"]  # the one event the channel listens to
+    assert f"- command: {SLASH_COMMAND}" in manifest
+    assert "socket_mode_enabled: true" in manifest

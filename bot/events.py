@@ -78,7 +78,9 @@ class Content:
 
     `urgent` and `reminder` are the translated words ("Urgent", "Reminder:") when they apply;
     `original` is the original's words beside a translation (for staff); `answers` is the id of
-    the message this one answers (for channels that thread or write a subject)."""
+    the message this one answers (for channels that thread or write a subject); `home` marks the
+    person's summary page, shown in place of the last one where the channel has such a page
+    (Slack's App Home) and sent as a message elsewhere."""
 
     heading: str = ""
     urgent: str = ""
@@ -88,6 +90,7 @@ class Content:
     original: Section | None = None
     note: str = ""
     answers: int | None = None
+    home: bool = False
 
     @classmethod
     def plain(cls, text: str) -> Content:
@@ -124,7 +127,7 @@ class Content:
             "original": self.original.to_json() if self.original is not None else None,
             "note": self.note,
             "answers": self.answers,
-        }
+        } | ({"home": True} if self.home else {})
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Content:
@@ -138,6 +141,7 @@ class Content:
             original=Section.from_json(original) if original else None,
             note=data.get("note", ""),
             answers=data.get("answers"),
+            home=bool(data.get("home", False)),
         )
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.handlers import preferences
+from bot.events import Section
+from bot.handlers import home, preferences
 from bot.handlers.flow import Command, Entries, Goto, StepResult, Turn
 from bot.i18n import Speaker
 from storage.accounts import link_account
@@ -20,11 +21,15 @@ _FAILURE_WINDOW = timedelta(hours=1)
 
 
 def how_to_join(turn: Turn) -> StepResult:
-    turn.reply(
+    text = (
         turn._("Hello! This is the school's partnerbot. It keeps families and the school in touch.")
         + "\n"
         + turn._("To join, send the invite code your school gave you, like this: /start your-code")
     )
+    if turn.inbound.command == "home":  # opening a home page (Slack's App Home): shown there, not sent
+        home.show(turn, [Section(paragraphs=(text,))])
+    else:
+        turn.reply(text)
     return None
 
 

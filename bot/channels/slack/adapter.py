@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from bot.channels.base import Capabilities, InboundSink, RateLimits, Sent, WebRoute
 from bot.channels.slack.errors import mapped
-from bot.channels.slack.limits import POST_MESSAGE, slack_limits
+from bot.channels.slack.limits import POST_MESSAGE, PUBLISH_HOME, slack_limits
 from bot.channels.slack.render import (
     ACTION_PREFIX,
     CHANNEL,
@@ -30,9 +30,11 @@ from bot.channels.slack.render import (
     Person,
     from_action,
     from_command,
+    from_home_opened,
     from_message,
     person_of,
     render,
+    render_home,
 )
 from bot.channels.slack.settings import SlackSettings
 from bot.events import Inbound, Outbound
@@ -128,7 +130,12 @@ class SlackChannel:
             await asyncio.wait_for(self._idle.wait(), timeout_s)
 
     async def send(self, address: str, out: Outbound) -> Sent:
-        """Post each rendered message (usually one); the provider id is the ts of the last."""
+        """Post each rendered message (usually one); the provider id is the ts of the last. A home
+        page is published as the person's App Home view instead (its id is the provider id)."""
+        if out.content.home:
+            with mapped(PUBLISH_HOME, address):
+                published = await self._client.views_publish(user_id=address, view=render_home(out))
+            return Sent(provider_id=str((published.get("view") or {}).get("id", "")))
         ts = ""
         for message in render(out):
             with mapped(POST_MESSAGE, address):
@@ -154,7 +161,7 @@ class SlackChannel:
         return await AsyncSlackRequestHandler(self._bolt()).handle(request)
 
     def _bolt(self) -> AsyncApp:
-        """The Bolt app with our three listeners, built on first use (inside the event loop)."""
+        """The Bolt app with our listeners, built on first use (inside the event loop)."""
         if self._bolt_app is not None:
             return self._bolt_app
         app = AsyncApp(
@@ -170,10 +177,14 @@ class SlackChannel:
         async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
             await self._receive(ack, body, from_command)
 
+        async def on_home_opened(ack: AsyncAck, body: dict[str, Any]) -> None:
+            await self._receive(ack, body, from_home_opened)
+
         async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
             await self._receive(ack, body, from_action)
 
         app.event("message")(on_message)
+        app.event("app_home_opened")(on_home_opened)
         app.command(SLASH_COMMAND)(on_command)
         app.action(re.compile(f"^{re.escape(ACTION_PREFIX)}"))(on_action)
         self._bolt_app = app

@@ -9,8 +9,9 @@ from __future__ import annotations
 from bot.channels.base import AddressKind, Quota, RateLimits
 from bot.events import Outbound
 
-#: The Web API method every message send uses.
+#: The Web API methods a send uses: a message, or a person's App Home view.
 POST_MESSAGE = "chat.postMessage"
+PUBLISH_HOME = "views.publish"
 
 
 def kind_of(address: str) -> AddressKind:
@@ -18,8 +19,8 @@ def kind_of(address: str) -> AddressKind:
     return AddressKind.PRIVATE if address.startswith(("U", "W", "D")) else AddressKind.CHANNEL
 
 
-def methods_of(_out: Outbound) -> frozenset[str]:
-    return frozenset({POST_MESSAGE})
+def methods_of(out: Outbound) -> frozenset[str]:
+    return frozenset({PUBLISH_HOME if out.content.home else POST_MESSAGE})
 
 
 #: Slack lets a channel's one-a-second limit burst briefly: the quota is kept over this window.

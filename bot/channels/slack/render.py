@@ -37,6 +37,8 @@ LABEL_LIMIT = ButtonElement.text_max_length
 VALUE_LIMIT = ButtonElement.value_max_length
 BUTTONS_PER_BLOCK = ActionsBlock.elements_max_length
 MAX_BLOCKS = 50
+#: A home tab's view holds at most 100 blocks.
+HOME_BLOCKS = 100
 #: The notification text beside the blocks (Slack truncates long ones; a preview is enough).
 FALLBACK_LIMIT = 300
 
@@ -126,6 +128,18 @@ def from_action(body: Mapping[str, Any], person: Person | None = None) -> Inboun
     return _inbound(person, address=user, event_id=event_id, text=str(label), payload=value)
 
 
+def from_home_opened(body: Mapping[str, Any], person: Person | None = None) -> Inbound | None:
+    """The App Home tab opened → the chats' `/home` (the summary page, published as the tab's view).
+    The Messages tab fires the same event with `tab: messages`: that one asks for nothing."""
+    event = body.get("event") or {}
+    user = event.get("user")
+    if event.get("type") != "app_home_opened" or event.get("tab") != "home" or not isinstance(user, str):
+        return None
+    if not body.get("event_id"):
+        return None
+    return _inbound(person, address=user, event_id=str(body["event_id"]), text="/home", command="home")
+
+
 def _inbound(person: Person | None, **fields: Any) -> Inbound:
     person = person or Person()
     return Inbound(
@@ -179,6 +193,14 @@ def render(out: Outbound) -> list[RenderedMessage]:
         RenderedMessage(text=fallback, blocks=tuple(block.to_dict() for block in message))
         for message in messages
     ]
+
+
+def render_home(out: Outbound) -> dict[str, Any]:
+    """A home-page Outbound → the App Home view for views.publish: the same blocks as a message,
+    at most 100, its buttons last."""
+    actions = button_blocks(out.buttons)
+    blocks = content_blocks(out.content)[: HOME_BLOCKS - len(actions)] + actions
+    return {"type": "home", "blocks": [block.to_dict() for block in blocks]}
 
 
 def content_blocks(content: Content) -> list[Block]:

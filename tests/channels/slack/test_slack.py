@@ -263,6 +263,6 @@ def test_the_manifest_asks_for_exactly_what_the_channel_uses():
         "users:read",
         "users:read.email",
     ]
-    assert _listed(manifest, "bot_events") == ["message.im"]  # the one event the channel listens to
+    assert _listed(manifest, "bot_events") == ["app_home_opened", "message.im"]  # the events listened to
     assert f"- command: {SLASH_COMMAND}" in manifest
     assert "socket_mode_enabled: true" in manifest

@@ -139,6 +139,12 @@ async def test_highlights_from_slack_reach_families_and_acks_show_got_it(served,
     assert "Got it: 1" in report
     nudges = [label for label in slack.buttons(EMMA) if label.startswith("Nudge")]
     assert nudges  # Carlos has not answered yet
+    await slack.acked(await slack.push_home_opened(EMMA))  # her App Home shows the same count
+    await slack.wait_for(lambda: EMMA in slack.views)
+    home = shown(slack.views[EMMA])
+    assert home.startswith("*Hello again, Emma Clarke!")
+    assert "Your classes: Class 3B" in home and "Got it: 1" in home
+    assert len(slack.posted_to(EMMA)) == seen + 4  # published, not sent as a message
     account = session.exec(select(ChannelAccount).where(ChannelAccount.address == EMMA)).one()
     assert (account.channel, account.display_name) == ("slack", "Emma Clarke")
 
@@ -166,6 +172,10 @@ async def test_an_unlinked_user_sees_only_how_to_join_and_cannot_press_others_bu
     assert "Class 3B" not in answer and "Emma" not in answer
     session.expire_all()
     assert session.exec(select(Message).where(Message.kind == MessageKind.HIGHLIGHT)).all() == []
+    await slack.acked(await slack.push_home_opened(STRANGER))
+    await slack.wait_for(lambda: STRANGER in slack.views)
+    assert shown(slack.views[STRANGER]).startswith("Hello! This is the school's partnerbot.")
+    assert len(slack.posted_to(STRANGER)) == 1  # the App Home is not a message
 
 
 async def test_a_user_who_left_the_workspace_is_unreached(served, slack, session):

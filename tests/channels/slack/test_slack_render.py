@@ -17,9 +17,11 @@ from bot.channels.slack.render import (
     escape,
     from_action,
     from_command,
+    from_home_opened,
     from_message,
     person_of,
     render,
+    render_home,
 )
 from bot.events import Button, Content, Outbound, Section
 
@@ -182,3 +184,20 @@ def test_person_of_users_info():
     assert person_of(user) == Person(display_name="Emma C", language_hint="zh", verified_email="emma@x.org")
     assert person_of({**user, "is_email_confirmed": False}).verified_email is None
     assert person_of({**user, "deleted": True}).verified_email is None
+
+
+def test_home_opened_and_home_view():
+    opened = {"event_id": "EvH", "event": {"type": "app_home_opened", "user": "U1", "tab": "home"}}
+    home = from_home_opened(opened)
+    assert home is not None and (home.command, home.text, home.event_id) == ("home", "/home", "EvH")
+    assert from_home_opened({**opened, "event": {**opened["event"], "tab": "messages"}}) is None
+    page = Outbound(
+        content=Content(
+            heading="Hello", sections=tuple(Section(paragraphs=(f"p{i}",)) for i in range(120)), home=True
+        ),
+        buttons=(Button(label="Nudge 2", payload="nudge:4"),),
+    )
+    view = render_home(page)
+    assert view["type"] == "home" and len(view["blocks"]) == 100
+    assert view["blocks"][0]["text"]["text"] == "*Hello*"
+    assert view["blocks"][-1]["elements"][0]["value"] == "nudge:4"

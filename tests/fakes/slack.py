@@ -78,6 +78,8 @@ class FakeSlack:
         self.views: dict[str, dict[str, Any]] = {}  # user id → published home view
         self.opened: list[dict[str, Any]] = []  # views.open'ed modals
         self.acks: dict[str, dict[str, Any]] = {}  # envelope id → the app's ack
+        self.pushed_at: dict[str, float] = {}  # envelope id → when it was sent (time.monotonic)
+        self.acked_at: dict[str, float] = {}  # envelope id → when its ack arrived
         self.connections = 0  # WebSockets opened so far
         self._scripts: list[_Scripted] = []
         self._sockets: list[web.WebSocketResponse] = []
@@ -172,6 +174,7 @@ class FakeSlack:
             "retry_reason": "timeout" if retry_attempt else "",
         }
         await self.connected()
+        self.pushed_at[envelope_id] = time.monotonic()
         await self._open()[-1].send_str(json.dumps(envelope))
         return envelope_id
 
@@ -352,6 +355,7 @@ class FakeSlack:
                 if message.type == WSMsgType.TEXT:
                     ack = json.loads(message.data)
                     if "envelope_id" in ack:
+                        self.acked_at.setdefault(ack["envelope_id"], time.monotonic())
                         self.acks[ack["envelope_id"]] = ack
                         self._changed.set()
         finally:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
+import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.app.async_app import AsyncApp
@@ -21,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.channels.base import Capabilities, InboundSink, RateLimits, Sent, WebRoute
-from bot.channels.slack.errors import mapped
+from bot.channels.slack.errors import AUTH, mapped
 from bot.channels.slack.limits import POST_MESSAGE, PUBLISH_HOME, slack_limits
 from bot.channels.slack.render import (
     ACTION_PREFIX,
@@ -71,6 +72,8 @@ class SlackChannel:
         request_timeout_s: int = 10,
         profile_timeout_s: float = 1.0,
         ping_interval_s: float = 10.0,
+        retry_delay_s: float = 1.0,
+        max_retry_delay_s: float = 60.0,
     ) -> None:
         if mode == "socket" and not app_token:
             raise ValueError("Slack Socket Mode needs an app-level token (xapp-…)")
@@ -88,6 +91,8 @@ class SlackChannel:
         )
         self._profile_timeout_s = profile_timeout_s
         self._ping_interval_s = ping_interval_s
+        self._retry_delay_s = retry_delay_s
+        self._max_retry_delay_s = max_retry_delay_s
         self._profiles: dict[str, tuple[float, Person]] = {}
         self._bolt_app: AsyncApp | None = None
         self._sink: InboundSink | None = None
@@ -106,6 +111,8 @@ class SlackChannel:
         try:
             if self._mode == "http":
                 await self._stopping.wait()
+                return
+            if not await self._authorized():
                 return
             handler = AsyncSocketModeHandler(
                 self._bolt(), self._app_token, logger=self._sdk_logger, ping_interval=self._ping_interval_s
@@ -189,6 +196,34 @@ class SlackChannel:
         app.action(re.compile(f"^{re.escape(ACTION_PREFIX)}"))(on_action)
         self._bolt_app = app
         return app
+
+    async def _authorized(self) -> bool:
+        """auth.test and apps.connections.open until both tokens work, saying plainly which one
+        Slack refuses meanwhile (rather than the SDK's traceback every few seconds); False if
+        stopped first."""
+        failures = 0
+        while not self._stopping.is_set():
+            which = "bot token (PARTNERBOT_SLACK_BOT_TOKEN)"
+            try:
+                me = await self._client.auth_test()
+                which = "app-level token (PARTNERBOT_SLACK_APP_TOKEN)"
+                await self._client.apps_connections_open(app_token=self._app_token or "")
+            except SlackApiError as exc:
+                error = exc.response.get("error")
+                if error in AUTH:
+                    _LOGGER.error("Slack refused the %s: %s; trying again", which, error)
+                else:
+                    _LOGGER.warning("Slack could not check the %s: %s", which, error)
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                _LOGGER.warning("Slack not reachable yet (%s)", type(exc).__name__)
+            else:
+                _LOGGER.info("Slack app ready as %s in workspace %s", me.get("user_id"), me.get("team_id"))
+                return True
+            failures += 1
+            with contextlib.suppress(TimeoutError):
+                delay_s = min(self._max_retry_delay_s, self._retry_delay_s * 2 ** (failures - 1))
+                await asyncio.wait_for(self._stopping.wait(), delay_s)
+        return False
 
     async def _receive(self, ack: AsyncAck, body: Mapping[str, Any], parse: _Parse) -> None:
         """Parse, add who the person is, record (the sink), then ack. A sink that fails means no

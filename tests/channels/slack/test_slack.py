@@ -266,3 +266,34 @@ def test_the_manifest_asks_for_exactly_what_the_channel_uses():
     assert _listed(manifest, "bot_events") == ["app_home_opened", "message.im"]  # the events listened to
     assert f"- command: {SLASH_COMMAND}" in manifest
     assert "socket_mode_enabled: true" in manifest
+
+
+async def test_a_refused_token_at_start_is_named_and_retried_until_it_works(slack, caplog):
+    slack.fail("invalid_auth", method="auth.test", times=2)
+    channel = channel_for(slack, retry_delay_s=0.01)
+    task = asyncio.create_task(channel.start(Recorder()))
+    await slack.connected()
+    await channel.stop()
+    await asyncio.wait_for(task, 5)
+    refused = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert (
+        refused
+        == ["Slack refused the bot token (PARTNERBOT_SLACK_BOT_TOKEN): invalid_auth; trying again"] * 2
+    )
+    assert "Traceback" not in caplog.text
+
+
+async def test_a_wrong_app_token_never_connects_and_stop_still_ends_it(slack, caplog):
+    channel = SlackChannel(
+        bot_token=slack.bot_token,
+        app_token="xapp-1-A1-wrongtoken",
+        base_url=slack.base_url,
+        retry_delay_s=0.01,
+    )
+    task = asyncio.create_task(channel.start(Recorder()))
+    await slack.wait_for(lambda: len(slack.calls_to("apps.connections.open")) >= 2)
+    await channel.stop()
+    await asyncio.wait_for(task, 5)
+    assert slack.connections == 0
+    assert "Slack refused the app-level token (PARTNERBOT_SLACK_APP_TOKEN): invalid_auth" in caplog.text
+    assert "wrongtoken" not in caplog.text

@@ -15,12 +15,15 @@ from bot.app import App, build_app
 from bot.channels.base import InboundSink
 from bot.channels.slack.adapter import SlackChannel
 from bot.channels.slack.limits import slack_limits
+from bot.events import Button, Outbound
+from bot.i18n import Speaker
 from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message, MessageKind, Person
 from tests.fakes.slack import FakeSlack
 from tests.harness import Chat, TestChannel
 from tests.processes import partnerbot_run, slack_environment
 
 EMMA, DANIEL, STRANGER = "U100", "U200", "U300"
+AR = Speaker("ar")
 HIGHLIGHTS = "We measured the playground in steps & <feet>. Ask how many!"
 
 
@@ -202,3 +205,102 @@ async def test_partnerbot_run_serves_slack_over_socket_mode(slack, settings, db,
         assert first[0].startswith("Welcome, Emma Clarke!")
     assert slack.bot_token not in run.stderr and slack.app_token not in run.stderr
     assert "Welcome" not in run.stderr  # no message bodies in the log
+
+
+class Family:
+    """A family on the test channel of a running app: says and presses, then waits for the answer."""
+
+    def __init__(self, app: App, families: TestChannel, address: str, slack: FakeSlack) -> None:
+        self.chat, self.families, self.address, self.slack = (
+            Chat(app, families, address),
+            families,
+            address,
+            slack,
+        )
+
+    @property
+    def inbox(self) -> list[Outbound]:
+        return self.families.sent[self.address]
+
+    async def send(self, text: str, payload: str | None = None) -> None:
+        before = len(self.inbox)
+        await self.chat.app.receive(self.chat.inbound(text, payload=payload))
+        await self.slack.wait_for(lambda: len(self.inbox) > before, timeout_s=10)
+
+    async def press(self, label: str) -> None:
+        def button() -> Button | None:
+            latest = next((out for out in reversed(self.inbox) if out.buttons), None)
+            return next((b for b in latest.buttons if b.label == label), None) if latest else None
+
+        await self.slack.wait_for(lambda: button() is not None, timeout_s=10)
+        pressed = button()
+        assert pressed is not None
+        await self.send(label, payload=pressed.payload)
+
+
+@pytest.fixture
+async def translating(settings, db, clock, slack, staff_emails, invite, libretranslate):
+    """As `served`, translating through the loopback LibreTranslate; Amina joined in Arabic."""
+    translated = settings.model_copy(
+        update={"translator": "libretranslate", "libretranslate_url": libretranslate.url}
+    )
+    families = Families()
+    channel = SlackChannel(
+        bot_token=slack.bot_token,
+        app_token=slack.app_token,
+        base_url=slack.base_url,
+        limits=slack_limits(per_channel_per_s=None),
+    )
+    app = build_app(translated, {"slack": channel, "test": families}, db=db, clock=clock)
+    phone = Chat(app, families, "amina")
+    await phone.say(f"/start {invite('Amina')}")
+    await phone.press("العربية")
+    await phone.say("/cancel")
+    serving = asyncio.create_task(app.serve_forever())
+    await slack.connected()
+    yield Family(app, families, "amina", slack)
+    serving.cancel()
+    await asyncio.gather(serving, return_exceptions=True)
+
+
+async def test_an_arabic_family_answers_a_postcard_and_the_teacher_replies_from_slack(translating, slack):
+    """Emma sends a postcard from Slack; Amina answers in Arabic; Emma reads the translation with
+    the original beside it in Slack, presses Reply and writes; Amina gets it in Arabic."""
+    amina = translating
+    seen = await linked_emma(slack)
+
+    async def emma(text: str = "", *, press: str | None = None) -> list[str]:
+        nonlocal seen
+        if press is not None:
+            await slack.acked(await slack.push_action(EMMA, value=slack.buttons(EMMA)[press]))
+        elif text.startswith("/"):
+            await slack.acked(await slack.push_command(EMMA, text[1:]))
+        else:
+            await slack.acked(await slack.push_dm(EMMA, text))
+        seen += 1
+        return await said(slack, EMMA, seen)
+
+    await emma("/postcard")
+    await emma(press="Yusuf Haddad")
+    for answer in ["Counting stairs", "Count the stairs together.", "Touching makes numbers real."]:
+        await emma(answer)
+    await emma(press="Skip")
+    await emma(press="Send")
+    await slack.wait_for(lambda: any("[ar] Counting stairs" in out.text for out in amina.inbox), timeout_s=10)
+
+    before = len(slack.posted_to(EMMA))
+    await amina.press(AR._("We tried it"))
+    await amina.press(AR._("Went well"))
+    await amina.send("عددنا الدرج معًا وكان يوسف سعيدًا جدًا")
+    await amina.press(AR._("Skip"))
+    answers = await said(slack, EMMA, before + 1)
+    answer = next(text for text in answers[before:] if "عددنا" in text)
+    assert "[en] عددنا الدرج معًا" in answer  # the translation (the fake prefixes the target language)
+    assert "*Original (Arabic):*\nعددنا الدرج معًا وكان يوسف سعيدًا جدًا" in answer
+    seen = len(slack.posted_to(EMMA))
+
+    await emma(press="Reply")
+    await emma("Wonderful! Try it with the doors too.")
+    await slack.wait_for(
+        lambda: "[ar] Wonderful! Try it with the doors too." in amina.inbox[-1].text, timeout_s=10
+    )

@@ -78,12 +78,14 @@ class FakeSlack:
         self.views: dict[str, dict[str, Any]] = {}  # user id → published home view
         self.opened: list[dict[str, Any]] = []  # views.open'ed modals
         self.acks: dict[str, dict[str, Any]] = {}  # envelope id → the app's ack
+        self.files: dict[str, bytes] = {}  # file id → the bytes uploaded to its upload URL
         self.pushed_at: dict[str, float] = {}  # envelope id → when it was sent (time.monotonic)
         self.acked_at: dict[str, float] = {}  # envelope id → when its ack arrived
         self.connections = 0  # WebSockets opened so far
         self._scripts: list[_Scripted] = []
         self._sockets: list[web.WebSocketResponse] = []
         self._triggers: set[str] = set()
+        self._pending_files: dict[str, int] = {}  # file id → the length announced for it
         self._ts = itertools.count(1)
         self._changed = asyncio.Event()
         self._port = 0
@@ -316,6 +318,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", fake._api)
         app.router.add_get("/api/{method}", fake._api)
         app.router.add_get("/link", fake._socket)
+        app.router.add_post("/upload/{file_id}", fake._upload)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -484,6 +487,38 @@ class FakeSlack:
             return {"ok": False, "error": "invalid_arguments"}
         self.opened.append(view)
         return {"view": {"id": f"V{next(self._ts)}", **view}}
+
+    def _files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not params.get("filename") or not str(params.get("length", "")).isdecimal():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ts)}"
+        self._pending_files[file_id] = int(params["length"])
+        return {"upload_url": f"http://127.0.0.1:{self._port}/upload/{file_id}", "file_id": file_id}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL (files.slack.com in Slack): the file's bytes as the body."""
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        if self._pending_files.get(file_id) != len(data):
+            return web.Response(status=400, text="length mismatch")
+        self.files[file_id] = data
+        self._changed.set()
+        return web.Response(text=f"OK - {len(data)}")
+
+    def _files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = _decoded(params.get("files")) or []
+        if not files or any(f.get("id") not in self.files for f in files):
+            return {"ok": False, "error": "file_not_found"}
+        dm = self._dm(str(params.get("channel_id", "")))
+        if dm is None or not str(params.get("channel_id", "")).startswith("D"):
+            return {"ok": False, "error": "channel_not_found"}  # a user id is not a channel here
+        shared = [
+            {"id": f["id"], "title": f.get("title", ""), "size": len(self.files[f["id"]])} for f in files
+        ]
+        self.messages.setdefault(dm, []).append(
+            {"type": "message", "user": BOT_USER_ID, "ts": self._next_ts(), "text": "", "files": shared}
+        )
+        return {"files": shared}
 
     # -- helpers ----------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from starlette.responses import Response
 
 from bot.channels.base import Capabilities, InboundSink, RateLimits, Sent, WebRoute
 from bot.channels.slack.errors import AUTH, mapped
-from bot.channels.slack.limits import POST_MESSAGE, PUBLISH_HOME, slack_limits
+from bot.channels.slack.limits import POST_MESSAGE, PUBLISH_HOME, UPLOAD_FILE, slack_limits
 from bot.channels.slack.render import (
     ACTION_PREFIX,
     CHANNEL,
@@ -38,7 +38,7 @@ from bot.channels.slack.render import (
     render_home,
 )
 from bot.channels.slack.settings import SlackSettings
-from bot.events import Inbound, Outbound
+from bot.events import Attachment, Inbound, Outbound
 
 __all__ = ["EVENTS_PATH", "SlackChannel", "from_settings"]
 
@@ -58,7 +58,7 @@ class SlackChannel:
     id is the address (chat.postMessage to a user id lands in the app's DM with them)."""
 
     name = CHANNEL
-    capabilities = Capabilities(max_text_length=40_000, buttons=True, attachments=False, threading=True)
+    capabilities = Capabilities(max_text_length=40_000, buttons=True, attachments=True, threading=True)
 
     def __init__(
         self,
@@ -94,6 +94,7 @@ class SlackChannel:
         self._retry_delay_s = retry_delay_s
         self._max_retry_delay_s = max_retry_delay_s
         self._profiles: dict[str, tuple[float, Person]] = {}
+        self._dms: dict[str, str] = {}  # user id → the id of the app's DM with them
         self._bolt_app: AsyncApp | None = None
         self._sink: InboundSink | None = None
         self._stopping = asyncio.Event()
@@ -143,6 +144,8 @@ class SlackChannel:
             with mapped(PUBLISH_HOME, address):
                 published = await self._client.views_publish(user_id=address, view=render_home(out))
             return Sent(provider_id=str((published.get("view") or {}).get("id", "")))
+        if out.attachment is not None and out.attachment.data is not None:
+            await self._upload(address, out.attachment)  # first, as on Telegram: the text then follows it
         ts = ""
         for message in render(out):
             with mapped(POST_MESSAGE, address):
@@ -155,6 +158,18 @@ class SlackChannel:
                 )
             ts = str(response["ts"])
         return Sent(provider_id=ts)
+
+    async def _upload(self, address: str, photo: Attachment) -> None:
+        """A photo into the person's DM with the app (files.getUploadURLExternal, the upload, then
+        files.completeUploadExternal, which needs the DM's id: conversations.open gives it)."""
+        with mapped(UPLOAD_FILE, address):
+            dm = self._dms.get(address)
+            if dm is None:
+                opened = await self._client.conversations_open(users=address)
+                dm = self._dms[address] = str((opened.get("channel") or {}).get("id", ""))
+            await self._client.files_upload_v2(
+                channel=dm, file=photo.data, filename=photo.filename, title=photo.filename
+            )
 
     def web_routes(self) -> Sequence[WebRoute]:
         """The Events/Interactivity/Commands URL in HTTP mode; none in Socket Mode."""

@@ -12,6 +12,7 @@ from bot.events import Outbound
 #: The Web API methods a send uses: a message, or a person's App Home view.
 POST_MESSAGE = "chat.postMessage"
 PUBLISH_HOME = "views.publish"
+UPLOAD_FILE = "files.completeUploadExternal"
 
 
 def kind_of(address: str) -> AddressKind:
@@ -20,7 +21,10 @@ def kind_of(address: str) -> AddressKind:
 
 
 def methods_of(out: Outbound) -> frozenset[str]:
-    return frozenset({PUBLISH_HOME if out.content.home else POST_MESSAGE})
+    if out.content.home:
+        return frozenset({PUBLISH_HOME})
+    photo = out.attachment is not None and out.attachment.data is not None
+    return frozenset({POST_MESSAGE, UPLOAD_FILE} if photo else {POST_MESSAGE})
 
 
 #: Slack lets a channel's one-a-second limit burst briefly: the quota is kept over this window.

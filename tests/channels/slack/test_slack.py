@@ -16,7 +16,7 @@ from bot.channels.slack.adapter import SlackChannel
 from bot.channels.slack.limits import slack_limits
 from bot.channels.slack.render import SLASH_COMMAND
 from bot.channels.slack.settings import SlackSettings
-from bot.events import Button, Content, Inbound, Outbound
+from bot.events import Attachment, Button, Content, Inbound, Outbound
 from bot.settings import Settings
 from tests.fakes.slack import FakeSlack
 
@@ -259,7 +259,9 @@ def test_the_manifest_asks_for_exactly_what_the_channel_uses():
     assert _listed(manifest, "bot") == [
         "chat:write",
         "commands",
+        "files:write",
         "im:history",
+        "im:write",
         "users:read",
         "users:read.email",
     ]
@@ -297,3 +299,16 @@ async def test_a_wrong_app_token_never_connects_and_stop_still_ends_it(slack, ca
     assert slack.connections == 0
     assert "Slack refused the app-level token (PARTNERBOT_SLACK_APP_TOKEN): invalid_auth" in caplog.text
     assert "wrongtoken" not in caplog.text
+
+
+async def test_a_photo_is_shared_in_the_dm_before_the_message(slack):
+    channel = channel_for(slack)
+    photo = Attachment(filename="stairs.jpg", content_type="image/jpeg", data=b"\xff\xd8" + b"x" * 5000)
+    out = Outbound(content=Content.plain("We tried it"), attachment=photo)
+    assert channel.limits.methods_of(out) == {"chat.postMessage", "files.completeUploadExternal"}
+    sent = await channel.send("U1", out)
+    shared, message = slack.posted_to("U1")
+    assert shared["files"][0]["title"] == "stairs.jpg" and slack.files[shared["files"][0]["id"]] == photo.data
+    assert sent.provider_id == message["ts"]
+    await channel.send("U1", out)
+    assert len(slack.calls_to("conversations.open")) == 1  # the DM's id is kept

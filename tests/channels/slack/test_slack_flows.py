@@ -15,7 +15,7 @@ from bot.app import App, build_app
 from bot.channels.base import InboundSink
 from bot.channels.slack.adapter import SlackChannel
 from bot.channels.slack.limits import slack_limits
-from bot.events import Button, Outbound
+from bot.events import Attachment, Button, Outbound
 from bot.i18n import Speaker
 from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message, MessageKind, Person
 from tests.fakes.slack import FakeSlack
@@ -24,6 +24,7 @@ from tests.processes import partnerbot_run, slack_environment
 
 EMMA, DANIEL, STRANGER = "U100", "U200", "U300"
 AR = Speaker("ar")
+PHOTO = b"\xff\xd8\xff\xe0" + b"stairs" * 50
 HIGHLIGHTS = "We measured the playground in steps & <feet>. Ask how many!"
 
 
@@ -222,9 +223,9 @@ class Family:
     def inbox(self) -> list[Outbound]:
         return self.families.sent[self.address]
 
-    async def send(self, text: str, payload: str | None = None) -> None:
+    async def send(self, text: str, payload: str | None = None, attachment: Attachment | None = None) -> None:
         before = len(self.inbox)
-        await self.chat.app.receive(self.chat.inbound(text, payload=payload))
+        await self.chat.app.receive(self.chat.inbound(text, payload=payload, attachment=attachment))
         await self.slack.wait_for(lambda: len(self.inbox) > before, timeout_s=10)
 
     async def press(self, label: str) -> None:
@@ -292,8 +293,9 @@ async def test_an_arabic_family_answers_a_postcard_and_the_teacher_replies_from_
     await amina.press(AR._("We tried it"))
     await amina.press(AR._("Went well"))
     await amina.send("عددنا الدرج معًا وكان يوسف سعيدًا جدًا")
-    await amina.press(AR._("Skip"))
-    answers = await said(slack, EMMA, before + 1)
+    await amina.send("", attachment=Attachment(filename="stairs.jpg", content_type="image/jpeg", data=PHOTO))
+    await slack.wait_for(lambda: PHOTO in slack.files.values(), timeout_s=10)  # shared in Emma's DM
+    answers = await said(slack, EMMA, before + 2)
     answer = next(text for text in answers[before:] if "عددنا" in text)
     assert "[en] عددنا الدرج معًا" in answer  # the translation (the fake prefixes the target language)
     assert "*Original (Arabic):*\nعددنا الدرج معًا وكان يوسف سعيدًا جدًا" in answer

@@ -7,6 +7,7 @@ an Events API callback, a slash command, a block_actions press.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,21 @@ class Person:
 def escape(text: str) -> str:
     """Escape for Slack's mrkdwn, where &, < and > are control characters (links, mentions)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+#: A command as the chats write it ("Send /help"), not inside a path or a date ("3/12", "a/b").
+_COMMAND_MENTION = re.compile(r"(?<![\w/])/([a-z][a-z0-9_]{1,31})\b")
+
+
+def as_slack_commands(text: str) -> str:
+    """ "/help" → "/partnerbot help": Slack takes any "/word" typed in its message box as a slash
+    command of its own, and the app has one, /partnerbot, that carries the chats' commands."""
+    return _COMMAND_MENTION.sub(lambda match: f"{SLASH_COMMAND} {match.group(1)}", text)
+
+
+def _mrkdwn(text: str) -> str:
+    """Our text as Slack shows it: its commands spelled the Slack way, then escaped."""
+    return escape(as_slack_commands(text))
 
 
 # -- inbound ------------------------------------------------------------------------------------
@@ -207,10 +223,10 @@ def content_blocks(content: Content) -> list[Block]:
     """The content as Block Kit blocks (shared with App Home views); empty parts are left out."""
     blocks: list[Block] = []
     if content.reminder.strip():
-        blocks.append(_context(f"_{escape(content.reminder.strip())}_"))
+        blocks.append(_context(f"_{_mrkdwn(content.reminder.strip())}_"))
     heading = content.heading.strip()
     if content.urgent.strip():
-        blocks += _sections(f"‼️ *{escape(content.urgent.strip())}* · ", heading, bold=True)
+        blocks += _sections(f"‼️ *{_mrkdwn(content.urgent.strip())}* · ", heading, bold=True)
     elif heading:
         blocks += _sections("", heading, bold=True)
     if content.title.strip():
@@ -221,7 +237,7 @@ def content_blocks(content: Content) -> list[Block]:
         blocks.append(DividerBlock())
         blocks += _labelled(content.original)
     if content.note.strip():
-        blocks.append(_context(escape(content.note.strip())))
+        blocks.append(_context(_mrkdwn(content.note.strip())))
     return blocks
 
 
@@ -253,7 +269,7 @@ def _labelled(section: Section) -> list[Block]:
         body = "\n".join(f"{number}. {step}" for number, step in enumerate(steps, start=1))
     else:
         body = "\n\n".join(p.strip() for p in section.paragraphs if p.strip())
-    label = f"*{escape(section.label.strip())}*\n" if section.label.strip() else ""
+    label = f"*{_mrkdwn(section.label.strip())}*\n" if section.label.strip() else ""
     if not body:
         return [SectionBlock(text=MarkdownTextObject(text=label.strip()))] if label else []
     return _sections(label, body)
@@ -266,7 +282,7 @@ def _sections(prefix: str, text: str, *, bold: bool = False, italic: bool = Fals
 
     def shown(piece: str) -> str:
         return "\n".join(
-            f"{mark}{escape(line)}{mark}" if line.strip() else line for line in piece.split("\n")
+            f"{mark}{_mrkdwn(line)}{mark}" if line.strip() else line for line in piece.split("\n")
         )
 
     blocks: list[Block] = []
@@ -287,7 +303,7 @@ def _fallback(content: Content) -> str:
     preview = " ".join(preview.split())
     if len(preview) > FALLBACK_LIMIT:
         preview = preview[: FALLBACK_LIMIT - 1] + "…"
-    return escape(preview)
+    return _mrkdwn(preview)
 
 
 def split_text(text: str, limit: int, *, cost: Callable[[str], int] = len) -> list[str]:

@@ -124,6 +124,22 @@ def test_any_text_fits_and_survives(text, label):
             assert not re.search(r"<|>|&(?!amp;|lt;|gt;)", shown)  # nothing unescaped reaches Slack
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Send /help to see what you can do.", "Send /partnerbot help to see what you can do."),
+        ("like this: /start your-code", "like this: /partnerbot start your-code"),
+        ("(/settings)", "(/partnerbot settings)"),
+        (
+            "on 3/12, see https://school.example/help and a/b /2",
+            "on 3/12, see https://school.example/help and a/b /2",
+        ),
+    ],
+)
+def test_commands_are_spelled_the_slack_way(text, shown):
+    assert texts(Outbound(content=Content.plain(text))) == [shown]
+
+
 def test_escape():
     assert escape("<@U1> & <!channel>") == "&lt;@U1&gt; &amp; &lt;!channel&gt;"
 

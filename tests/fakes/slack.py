@@ -76,7 +76,7 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}  # DM channel id → messages
         self.views: dict[str, dict[str, Any]] = {}  # user id → published home view
-        self.opened: list[dict[str, Any]] = []  # views.open'ed modals
+        self.opened: dict[str, list[dict[str, Any]]] = {}  # user id → the modals views.open showed them
         self.acks: dict[str, dict[str, Any]] = {}  # envelope id → the app's ack
         self.files: dict[str, bytes] = {}  # file id → the bytes uploaded to its upload URL
         self.pushed_at: dict[str, float] = {}  # envelope id → when it was sent (time.monotonic)
@@ -84,7 +84,7 @@ class FakeSlack:
         self.connections = 0  # WebSockets opened so far
         self._scripts: list[_Scripted] = []
         self._sockets: list[web.WebSocketResponse] = []
-        self._triggers: set[str] = set()
+        self._triggers: dict[str, str] = {}  # trigger id → the user it was issued to
         self._pending_files: dict[str, int] = {}  # file id → the length announced for it
         self._ts = itertools.count(1)
         self._changed = asyncio.Event()
@@ -228,7 +228,7 @@ class FakeSlack:
             "text": text,
             "api_app_id": APP_ID,
             "response_url": f"http://127.0.0.1:{self._port}/commands/response",
-            "trigger_id": self._trigger(),
+            "trigger_id": self._trigger(user_id),
         }
         return await self.push("slash_commands", payload)
 
@@ -262,7 +262,7 @@ class FakeSlack:
                 "message_ts": message.get("ts"),
                 "channel_id": self.dm_of(user_id),
             },
-            "trigger_id": self._trigger(),
+            "trigger_id": self._trigger(user_id),
             "team": {"id": TEAM_ID, "domain": "school"},
             "channel": {"id": self.dm_of(user_id), "name": "directmessage"},
             "message": message,
@@ -276,6 +276,36 @@ class FakeSlack:
                     "action_ts": f"{time.time():.6f}",
                 }
             ],
+        }
+        return await self.push("interactive", payload)
+
+    async def push_submission(self, user_id: str, answers: dict[str, str | bool]) -> str:
+        """The user submits the latest modal opened for them: for each input block (by block_id),
+        a text, an option's value, or True to tick a checkbox; what is not in `answers` is empty."""
+        view = self.opened[user_id][-1]
+        values: dict[str, dict[str, Any]] = {}
+        for block in view.get("blocks", []):
+            if block.get("type") != "input":
+                continue
+            element, answer = block["element"], answers.get(block["block_id"])
+            state: dict[str, Any] = {"type": element["type"]}
+            if element["type"] == "plain_text_input":
+                state["value"] = answer if isinstance(answer, str) else None
+            elif element["type"] == "static_select":
+                chosen = [o for o in element["options"] if o["value"] == answer]
+                if not chosen and element.get("initial_option"):
+                    chosen = [element["initial_option"]]
+                state["selected_option"] = chosen[0] if chosen else None
+            elif element["type"] == "checkboxes":
+                state["selected_options"] = element["options"][:1] if answer is True else []
+            values[block["block_id"]] = {element["action_id"]: state}
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID, "domain": "school"},
+            "user": {"id": user_id, "team_id": TEAM_ID},
+            "api_app_id": APP_ID,
+            "trigger_id": self._trigger(user_id),
+            "view": {**view, "state": {"values": values}, "hash": uuid.uuid4().hex[:10]},
         }
         return await self.push("interactive", payload)
 
@@ -478,15 +508,18 @@ class FakeSlack:
         return {"view": {"id": f"V{next(self._ts)}", **view}}
 
     def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
-        trigger = str(params.get("trigger_id", ""))
-        if trigger not in self._triggers:
+        user = self._triggers.pop(str(params.get("trigger_id", "")), None)
+        if user is None:
             return {"ok": False, "error": "expired_trigger_id"}
-        self._triggers.discard(trigger)
         view = _decoded(params.get("view")) or {}
         if view.get("type") != "modal" or _blocks_problem(view.get("blocks", []), limit=100):
             return {"ok": False, "error": "invalid_arguments"}
-        self.opened.append(view)
-        return {"view": {"id": f"V{next(self._ts)}", **view}}
+        title = view.get("title", {}).get("text", "")
+        if not title or len(title) > 24 or len(view.get("private_metadata", "")) > 3000:
+            return {"ok": False, "error": "invalid_arguments"}
+        view = {"id": f"V{next(self._ts)}", **view}
+        self.opened.setdefault(user, []).append(view)
+        return {"view": view}
 
     def _files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("filename") or not str(params.get("length", "")).isdecimal():
@@ -536,9 +569,9 @@ class FakeSlack:
                 return message
         return {"type": "message", "ts": ts or self._next_ts(), "blocks": []}
 
-    def _trigger(self) -> str:
+    def _trigger(self, user_id: str) -> str:
         trigger = f"{next(self._ts)}.{uuid.uuid4().hex[:12]}"
-        self._triggers.add(trigger)
+        self._triggers[trigger] = user_id
         return trigger
 
     def _next_ts(self) -> str:

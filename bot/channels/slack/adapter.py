@@ -23,7 +23,8 @@ from starlette.responses import Response
 
 from bot.channels.base import Capabilities, InboundSink, RateLimits, Sent, WebRoute
 from bot.channels.slack.errors import AUTH, mapped
-from bot.channels.slack.limits import POST_MESSAGE, PUBLISH_HOME, UPLOAD_FILE, slack_limits
+from bot.channels.slack.forms import FORM_CALLBACK, blank_fields, from_submission, render_form
+from bot.channels.slack.limits import OPEN_FORM, POST_MESSAGE, PUBLISH_HOME, UPLOAD_FILE, slack_limits
 from bot.channels.slack.render import (
     ACTION_PREFIX,
     CHANNEL,
@@ -144,6 +145,12 @@ class SlackChannel:
             with mapped(PUBLISH_HOME, address):
                 published = await self._client.views_publish(user_id=address, view=render_home(out))
             return Sent(provider_id=str((published.get("view") or {}).get("id", "")))
+        if out.content.form is not None:
+            with mapped(OPEN_FORM, address):
+                opened = await self._client.views_open(
+                    trigger_id=out.content.form.trigger, view=render_form(out.content.form)
+                )
+            return Sent(provider_id=str((opened.get("view") or {}).get("id", "")))
         if out.attachment is not None and out.attachment.data is not None:
             await self._upload(address, out.attachment)  # first, as on Telegram: the text then follows it
         ts = ""
@@ -202,11 +209,19 @@ class SlackChannel:
         async def on_home_opened(ack: AsyncAck, body: dict[str, Any]) -> None:
             await self._receive(ack, body, from_home_opened)
 
+        async def on_submission(ack: AsyncAck, body: dict[str, Any]) -> None:
+            errors = blank_fields(body.get("view") or {})
+            if errors:  # shown in the modal, which stays open; nothing is recorded
+                await ack(response_action="errors", errors=errors)
+                return
+            await self._receive(ack, body, from_submission)
+
         async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
             await self._receive(ack, body, from_action)
 
         app.event("message")(on_message)
         app.event("app_home_opened")(on_home_opened)
+        app.view(FORM_CALLBACK)(on_submission)
         app.command(SLASH_COMMAND)(on_command)
         app.action(re.compile(f"^{re.escape(ACTION_PREFIX)}"))(on_action)
         self._bolt_app = app

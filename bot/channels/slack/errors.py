@@ -38,6 +38,7 @@ REJECTED = frozenset(
         "invalid_blocks_format",
         "invalid_arguments",
         "too_many_attachments",
+        "expired_trigger_id",  # a form opened too late (Slack allows 3 s): the person asks again
     }
 )
 #: How long sends wait after the token was refused before trying again.

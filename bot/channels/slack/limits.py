@@ -13,6 +13,7 @@ from bot.events import Outbound
 POST_MESSAGE = "chat.postMessage"
 PUBLISH_HOME = "views.publish"
 UPLOAD_FILE = "files.completeUploadExternal"
+OPEN_FORM = "views.open"
 
 
 def kind_of(address: str) -> AddressKind:
@@ -23,6 +24,8 @@ def kind_of(address: str) -> AddressKind:
 def methods_of(out: Outbound) -> frozenset[str]:
     if out.content.home:
         return frozenset({PUBLISH_HOME})
+    if out.content.form is not None:
+        return frozenset({OPEN_FORM})
     photo = out.attachment is not None and out.attachment.data is not None
     return frozenset({POST_MESSAGE, UPLOAD_FILE} if photo else {POST_MESSAGE})
 

@@ -102,7 +102,7 @@ def from_message(body: Mapping[str, Any], person: Person | None = None) -> Inbou
     text = str(event.get("text") or "")
     command, args = parse_command(text)
     thread = event.get("thread_ts")
-    return _inbound(
+    return make_inbound(
         person,
         address=user,
         event_id=str(body["event_id"]),
@@ -121,10 +121,11 @@ def from_command(body: Mapping[str, Any], person: Person | None = None) -> Inbou
         return None
     words = str(body.get("text") or "").strip().lstrip("/") or "help"
     command, args = parse_command("/" + words)
+    event_id, trigger = f"cmd:{trigger}", str(trigger)
     if command is None:
-        return _inbound(person, address=user, event_id=f"cmd:{trigger}", text=words)
-    return _inbound(
-        person, address=user, event_id=f"cmd:{trigger}", text="/" + words, command=command, args=args
+        return make_inbound(person, address=user, event_id=event_id, text=words, trigger=trigger)
+    return make_inbound(
+        person, address=user, event_id=event_id, text="/" + words, command=command, args=args, trigger=trigger
     )
 
 
@@ -140,8 +141,11 @@ def from_action(body: Mapping[str, Any], person: Person | None = None) -> Inboun
     if not str(action.get("action_id", "")).startswith(ACTION_PREFIX) or not isinstance(value, str):
         return None
     label = (action.get("text") or {}).get("text") or ""
-    event_id = f"act:{body.get('trigger_id') or action.get('action_ts')}"
-    return _inbound(person, address=user, event_id=event_id, text=str(label), payload=value)
+    trigger = body.get("trigger_id")
+    event_id = f"act:{trigger or action.get('action_ts')}"
+    return make_inbound(
+        person, address=user, event_id=event_id, text=str(label), payload=value, trigger=trigger or None
+    )
 
 
 def from_home_opened(body: Mapping[str, Any], person: Person | None = None) -> Inbound | None:
@@ -153,10 +157,10 @@ def from_home_opened(body: Mapping[str, Any], person: Person | None = None) -> I
         return None
     if not body.get("event_id"):
         return None
-    return _inbound(person, address=user, event_id=str(body["event_id"]), text="/home", command="home")
+    return make_inbound(person, address=user, event_id=str(body["event_id"]), text="/home", command="home")
 
 
-def _inbound(person: Person | None, **fields: Any) -> Inbound:
+def make_inbound(person: Person | None, **fields: Any) -> Inbound:
     person = person or Person()
     return Inbound(
         channel=CHANNEL,

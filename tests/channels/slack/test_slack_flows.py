@@ -121,14 +121,22 @@ async def linked_emma(slack: FakeSlack) -> int:
 async def test_highlights_from_slack_reach_families_and_acks_show_got_it(served, slack, session):
     app, families = served
     seen = await linked_emma(slack)
-    await slack.acked(await slack.push_command(EMMA, "highlights"))
-    prompt = await said(slack, EMMA, seen + 1)
-    assert prompt[-1].startswith("Write the learning highlights for Class 3B")
-    await slack.acked(await slack.push_dm(EMMA, HIGHLIGHTS))
-    confirm = await said(slack, EMMA, seen + 2)
-    assert "It will go to" in confirm[-1]
-    await slack.acked(await slack.push_action(EMMA, value=slack.buttons(EMMA)["Send"]))
-    assert (await said(slack, EMMA, seen + 3))[-1].startswith("Sent to")
+    await slack.acked(await slack.push_command(EMMA, "highlights"))  # a modal opens
+    await slack.wait_for(lambda: slack.opened.get(EMMA))
+    [modal] = slack.opened[EMMA]
+    assert (modal["title"]["text"], modal["submit"]["text"]) == ("Learning highlights", "Send")
+    assert [b["label"]["text"] for b in modal["blocks"]] == [
+        "Which class are these highlights for?",
+        "What did the class learn, and how can families talk about it at home?",
+        "Send as urgent",
+    ]
+    blank = await slack.push_submission(EMMA, {"text": "   "})
+    assert (await slack.acked(blank))["payload"] == {
+        "response_action": "errors",
+        "errors": {"text": "Please write the highlights as a text message."},
+    }  # shown in the modal; nothing recorded
+    await slack.acked(await slack.push_submission(EMMA, {"text": HIGHLIGHTS}))
+    assert (await said(slack, EMMA, seen + 1))[-1].startswith("Sent to 3 people.")
 
     await slack.wait_for(lambda: families.sent["sarah"] and HIGHLIGHTS in families.sent["sarah"][-1].text)
     sarah = families.sent["sarah"][-1]
@@ -138,7 +146,7 @@ async def test_highlights_from_slack_reach_families_and_acks_show_got_it(served,
     await slack.wait_for(lambda: families.sent["sarah"][-1] is not sarah)
 
     await slack.acked(await slack.push_command(EMMA, "acks"))
-    report = (await said(slack, EMMA, seen + 4))[-1]
+    report = (await said(slack, EMMA, seen + 2))[-1]
     assert HIGHLIGHTS.split(".")[0] in report
     assert "Got it: 1" in report
     nudges = [label for label in slack.buttons(EMMA) if label.startswith("Nudge")]
@@ -148,7 +156,7 @@ async def test_highlights_from_slack_reach_families_and_acks_show_got_it(served,
     home = shown(slack.views[EMMA])
     assert home.startswith("*Hello again, Emma Clarke!")
     assert "Your classes: Class 3B" in home and "Got it: 1" in home
-    assert len(slack.posted_to(EMMA)) == seen + 4  # published, not sent as a message
+    assert len(slack.posted_to(EMMA)) == seen + 2  # published, not sent as a message
     account = session.exec(select(ChannelAccount).where(ChannelAccount.address == EMMA)).one()
     assert (account.channel, account.display_name) == ("slack", "Emma Clarke")
 
@@ -166,7 +174,7 @@ async def test_a_retried_event_is_handled_once(served, slack):
 
 async def test_an_unlinked_user_sees_only_how_to_join_and_cannot_press_others_buttons(served, slack, session):
     await linked_emma(slack)
-    await slack.acked(await slack.push_command(EMMA, "highlights"))
+    await slack.acked(await slack.push_dm(EMMA, "/highlights"))  # typed in the DM: the chat's steps
     await slack.acked(await slack.push_dm(EMMA, HIGHLIGHTS))
     await slack.wait_for(lambda: "Send" in slack.buttons(EMMA))
     send = slack.buttons(EMMA)["Send"]

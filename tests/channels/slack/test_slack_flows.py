@@ -273,8 +273,9 @@ async def translating(settings, db, clock, slack, staff_emails, invite, libretra
 
 
 async def test_an_arabic_family_answers_a_postcard_and_the_teacher_replies_from_slack(translating, slack):
-    """Emma sends a postcard from Slack; Amina answers in Arabic; Emma reads the translation with
-    the original beside it in Slack, presses Reply and writes; Amina gets it in Arabic."""
+    """Emma sends a postcard from Slack; Amina answers in Arabic with a photo; Emma reads the
+    translation with the original beside it in Slack, presses Reply and writes in the modal; Amina
+    gets it in Arabic."""
     amina = translating
     seen = await linked_emma(slack)
 
@@ -309,8 +310,13 @@ async def test_an_arabic_family_answers_a_postcard_and_the_teacher_replies_from_
     assert "*Original (Arabic):*\nعددنا الدرج معًا وكان يوسف سعيدًا جدًا" in answer
     seen = len(slack.posted_to(EMMA))
 
-    await emma(press="Reply")
-    await emma("Wonderful! Try it with the doors too.")
+    await slack.acked(await slack.push_action(EMMA, value=slack.buttons(EMMA)["Reply"]))  # a modal opens
+    await slack.wait_for(lambda: slack.opened.get(EMMA))
+    [modal] = slack.opened[EMMA]
+    assert modal["title"]["text"] == "Reply"
+    assert modal["blocks"][0]["label"]["text"].startswith("Write your message to Amina Haddad.")
+    await slack.acked(await slack.push_submission(EMMA, {"text": "Wonderful! Try it with the doors too."}))
+    assert (await said(slack, EMMA, seen + 1))[-1] == "Sent to Amina Haddad."
     await slack.wait_for(
         lambda: "[ar] Wonderful! Try it with the doors too." in amina.inbox[-1].text, timeout_s=10
     )

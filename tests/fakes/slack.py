@@ -563,6 +563,11 @@ class FakeSlack:
         return self.dm_of(user)
 
     def _message_with(self, user_id: str, value: str, ts: str | None) -> dict[str, Any]:
+        home = self.views.get(user_id, {})
+        if ts is None and any(
+            e.get("value") == value for b in home.get("blocks", []) for e in b.get("elements", [])
+        ):
+            return {"type": "home", "ts": None, "blocks": home["blocks"]}  # a button of the App Home
         for message in reversed(self.posted_to(user_id)):
             values = {e.get("value") for b in message.get("blocks", []) for e in b.get("elements", [])}
             if (ts is None and value in values) or message["ts"] == ts:

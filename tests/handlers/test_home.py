@@ -22,7 +22,22 @@ async def test_staff_home_shows_classes_and_got_it_counts_with_nudge(join):
     [page] = await emma.say("/home")
     assert "“We planted beans." in page.text
     assert "Got it: 1 · Not yet: 1" in page.text
-    assert [b.label for b in page.buttons] == ["Nudge 1"]
+    assert [b.label for b in page.buttons] == ["Learning highlights", "Something to try at home", "Nudge 1"]
+
+
+async def test_compose_buttons_start_the_flows(join):
+    people = await join(("Emma", "English"), ("Sarah", "English"))
+    emma, sarah = people["Emma"], people["Sarah"]
+    await emma.say("/home")
+    [question] = await emma.press("Learning highlights")
+    assert question.text.startswith("Write the learning highlights for Class 3B")
+    [confirm] = await emma.say(HIGHLIGHTS)
+    assert confirm.text.startswith("Here is your message:")
+    await emma.say("/home")
+    [question] = await emma.press("Something to try at home")
+    assert question.text == "Who is this postcard for?"
+    [refused] = await sarah.press_payload("compose:highlights")  # forged by a parent
+    assert refused.text.startswith("Sorry, only school staff can do that.")
 
 
 async def test_family_home_is_in_their_language_and_shows_their_children(join):

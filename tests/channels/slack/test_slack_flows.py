@@ -156,6 +156,17 @@ async def test_highlights_from_slack_reach_families_and_acks_show_got_it(served,
     home = shown(slack.views[EMMA])
     assert home.startswith("*Hello again, Emma Clarke!")
     assert "Your classes: Class 3B" in home and "Got it: 1" in home
+    compose = {
+        e["text"]["text"]: e["value"]
+        for b in slack.views[EMMA]["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    }
+    await slack.acked(
+        await slack.push_action(EMMA, value=compose["Learning highlights"])
+    )  # from the Home tab
+    await slack.wait_for(lambda: len(slack.opened[EMMA]) == 2)  # the same modal as the slash command
+    assert slack.opened[EMMA][-1]["title"]["text"] == "Learning highlights"
     assert len(slack.posted_to(EMMA)) == seen + 2  # published, not sent as a message
     account = session.exec(select(ChannelAccount).where(ChannelAccount.address == EMMA)).one()
     assert (account.channel, account.display_name) == ("slack", "Emma Clarke")

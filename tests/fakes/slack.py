@@ -79,6 +79,7 @@ class FakeSlack:
         self.opened: dict[str, list[dict[str, Any]]] = {}  # user id → the modals views.open showed them
         self.acks: dict[str, dict[str, Any]] = {}  # envelope id → the app's ack
         self.files: dict[str, bytes] = {}  # file id → the bytes uploaded to its upload URL
+        self.shared: dict[str, bytes] = {}  # file id → a file people shared, served at its url_private
         self.pushed_at: dict[str, float] = {}  # envelope id → when it was sent (time.monotonic)
         self.acked_at: dict[str, float] = {}  # envelope id → when its ack arrived
         self.connections = 0  # WebSockets opened so far
@@ -196,8 +197,9 @@ class FakeSlack:
         }
         return await self.push("events_api", payload, retry_attempt=retry_attempt)
 
-    async def push_dm(self, user_id: str, text: str, **push: Any) -> str:
-        """A person writes in the app's Messages tab (message.im)."""
+    async def push_dm(self, user_id: str, text: str, *, photo: bytes | None = None, **push: Any) -> str:
+        """A person writes in the app's Messages tab (message.im), sharing a photo if given (a
+        file_share message; the file is fetched from its url_private with the bot token)."""
         event = {
             "type": "message",
             "channel_type": "im",
@@ -207,6 +209,14 @@ class FakeSlack:
             "ts": self._next_ts(),
             "event_ts": self._next_ts(),
         }
+        if photo is not None:
+            file_id = f"F{next(self._ts)}"
+            self.shared[file_id] = photo
+            url = f"http://127.0.0.1:{self._port}/files-pri/{TEAM_ID}-{file_id}/photo.jpg"
+            event |= {
+                "subtype": "file_share",
+                "files": [{"id": file_id, "name": "photo.jpg", "mimetype": "image/jpeg", "url_private": url}],
+            }
         return await self.push_event(event, **push)
 
     async def push_home_opened(self, user_id: str) -> str:
@@ -349,6 +359,7 @@ class FakeSlack:
         app.router.add_get("/api/{method}", fake._api)
         app.router.add_get("/link", fake._socket)
         app.router.add_post("/upload/{file_id}", fake._upload)
+        app.router.add_get("/files-pri/{team_file}/{name}", fake._download)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -537,6 +548,15 @@ class FakeSlack:
         self.files[file_id] = data
         self._changed.set()
         return web.Response(text=f"OK - {len(data)}")
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """A shared file's url_private: only with the bot token, as Slack serves them."""
+        if request.headers.get("Authorization") != f"Bearer {self.bot_token}":
+            return web.Response(status=302, headers={"Location": "https://slack.com/signin"})
+        data = self.shared.get(request.match_info["team_file"].rpartition("-")[2])
+        return (
+            web.Response(status=404) if data is None else web.Response(body=data, content_type="image/jpeg")
+        )
 
     def _files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         files = _decoded(params.get("files")) or []

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -96,6 +97,7 @@ class SlackChannel:
         self._max_retry_delay_s = max_retry_delay_s
         self._profiles: dict[str, tuple[float, Person]] = {}
         self._dms: dict[str, str] = {}  # user id → the id of the app's DM with them
+        self._file_hosts = frozenset({"files.slack.com", urlsplit(base_url).netloc})
         self._bolt_app: AsyncApp | None = None
         self._sink: InboundSink | None = None
         self._stopping = asyncio.Event()
@@ -177,6 +179,20 @@ class SlackChannel:
             await self._client.files_upload_v2(
                 channel=dm, file=photo.data, filename=photo.filename, title=photo.filename
             )
+
+    async def fetch_file(self, platform_ref: str) -> bytes:
+        """A file a person shared (its url_private), with the bot token; only from Slack's file host
+        (or the configured API host, in tests): the token must not go anywhere a payload names."""
+        if urlsplit(platform_ref).netloc not in self._file_hosts:
+            raise ValueError("not a Slack file URL")
+        headers = {"Authorization": f"Bearer {self._client.token}"}
+        timeout = aiohttp.ClientTimeout(total=self._client.timeout)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.get(platform_ref, headers=headers, allow_redirects=False) as response,
+        ):
+            response.raise_for_status()
+            return await response.read()
 
     def web_routes(self) -> Sequence[WebRoute]:
         """The Events/Interactivity/Commands URL in HTTP mode; none in Socket Mode."""

@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.events import Content, Inbound, Outbound, Section, parse_command
+from bot.events import Attachment, Content, Inbound, Outbound, Section, parse_command
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def from_message(body: Mapping[str, Any], person: Person | None = None) -> Inbou
     if (
         event.get("type") != "message"
         or event.get("channel_type") != "im"
-        or event.get("subtype") is not None
+        or event.get("subtype") not in (None, "file_share")
         or event.get("bot_id")
         or not isinstance(user, str)
         or not body.get("event_id")
@@ -109,8 +109,22 @@ def from_message(body: Mapping[str, Any], person: Person | None = None) -> Inbou
         text=text,
         command=command,
         args=args,
+        attachment=_photo(event.get("files") or []),
         reply_to=str(thread) if thread and thread != event.get("ts") else None,
     )
+
+
+def _photo(files: list[Mapping[str, Any]]) -> Attachment | None:
+    """The first image shared with the message, by its private URL (fetched later with the token)."""
+    for shared in files:
+        url = shared.get("url_private_download") or shared.get("url_private")
+        if str(shared.get("mimetype", "")).startswith("image/") and isinstance(url, str):
+            return Attachment(
+                filename=str(shared.get("name") or shared.get("id") or "photo"),
+                content_type=str(shared["mimetype"]),
+                platform_ref=url,
+            )
+    return None
 
 
 def from_command(body: Mapping[str, Any], person: Person | None = None) -> Inbound | None:

@@ -259,6 +259,7 @@ def test_the_manifest_asks_for_exactly_what_the_channel_uses():
     assert _listed(manifest, "bot") == [
         "chat:write",
         "commands",
+        "files:read",
         "files:write",
         "im:history",
         "im:write",
@@ -312,3 +313,15 @@ async def test_a_photo_is_shared_in_the_dm_before_the_message(slack):
     assert sent.provider_id == message["ts"]
     await channel.send("U1", out)
     assert len(slack.calls_to("conversations.open")) == 1  # the DM's id is kept
+
+
+async def test_a_shared_photo_arrives_by_reference_and_is_fetched_with_the_token(served, slack):
+    channel, sink = served
+    photo = b"\xff\xd8" + b"p" * 300
+    await slack.acked(await slack.push_dm("U1", "our stairs", photo=photo))
+    [event] = sink.events
+    assert event.attachment is not None and event.attachment.data is None
+    assert (event.attachment.content_type, event.text) == ("image/jpeg", "our stairs")
+    assert await channel.fetch_file(event.attachment.platform_ref) == photo
+    with pytest.raises(ValueError, match="not a Slack file URL"):
+        await channel.fetch_file("https://attacker.example/steal")  # a forged URL gets no token

@@ -327,3 +327,27 @@ async def test_an_arabic_family_answers_a_postcard_and_the_teacher_replies_from_
     await slack.wait_for(
         lambda: "[ar] Wonderful! Try it with the doors too." in amina.inbox[-1].text, timeout_s=10
     )
+
+
+async def test_a_postcard_typed_in_the_dm_carries_the_photo_emma_shares(served, slack):
+    """The chat's steps in the app's messages (no modal), with a photo shared from Slack: it is
+    fetched with the bot token and reaches the families with the postcard."""
+    _app, families = served
+    seen = await linked_emma(slack)
+
+    async def step(envelope: str) -> None:
+        nonlocal seen
+        await slack.acked(envelope)
+        seen += 1
+        await said(slack, EMMA, seen)
+
+    await step(await slack.push_dm(EMMA, "/postcard"))
+    await step(await slack.push_action(EMMA, value=slack.buttons(EMMA)["Whole class: Class 3B"]))
+    for answer in ["Counting stairs", "Count the stairs together.", "Touching makes numbers real."]:
+        await step(await slack.push_dm(EMMA, answer))
+    await step(await slack.push_dm(EMMA, "", photo=PHOTO))
+    await step(await slack.push_action(EMMA, value=slack.buttons(EMMA)["Send"]))
+    await slack.wait_for(lambda: families.sent["sarah"] and families.sent["sarah"][-1].attachment is not None)
+    postcard = families.sent["sarah"][-1]
+    assert "Counting stairs" in postcard.text
+    assert postcard.attachment is not None and postcard.attachment.data == PHOTO

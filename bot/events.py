@@ -34,6 +34,9 @@ class Inbound:
     language_hint: str | None = None
     sender: str | None = None  # in a group chat: the speaker's own address (`address` is the group's)
     reply_to: str | None = None  # the platform's id of our message this answers (a channel with threading)
+    verified_email: str | None = None  # the address the platform vouches for (Slack's workspace e-mail)
+    trigger: str | None = None  # lets the answer open a form now (Slack's trigger_id, valid 3 s)
+    form_values: dict[str, str] | None = None  # a submitted form's answers, by field name
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -71,13 +74,88 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FormField:
+    """One question of a form: free text (`multiline` for a paragraph), a choice of `options`
+    (label, value), or with `checkbox` a yes/no box whose label is the option's."""
+
+    name: str
+    label: str
+    multiline: bool = False
+    max_length: int = 3000
+    required: bool = True
+    options: tuple[tuple[str, str], ...] = ()
+    checkbox: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "multiline": self.multiline,
+            "max_length": self.max_length,
+            "required": self.required,
+            "options": [list(option) for option in self.options],
+            "checkbox": self.checkbox,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FormField:
+        return cls(
+            name=data["name"],
+            label=data["label"],
+            multiline=data.get("multiline", False),
+            max_length=data.get("max_length", 3000),
+            required=data.get("required", True),
+            options=tuple((label, value) for label, value in data.get("options", ())),
+            checkbox=data.get("checkbox", False),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Form:
+    """A form to fill in at once (Slack's modal), opened with the `trigger` of the event it answers.
+    Its answers come back as an Inbound with `payload` and `form_values`. `blank` is said (already
+    translated) beside a required field left empty."""
+
+    payload: str
+    trigger: str
+    title: str
+    submit: str
+    blank: str
+    fields: tuple[FormField, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "payload": self.payload,
+            "trigger": self.trigger,
+            "title": self.title,
+            "submit": self.submit,
+            "blank": self.blank,
+            "fields": [f.to_json() for f in self.fields],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Form:
+        return cls(
+            payload=data["payload"],
+            trigger=data["trigger"],
+            title=data["title"],
+            submit=data["submit"],
+            blank=data["blank"],
+            fields=tuple(FormField.from_json(f) for f in data["fields"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Content:
     """What a message is, in the recipient's language, not yet in any markup: each channel renders
     it natively (Telegram HTML, the console's plain text). Every field is already translated.
 
     `urgent` and `reminder` are the translated words ("Urgent", "Reminder:") when they apply;
     `original` is the original's words beside a translation (for staff); `answers` is the id of
-    the message this one answers (for channels that thread or write a subject)."""
+    the message this one answers (for channels that thread or write a subject); `home` marks the
+    person's summary page, shown in place of the last one where the channel has such a page
+    (Slack's App Home) and sent as a message elsewhere; `form` is a form to open instead (only
+    in answer to an event that came with a trigger)."""
 
     heading: str = ""
     urgent: str = ""
@@ -87,6 +165,8 @@ class Content:
     original: Section | None = None
     note: str = ""
     answers: int | None = None
+    home: bool = False
+    form: Form | None = None
 
     @classmethod
     def plain(cls, text: str) -> Content:
@@ -114,16 +194,20 @@ class Content:
 
     def to_json(self) -> dict[str, Any]:
         """For the outbox's JSON column."""
-        return {
-            "heading": self.heading,
-            "urgent": self.urgent,
-            "reminder": self.reminder,
-            "title": self.title,
-            "sections": [section.to_json() for section in self.sections],
-            "original": self.original.to_json() if self.original is not None else None,
-            "note": self.note,
-            "answers": self.answers,
-        }
+        return (
+            {
+                "heading": self.heading,
+                "urgent": self.urgent,
+                "reminder": self.reminder,
+                "title": self.title,
+                "sections": [section.to_json() for section in self.sections],
+                "original": self.original.to_json() if self.original is not None else None,
+                "note": self.note,
+                "answers": self.answers,
+            }
+            | ({"home": True} if self.home else {})
+            | ({"form": self.form.to_json()} if self.form else {})
+        )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Content:
@@ -137,6 +221,8 @@ class Content:
             original=Section.from_json(original) if original else None,
             note=data.get("note", ""),
             answers=data.get("answers"),
+            home=bool(data.get("home", False)),
+            form=Form.from_json(data["form"]) if data.get("form") else None,
         )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import NamedTuple
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from storage.ids import id_of
@@ -43,6 +44,20 @@ def teachers(*, session: Session) -> list[Person]:
 
 def people_by_id(*, session: Session, person_ids: list[int]) -> dict[int, Person]:
     return {id_of(p): p for p in session.exec(select(Person).where(col(Person.id).in_(person_ids))).all()}
+
+
+def staff_with_email(*, session: Session, email: str) -> Person | None:
+    """The one staff member whose roster e-mail is `email` (case-insensitive); None if none or several."""
+    wanted = email.strip().lower()
+    if not wanted:
+        return None
+    found = session.exec(
+        select(Person).where(
+            func.lower(col(Person.email)) == wanted,
+            col(Person.role).in_([role for role in Role if role.is_staff]),
+        )
+    ).all()
+    return found[0] if len(found) == 1 else None
 
 
 def find_people(*, session: Session, name: str) -> list[Person]:

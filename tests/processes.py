@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
 
 _RUNS = itertools.count(1)
@@ -26,6 +27,19 @@ def telegram_environment(database_url: str, api: FakeTelegram, **extra: str) -> 
         "PARTNERBOT_TELEGRAM_BASE_URL": api.base_url,
         "PARTNERBOT_TELEGRAM_BASE_FILE_URL": api.base_file_url,
         "PARTNERBOT_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def slack_environment(database_url: str, slack: FakeSlack, **extra: str) -> dict[str, str]:
+    """The environment of a `partnerbot run` serving the fake Slack over Socket Mode."""
+    return {
+        **os.environ,
+        "PARTNERBOT_DATABASE_URL": database_url,
+        "PARTNERBOT_SLACK_BOT_TOKEN": slack.bot_token,
+        "PARTNERBOT_SLACK_APP_TOKEN": slack.app_token,
+        "PARTNERBOT_SLACK_BASE_URL": slack.base_url,
+        "PARTNERBOT_LOG_LEVEL": "INFO",
         **extra,
     }
 

@@ -55,6 +55,11 @@ CHANNELS: tuple[ChannelEntry, ...] = (
         settings="bot.channels.telegram.settings:TelegramSettings",
         factory="bot.channels.telegram.adapter:from_settings",
     ),
+    ChannelEntry(
+        name="slack",
+        settings="bot.channels.slack.settings:SlackSettings",
+        factory="bot.channels.slack.adapter:from_settings",
+    ),
 )
 
 

@@ -54,7 +54,7 @@ async def on_show_original(turn: Turn) -> StepResult:
     return None
 
 
-def _describe(turn: Turn, message: Message, summary: AckSummary) -> tuple[str, list[Button]]:
+def describe(turn: Turn, message: Message, summary: AckSummary) -> tuple[str, list[Button]]:
     """The report on one message and its Nudge button; each list of names is made once (from
     thousands of recipients for a big class)."""
     _ = turn._
@@ -97,7 +97,7 @@ async def show_acks(turn: Turn) -> StepResult:
         session=turn.session, message_ids=[id_of(m) for m in messages], channels=turn.channels
     )
     for message in messages:
-        turn.reply(*_describe(turn, message, summaries[id_of(message)]))
+        turn.reply(*describe(turn, message, summaries[id_of(message)]))
     return None
 
 

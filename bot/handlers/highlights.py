@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.events import Button
+from bot.events import Button, Content, Form, FormField, Outbound
 from bot.handlers.flow import Command, Entries, Flow, StepResult, Turn
 from bot.handlers.permissions import refuse_unless_staff
 from bot.messages.fanout import send_highlights
 from storage.people import classes_for_staff, families_of_class
 
 MAX_LENGTH = 3000
+#: The payload a submitted highlights form comes back with.
+FORM = "hform"
 
 
 class State(StrEnum):
@@ -39,6 +41,9 @@ async def start(turn: Turn) -> StepResult:
     if not buttons:
         turn.reply(turn._("You are not linked to a class yet. Please ask your coordinator to add you."))
         return None
+    if turn.inbound.trigger is not None:  # the channel can open a form now (Slack's modal)
+        turn.replies.append(Outbound(content=Content(form=_form(turn, buttons)), rtl=turn.speaker.is_rtl))
+        return None
     if len(buttons) == 1:
         return _ask_text(turn, buttons[0])
     turn.reply(turn._("Which class are these highlights for?"), buttons)
@@ -52,6 +57,61 @@ async def on_class(turn: Turn) -> StepResult:
     if chosen is None:
         return State.CLASS
     return _ask_text(turn, chosen)
+
+
+def _form(turn: Turn, classes: list[Button]) -> Form:
+    """The whole question at once: class, text, urgent; submitted answers come to `on_form`."""
+    _ = turn._
+    return Form(
+        payload=FORM,
+        trigger=turn.inbound.trigger or "",
+        title=_("Learning highlights"),
+        submit=_("Send"),
+        blank=_("Please write the highlights as a text message."),
+        fields=(
+            FormField(
+                name="class",
+                label=_("Which class are these highlights for?"),
+                options=tuple((b.label, b.payload.removeprefix("class:")) for b in classes),
+            ),
+            FormField(
+                name="text",
+                label=_("What did the class learn, and how can families talk about it at home?"),
+                multiline=True,
+                max_length=MAX_LENGTH,
+            ),
+            FormField(name="urgent", label=_("Send as urgent"), checkbox=True, required=False),
+        ),
+    )
+
+
+async def on_form(turn: Turn) -> StepResult:
+    """The highlights form submitted: checked as the chat's steps check (a class of the teacher's,
+    a text that fits), then sent."""
+    if refuse_unless_staff(turn):
+        return None
+    values = turn.inbound.form_values or {}
+    groups = {str(g.id): g for g in classes_for_staff(session=turn.session, person=turn.me)}
+    group = groups.get(values.get("class", ""))
+    text = values.get("text", "").strip()
+    if group is None:
+        turn.reply(turn._("That button is no longer active. Send /help to see what you can do."))
+        return None
+    if not text or len(text) > MAX_LENGTH:
+        turn.reply(turn._("Please write the highlights as a text message."))
+        return None
+    report = await send_highlights(
+        session=turn.session,
+        translator=turn.translator,
+        author=turn.me,
+        group=group,
+        text=text,
+        now=turn.now,
+        channels=turn.channels,
+        urgent=values.get("urgent") == "yes",
+    )
+    turn.reply(sent_summary(turn, report.recipients, report.unreached))
+    return None
 
 
 def _ask_text(turn: Turn, group: Button) -> StepResult:
@@ -144,4 +204,8 @@ def sent_summary(turn: Turn, recipients: int, unreached: int) -> str:
 FLOW = Flow(name="highlights", states={State.CLASS: on_class, State.TEXT: on_text, State.CONFIRM: on_confirm})
 
 
-ENTRIES = Entries(flow=FLOW, commands={"highlights": Command(step=start, flow=FLOW.name)})
+ENTRIES = Entries(
+    flow=FLOW,
+    commands={"highlights": Command(step=start, flow=FLOW.name)},
+    actions={FORM: Command(step=on_form, keeps_state=True)},
+)

@@ -8,29 +8,45 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.handlers import preferences
+from bot.events import Section
+from bot.handlers import home, preferences
 from bot.handlers.flow import Command, Entries, Goto, StepResult, Turn
 from bot.i18n import Speaker
+from storage.accounts import link_account
 from storage.ids import id_of
 from storage.invites import Redeemed, looks_like_code, recent_failures, record_failure, redeem_invite
-from storage.people import memberships_of
+from storage.models import Person
+from storage.people import memberships_of, staff_with_email
 
 _FAILURE_WINDOW = timedelta(hours=1)
 _LOGGER = logging.getLogger(__name__)
 
 
 def how_to_join(turn: Turn) -> StepResult:
-    turn.reply(
+    text = (
         turn._("Hello! This is the school's partnerbot. It keeps families and the school in touch.")
         + "\n"
         + turn._("To join, send the invite code your school gave you, like this: /start your-code")
     )
+    if turn.inbound.command == "home":  # opening a home page (Slack's App Home): shown there, not sent
+        home.show(turn, [Section(paragraphs=(text,))])
+    else:
+        turn.reply(text)
     return None
 
 
 async def on_unlinked(turn: Turn) -> StepResult:
-    """Everything an unlinked account sends ends here."""
+    """Everything an unlinked account sends ends here. A staff member whose e-mail the platform
+    vouches for (Slack's workspace e-mail) is linked by it, without a code."""
     inbound = turn.inbound
+    staff = (
+        staff_with_email(session=turn.session, email=inbound.verified_email)
+        if inbound.verified_email
+        else None
+    )
+    if staff is not None:
+        link_account(session=turn.session, account=turn.account, person=staff, at=turn.now)
+        return greet(turn, staff)
     if inbound.command == "start" and inbound.args:
         return await redeem(turn, " ".join(inbound.args))
     if inbound.command is None and looks_like_code(turn.text):
@@ -73,7 +89,12 @@ async def redeem(turn: Turn, code: str) -> StepResult:
             }[result.outcome]
         )
         return None
-    person = turn.person = result.person
+    return greet(turn, result.person)
+
+
+def greet(turn: Turn, person: Person) -> StepResult:
+    """The newly linked person is greeted by name, then asked how they like to keep in touch."""
+    turn.person = person
     turn.speaker = Speaker(person.language, person.timezone)
     students = [m.student_name for m in memberships_of(session=turn.session, person_id=id_of(person))]
     welcome = turn._("Welcome, {name}! You are now connected with the school.").format(name=person.name)

@@ -3,6 +3,7 @@
 ```mermaid
 flowchart LR
     postcard[/postcard/] --> TARGET --> TITLE --> STEPS --> WHY --> PHOTO --> CONFIRM --> sent
+    postcard -->|a channel with forms| form[/the form: who, title, steps, why/] -->|submitted| sent
     tried[/tried/] -->|several children| STUDENT --> WHICH
     tried --> WHICH -->|a postcard| OUTCOME
     WHICH -->|something new| NEW_TITLE --> OUTCOME
@@ -15,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from bot.events import Button
+from bot.events import Button, Content, Outbound
+from bot.handlers import postcard_form
 from bot.handlers.answers import skip_button, stored_photo, take_photo, take_text
 from bot.handlers.flow import Command, Entries, Flow, StepResult, Turn
 from bot.handlers.highlights import sent_summary
@@ -81,9 +83,40 @@ async def start_to_home(turn: Turn) -> StepResult:
     if not buttons:
         turn.reply(turn._("You are not linked to a class yet. Please ask your coordinator to add you."))
         return None
+    if turn.inbound.trigger is not None:  # the channel can open a form now (Slack's modal)
+        turn.replies.append(
+            Outbound(content=Content(form=postcard_form.form(turn, buttons)), rtl=turn.speaker.is_rtl)
+        )
+        return None
     turn.data = {}
     turn.reply(turn._("Who is this postcard for?"), buttons)
     return State.TARGET
+
+
+async def on_form(turn: Turn) -> StepResult:
+    """The postcard form submitted: the same checks as the chat's steps, then sent."""
+    values = turn.inbound.form_values or {}
+    names = {b.payload: b.label for b in _target_buttons(turn)}
+    kind, _, raw_id = values.get("target", "").partition(":")
+    fields = {key: values.get(key, "").strip() for key in ("title", "steps", "why")}
+    if not is_staff(turn.me) and turn.me.role != Role.EXTERNAL:
+        turn.reply(turn._("Sorry, only school staff can do that. Send /help to see what you can do."))
+        return None
+    if values.get("target") not in names or not raw_id.isdecimal():
+        turn.reply(turn._("That button is no longer active. Send /help to see what you can do."))
+        return None
+    if not all(fields.values()) or len(fields["title"]) > 120 or max(map(len, fields.values())) > 1500:
+        turn.reply(turn._("Please answer with a text message."))
+        return None
+    about = {f"class:{g.id}": g.name for g in classes_for_staff(session=turn.session, person=turn.me)}
+    turn.data = {
+        "target": kind,
+        "target_id": int(raw_id),
+        "about": about.get(values["target"], names[values["target"]]),
+    }
+    turn.data |= fields
+    await _send_to_home(turn)
+    return None
 
 
 async def on_target(turn: Turn) -> StepResult:
@@ -146,6 +179,13 @@ async def on_confirm(turn: Turn) -> StepResult:
     if f"{data['target']}:{data['target_id']}" not in allowed:
         turn.reply(turn._("Sorry, only school staff can do that. Send /help to see what you can do."))
         return None
+    await _send_to_home(turn)
+    return None
+
+
+async def _send_to_home(turn: Turn) -> None:
+    """Send the postcard `turn.data` holds (its target already checked) to its families."""
+    data = turn.data
     if data["target"] == "class":
         recipients: Sequence[Person | Contact] = [
             r.person for r in families_of_class(session=turn.session, class_id=data["target_id"])
@@ -174,7 +214,6 @@ async def on_confirm(turn: Turn) -> StepResult:
         channels=turn.channels,
     )
     turn.reply(sent_summary(turn, report.recipients, report.unreached))
-    return None
 
 
 # --- home → school --------------------------------------------------------------------------
@@ -367,5 +406,8 @@ ENTRIES = Entries(
         "postcard": Command(step=start_to_home, flow=FLOW.name),
         "tried": Command(step=start_from_home, flow=FLOW.name),
     },
-    actions={"tried": Command(step=on_tried_button, flow=FLOW.name)},
+    actions={
+        "tried": Command(step=on_tried_button, flow=FLOW.name),
+        postcard_form.FORM: Command(step=on_form, keeps_state=True),
+    },
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from bot.handlers import acks, help, highlights, join, postcards, preferences, replies, review
+from bot.handlers import acks, help, highlights, home, join, postcards, preferences, replies, review
 from bot.handlers.flow import Command, Entries, Flow
 
 HANDLERS: tuple[Entries, ...] = (
@@ -17,6 +17,7 @@ HANDLERS: tuple[Entries, ...] = (
     acks.ENTRIES,
     review.ENTRIES,
     replies.ENTRIES,
+    home.ENTRIES,
 )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import StrEnum
 
+from bot.events import Content, Form, FormField, Outbound
 from bot.handlers.flow import Command, Entries, Flow, StepResult, Turn
 from bot.handlers.permissions import message_from_payload
 from bot.messages.fanout import Outgoing, send
@@ -16,6 +17,8 @@ from storage.people import get_person
 
 #: How long after a message a free-text answer still counts as a reply to it.
 THREAD_WINDOW = timedelta(days=14)
+#: The payload prefix of a submitted reply form ("askform:<message id>"), and the longest reply.
+FORM, MAX_LENGTH = "askform", 3000
 
 
 class State(StrEnum):
@@ -28,13 +31,36 @@ async def on_ask(turn: Turn) -> StepResult:
     if message is None or message.author_id is None:
         return None
     author = get_person(session=turn.session, person_id=message.author_id)
-    turn.data = {"answers_id": message.id}
-    turn.reply(
-        turn._("Write your message to {name}. You can write in any language.").format(
-            name=author.name if author else ""
-        )
+    question = turn._("Write your message to {name}. You can write in any language.").format(
+        name=author.name if author else ""
     )
+    if turn.inbound.trigger is not None:  # the channel can open a form now (Slack's modal)
+        form = Form(
+            payload=f"{FORM}:{message.id}",
+            trigger=turn.inbound.trigger,
+            title=turn._("Reply"),
+            submit=turn._("Send"),
+            blank=turn._("Please answer with a text message."),
+            fields=(FormField(name="text", label=question, multiline=True, max_length=MAX_LENGTH),),
+        )
+        turn.replies.append(Outbound(content=Content(form=form), rtl=turn.speaker.is_rtl))
+        return None
+    turn.data = {"answers_id": message.id}
+    turn.reply(question)
     return State.WRITE
+
+
+async def on_form(turn: Turn) -> StepResult:
+    """The reply form submitted: the same checks as a button (a message this person received)."""
+    message = message_from_payload(turn, FORM)
+    if message is None or message.author_id is None:
+        return None
+    text = (turn.inbound.form_values or {}).get("text", "").strip()
+    if not text or len(text) > MAX_LENGTH:
+        turn.reply(turn._("Please answer with a text message."))
+        return None
+    await _thread(turn, message, get_person(session=turn.session, person_id=message.author_id), text)
+    return None
 
 
 async def on_write(turn: Turn) -> StepResult:
@@ -46,7 +72,7 @@ async def on_write(turn: Turn) -> StepResult:
         return None
     author_id = message.author_id
     author = None if author_id is None else get_person(session=turn.session, person_id=author_id)
-    await _thread(turn, message, author)
+    await _thread(turn, message, author, turn.text)
     return None
 
 
@@ -59,7 +85,7 @@ async def on_free_text(turn: Turn) -> StepResult:
     if found is None or not turn.text:
         turn.reply(turn._("Sorry, I did not understand that. Send /help to see what you can do."))
         return None
-    await _thread(turn, *found)
+    await _thread(turn, *found, turn.text)
     return None
 
 
@@ -82,18 +108,18 @@ def _named(turn: Turn) -> tuple[Message, Person | None] | None:
     return found
 
 
-async def _thread(turn: Turn, answered: Message, author: Person | None) -> None:
+async def _thread(turn: Turn, answered: Message, author: Person | None, text: str) -> None:
     if author is None:
         turn.reply(turn._("Sorry, I did not understand that. Send /help to see what you can do."))
         return
     me = turn.me
-    language = await turn.translator.detect(turn.text, fallback=me.language)
+    language = await turn.translator.detect(text, fallback=me.language)
     about = answered.details.get("about", "")
     outgoing = Outgoing(
         kind=MessageKind.REPLY,
         author=me,
         language=language,
-        text=turn.text,
+        text=text,
         about=about,
         student_id=answered.student_id,
         class_id=answered.class_id,
@@ -114,4 +140,10 @@ async def _thread(turn: Turn, answered: Message, author: Person | None) -> None:
 FLOW = Flow(name="replies", states={State.WRITE: on_write})
 
 
-ENTRIES = Entries(flow=FLOW, actions={"ask": Command(step=on_ask, flow=FLOW.name)})
+ENTRIES = Entries(
+    flow=FLOW,
+    actions={
+        "ask": Command(step=on_ask, flow=FLOW.name),
+        FORM: Command(step=on_form, keeps_state=True),
+    },
+)

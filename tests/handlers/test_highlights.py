@@ -177,3 +177,36 @@ async def test_quiet_hours_hold_a_message_until_they_end_except_urgent_ones(
     clock.now = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
     await app.dispatcher.drain()
     assert HIGHLIGHTS in families["Sarah"].last.text
+
+
+async def test_with_a_trigger_the_highlights_are_one_form_and_its_answers_are_checked(
+    emma, families, chat, join
+):
+    [form] = await emma.send(emma.inbound("/highlights", trigger="trigger-1"))
+    assert form.content.form is not None
+    assert form.content.form.trigger == "trigger-1"
+    assert [(f.name, f.options) for f in form.content.form.fields] == [
+        ("class", (("Class 3B", "1"),)),
+        ("text", ()),
+        ("urgent", ()),
+    ]
+    payload = form.content.form.payload
+
+    async def submit(who, **values: str) -> str:  # type: ignore[no-untyped-def]
+        [reply] = await who.send(who.inbound("", payload=payload, form_values=values))
+        return reply.text
+
+    assert await submit(emma, **{"class": "999", "text": HIGHLIGHTS}) == (
+        "That button is no longer active. Send /help to see what you can do."
+    )  # a class that is not hers
+    assert (
+        await submit(emma, **{"class": "1", "text": "x" * 3001})
+        == "Please write the highlights as a text message."
+    )
+    assert await submit(families["Sarah"], **{"class": "1", "text": "Hi"}) == (
+        "Sorry, only school staff can do that. Send /help to see what you can do."
+    )
+    assert (await submit(emma, **{"class": "1", "text": HIGHLIGHTS, "urgent": "yes"})).startswith(
+        "Sent to 3 people."
+    )
+    assert HIGHLIGHTS in families["Carlos"].last.text and families["Carlos"].last.urgent

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.i18n import Speaker
-from storage.models import ChannelAccount, Invite
+from storage.models import ChannelAccount, Invite, Person
 
 AR, ES = Speaker("ar"), Speaker("es")
 
@@ -103,3 +103,32 @@ async def test_linked_account_sending_another_code_links_nothing_new(chat, invit
     )
     carlos_invite = session.exec(select(Invite).where(Invite.used_at.is_(None))).all()
     assert len(carlos_invite) == 1
+
+
+def _set_email(session, name: str, email: str) -> None:
+    person = session.exec(select(Person).where(Person.name == name)).one()
+    person.email = email
+    session.add(person)
+    session.commit()
+
+
+async def test_staff_with_a_verified_email_join_without_a_code(school, chat, session):
+    _set_email(session, "Emma Clarke", "Emma.Clarke@school.example")
+    emma = chat("U1")
+    replies = await emma.send(emma.inbound("/acks", verified_email="emma.clarke@school.example"))
+    assert replies[0].text.startswith("Welcome, Emma Clarke! You are now connected with the school.")
+    account = session.exec(select(ChannelAccount).where(ChannelAccount.address == "U1")).one()
+    assert account.person_id is not None
+    assert (await emma.say("/help"))[-1].text != replies[0].text  # linked: no longer asked to join
+
+
+async def test_an_email_that_is_not_staff_or_not_vouched_for_links_nothing(school, chat, session):
+    _set_email(session, "Amina Haddad", "amina@home.example")  # a parent: families never join by e-mail
+    _set_email(session, "Emma Clarke", "emma@school.example")
+    parent = chat("U2")
+    assert (await parent.send(parent.inbound("hi", verified_email="amina@home.example")))[0].text.startswith(
+        "Hello!"
+    )
+    assert (await chat("U3").say("emma@school.example"))[0].text.startswith("Hello!")  # typed, not vouched
+    accounts = session.exec(select(ChannelAccount).where(ChannelAccount.channel == "test")).all()
+    assert [a.person_id for a in accounts] == [None, None]

@@ -128,3 +128,34 @@ async def test_free_text_answers_the_latest_message(people):
     replies = await people["Amina"].say("شكرا جزيلا")
     assert replies[0].text == AR._("Sent to {name}.").format(name="Emma Clarke")
     assert "شكرا جزيلا" in people["Emma"].last.text
+
+
+async def test_with_a_trigger_the_postcard_is_one_form_and_its_answers_are_checked(join):
+    """Where the channel can open a form, /postcard is one; the answers are checked like the
+    chat's steps (a target of the teacher's, all three texts, within their lengths)."""
+    people = await join(("Emma", "English"), ("Amina", "العربية"))
+    emma = people["Emma"]
+    [form] = await emma.send(emma.inbound("/postcard", trigger="t1"))
+    assert form.content.form is not None
+    fields = {f.name: f for f in form.content.form.fields}
+    assert list(fields) == ["target", "title", "steps", "why"]
+    targets = dict(fields["target"].options)
+    payload = form.content.form.payload
+    texts = {
+        "title": "Counting stairs",
+        "steps": "Count the stairs together.",
+        "why": "Touch makes numbers real.",
+    }
+
+    async def submit(**values: str) -> str:
+        [reply] = await emma.send(emma.inbound("", payload=payload, form_values=values))
+        return reply.text
+
+    assert await submit(target="student:999", **texts) == (
+        "That button is no longer active. Send /help to see what you can do."
+    )
+    assert await submit(target=targets["Yusuf Haddad"], **(texts | {"why": " "})) == (
+        "Please answer with a text message."
+    )
+    assert (await submit(target=targets["Yusuf Haddad"], **texts)).startswith("Sent to")
+    assert "Counting stairs" in people["Amina"].last.text

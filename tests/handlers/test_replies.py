@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from bot.handlers.replies import FORM
 from bot.i18n import Speaker
 from storage.db import session_scope
 from storage.inbound import record_inbound
@@ -147,3 +148,25 @@ async def test_a_reply_is_kept_with_the_event_and_replays_to_the_same_message(
     await app.dispatcher.drain()
     assert "كم خطوة؟" in people["Emma"].inbox[emma_saw].text
     assert _reply_answers(session) == _authored_by(session, "Emma")
+
+
+async def test_reply_with_a_trigger_is_a_form_checked_like_the_button(join, session):
+    """Where the channel can open a form, Reply opens one; its answer threads back like a typed one,
+    and a forged message id gets the harmless answer."""
+    people = await join(("Emma", "English"), ("Sarah", "English"))
+    emma, sarah = people["Emma"], people["Sarah"]
+    await emma.say("/highlights")
+    await emma.say("We planted beans.")
+    await emma.press("Send")
+    await sarah.say("Lily loved it!")
+    reply = next(b for b in emma.last.buttons if b.label == "Reply")
+    [form] = await emma.send(emma.inbound("", payload=reply.payload, trigger="t1"))
+    assert form.content.form is not None and form.content.form.payload.startswith(f"{FORM}:")
+    payload = form.content.form.payload
+    [blank] = await emma.send(emma.inbound("", payload=payload, form_values={"text": " "}))
+    assert blank.text == "Please answer with a text message."
+    [forged] = await sarah.send(sarah.inbound("", payload=payload, form_values={"text": "hi"}))
+    assert forged.text == "That button is no longer active. Send /help to see what you can do."
+    [sent] = await emma.send(emma.inbound("", payload=payload, form_values={"text": "Thank you, Sarah!"}))
+    assert sent.text == "Sent to Sarah Bennett."
+    assert "Thank you, Sarah!" in sarah.last.text

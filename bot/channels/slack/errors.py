@@ -49,7 +49,7 @@ def classify(exc: Exception, *, method: str) -> SendError | None:
     """A Web API or transport error of `method` → the send failure the dispatcher acts on.
 
     429: that method waits Slack's Retry-After (Slack's tiers are per method and workspace).
-    An unknown `ok: false` error is retried (the dispatcher gives up after its attempts)."""
+    An unknown `ok: false` error is retried (the dispatcher gives up a day after it was queued)."""
     if isinstance(exc, SlackApiError):
         status = exc.response.status_code
         error = str(exc.response.get("error") or "")
@@ -67,8 +67,8 @@ def classify(exc: Exception, *, method: str) -> SendError | None:
         if error in REJECTED:
             return Rejected(error)
         return RetryLater(error or f"HTTP {status}")
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return RetryLater(type(exc).__name__)  # never connected: nothing was sent
+    if isinstance(exc, aiohttp.ClientConnectorError):  # never connected: nothing was sent, and
+        return RetryLater(type(exc).__name__, scope=Scope.CHANNEL)  # Slack is out of reach, not a DM
     if isinstance(exc, asyncio.TimeoutError | aiohttp.ClientError):
         return AmbiguousSend(type(exc).__name__)  # the request may have reached Slack
     return None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from bot.channels.base import AddressKind, AmbiguousSend, PermanentFailure, Quota, Rejected, RetryLater, Scope
+from bot.channels.base import AddressKind, PermanentFailure, Quota, Rejected, RetryLater, Scope
 from bot.channels.registry import configured_channels
 from bot.channels.slack.adapter import SlackChannel
 from bot.channels.slack.limits import slack_limits
@@ -200,12 +200,14 @@ async def test_revoked_token_logs_a_clear_line_without_secrets(slack, caplog):
     assert slack.bot_token not in caplog.text and "private words" not in caplog.text
 
 
-async def test_unreachable_server_is_retried(slack):
+async def test_an_unreachable_slack_holds_back_the_whole_channel(slack):
+    """Nothing listens where the Web API should be: no DM is to blame, so the channel waits."""
     channel = SlackChannel(
         bot_token=slack.bot_token, app_token=slack.app_token, base_url="http://127.0.0.1:9/api/"
     )
-    with pytest.raises((RetryLater, AmbiguousSend)):
+    with pytest.raises(RetryLater) as refused:
         await channel.send("U1", Outbound(content=Content.plain("hi")))
+    assert (refused.value.scope, refused.value.after_s) == (Scope.CHANNEL, None)
 
 
 def test_settings_validate_tokens_and_mode():

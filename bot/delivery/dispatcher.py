@@ -122,6 +122,8 @@ class Dispatcher:
         self._concurrency = concurrency
         self._sleep = sleep
         self._limiters = {name: RateLimiter(c.limits, now=monotonic) for name, c in channels.items()}
+        self._monotonic = monotonic
+        self._claimed_at: dict[int, float] = {}  # each claimed delivery not yet on its way: since when
         self._recheck_s: float | None = None  # the soonest a delivery put back becomes due
         self._down: dict[str, int] = {}  # channels that could not be reached: failures in a row
         self._wakeup = asyncio.Event()
@@ -221,11 +223,20 @@ class Dispatcher:
 
     async def _claim(self, limit: int) -> list[Claimed]:
         channels, now = list(self._channels), self._clock()
-        return await self._in_thread(
+        claimed = await self._in_thread(
             lambda session: claim_due(
                 session=session, channels=channels, now=now, lease=self._lease, limit=limit
             )
         )
+        at = self._monotonic()
+        self._claimed_at.update((d.id, at) for d in claimed)
+        return claimed
+
+    def _holdable(self, delivery: Claimed, wait_s: float) -> bool:
+        """Whether the delivery may be held in memory `wait_s` more: only while its claim would still
+        be less than half the lease old when it goes (else a claim taken again would send it twice)."""
+        held_s = self._monotonic() - self._claimed_at.get(delivery.id, self._monotonic())
+        return wait_s <= self._hold_s and held_s + wait_s < self._lease.total_seconds() / 2
 
     async def _round(self, batch: list[Claimed]) -> tuple[int, list[Claimed]]:
         """Send the deliveries whose chat is ready, in order; hold or put back the others.
@@ -265,11 +276,12 @@ class Dispatcher:
                             held += batch[index:]
                             break
                     limiter.start()
+                    self._claimed_at.pop(delivery.id, None)
                     sending[asyncio.create_task(self._send_counted(delivery, accepted))] = key
                     sent += 1
                     continue
                 queued[key] = queued.get(key, 0) + 1
-                if wait_s <= self._hold_s:
+                if self._holdable(delivery, wait_s):
                     held.append(delivery)
                 else:
                     await self._put_back(delivery, wait_s)
@@ -301,12 +313,15 @@ class Dispatcher:
 
     async def _release(self, held: list[Claimed]) -> None:
         """Put back, due now, the deliveries held for their chat's pace (stopping)."""
+        for delivery in held:
+            self._claimed_at.pop(delivery.id, None)
         if held:
             now, ids = self._clock(), [d.id for d in held]
             await self._in_thread(lambda session: release_claims(session=session, delivery_ids=ids, at=now))
             _LOGGER.info("put back %d claimed deliveries, unsent", len(held))
 
     async def _put_back(self, delivery: Claimed, wait_s: float, error: str | None = None) -> None:
+        self._claimed_at.pop(delivery.id, None)
         not_before = self._clock() + timedelta(seconds=wait_s)
         await self._in_thread(
             lambda session: release_claim(

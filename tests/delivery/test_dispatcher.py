@@ -592,3 +592,19 @@ async def _health(dispatching: Dispatcher) -> AsyncIterator[httpx.AsyncClient]:
     app = make_web_app(down=dispatching.down_channels)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         yield client
+
+
+async def test_a_delivery_is_never_held_past_half_its_lease(db, channel, clock, session):
+    """With a 3 s lease and a second between two messages to one chat, a delivery held for its turn
+    would outlive its claim, be claimed again and go twice; it is put back instead."""
+    channel.limits = PACED
+    queue(db, clock, "test", [("a", f"a{n}") for n in range(8)] + [("b", "b0")])
+    dispatching = dispatcher(db, channel, clock, lease=timedelta(seconds=3))
+    for _ in range(30):  # the run loop
+        await dispatching.drain()
+        if len(texts(channel, "a")) == 8:
+            break
+        clock.advance(seconds=1)
+    assert texts(channel, "a") == [f"a{n}" for n in range(8)]  # each once, in order
+    assert texts(channel, "b") == ["b0"]
+    assert not [d for d in deliveries(session, "a") if d.ambiguous]

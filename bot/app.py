@@ -75,7 +75,7 @@ class App:
             return inbound
         try:
             data = await channel.fetch_file(attachment.platform_ref)
-        except Exception:  # the text still counts; the photo is kept by reference only
+        except Exception:  # the text still counts; a flow waiting for the photo asks for it again
             _LOGGER.warning("could not fetch the file of event %s/%s", inbound.channel, inbound.event_id)
             return inbound
         return replace(inbound, attachment=replace(attachment, data=data))

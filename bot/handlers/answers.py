@@ -35,7 +35,13 @@ def take_photo(turn: Turn) -> bool | None:
     """A photo sent → stored in the flow (True); Skip → False; anything else → asked again (None)."""
     attachment = turn.inbound.attachment
     if attachment is not None and attachment.content_type.startswith("image/"):
-        if attachment.data is not None and len(attachment.data) > MAX_PHOTO_BYTES:
+        if attachment.data is None:  # the platform did not hand the file over (app.py logs it)
+            turn.reply(
+                turn._("Sorry, the photo did not come through. Please send it again, or press Skip."),
+                skip_button(turn),
+            )
+            return None
+        if len(attachment.data) > MAX_PHOTO_BYTES:
             turn.reply(
                 turn._("That photo is too large. Please send a smaller one, or press Skip."),
                 skip_button(turn),
@@ -44,7 +50,7 @@ def take_photo(turn: Turn) -> bool | None:
         turn.data["photo"] = {
             "filename": attachment.filename,
             "content_type": attachment.content_type,
-            "data": base64.b64encode(attachment.data).decode() if attachment.data else None,
+            "data": base64.b64encode(attachment.data).decode(),
             "platform_ref": attachment.platform_ref,
         }
         return True

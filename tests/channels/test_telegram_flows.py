@@ -135,7 +135,9 @@ async def test_highlights_and_got_it_on_telegram(served, api, invite, session):
     assert (acked.acknowledged_channel, acked.language) == ("telegram", "es")
 
 
-async def test_postcard_and_we_tried_it_with_a_photo(served, api, invite, session):
+async def _to_the_photo_of_we_tried_it(api, invite) -> int:  # type: ignore[no-untyped-def]
+    """Emma sends Amina a postcard; Amina answers We tried it up to its photo. Returns how many
+    messages Amina had been sent by then."""
     await join(api, invite, EMMA, "Emma", "English")
     await join(api, invite, AMINA, "Amina", "العربية")
     seen = len(api.sent_to(EMMA))
@@ -157,6 +159,25 @@ async def test_postcard_and_we_tried_it_with_a_photo(served, api, invite, sessio
     api.push_callback(AMINA, buttons(api, AMINA)[AR._("Went well")])
     api.push_text(AMINA, "عددنا الدرج معًا")
     await said(api, AMINA, amina_seen + 3)
+    return amina_seen + 3
+
+
+async def test_a_photo_that_could_not_be_fetched_is_asked_for_again(served, api, invite, session):
+    """Telegram failed to hand over the file: the family is told and asked again, not left to
+    believe the teacher got a photo that was silently dropped."""
+    amina_seen = await _to_the_photo_of_we_tried_it(api, invite)
+    api.fail(status=500, description="Internal Server Error", method="getFile")
+    api.push_photo(AMINA, PHOTO, caption="")
+    asked_again = AR._("Sorry, the photo did not come through. Please send it again, or press Skip.")
+    assert asked_again in (await said(api, AMINA, amina_seen + 1))[-1]
+    assert not api.calls_to("sendPhoto")
+    api.push_photo(AMINA, PHOTO, caption="")
+    await api.wait_for(lambda: api.calls_to("sendPhoto"), timeout_s=10)
+    assert api.calls_to("sendPhoto")[-1].files["photo"] == PHOTO
+
+
+async def test_postcard_and_we_tried_it_with_a_photo(served, api, invite, session):
+    amina_seen = await _to_the_photo_of_we_tried_it(api, invite) - 3
     api.push_photo(AMINA, PHOTO, caption="")
     await said(api, AMINA, amina_seen + 4)
 

@@ -67,6 +67,8 @@ async def on_write(turn: Turn) -> StepResult:
     if not turn.text or turn.inbound.payload is not None:
         turn.reply(turn._("Please answer with a text message."))
         return State.WRITE
+    if _too_long(turn):
+        return State.WRITE
     message = get_message(session=turn.session, message_id=turn.data["answers_id"])
     if message is None:
         return None
@@ -85,8 +87,23 @@ async def on_free_text(turn: Turn) -> StepResult:
     if found is None or not turn.text:
         turn.reply(turn._("Sorry, I did not understand that. Send /help to see what you can do."))
         return None
+    if _too_long(turn):
+        return None
     await _thread(turn, *found, turn.text)
     return None
+
+
+def _too_long(turn: Turn) -> bool:
+    """A reply longer than MAX_LENGTH is not passed on (100,000 characters were 25 messages to a
+    teacher): the person is asked to shorten it."""
+    if len(turn.text) <= MAX_LENGTH:
+        return False
+    turn.reply(
+        turn._("That is long for a phone screen: please keep it under {limit} characters.").format(
+            limit=MAX_LENGTH
+        )
+    )
+    return True
 
 
 def _named(turn: Turn) -> tuple[Message, Person | None] | None:

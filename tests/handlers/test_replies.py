@@ -170,3 +170,13 @@ async def test_reply_with_a_trigger_is_a_form_checked_like_the_button(join, sess
     [sent] = await emma.send(emma.inbound("", payload=payload, form_values={"text": "Thank you, Sarah!"}))
     assert sent.text == "Sent to Sarah Bennett."
     assert "Thank you, Sarah!" in sarah.last.text
+
+
+async def test_a_reply_too_long_for_a_phone_is_not_passed_on(people, two_messages):
+    """100,000 characters were 25 messages to a teacher; now the family is asked to shorten it."""
+    emmas, _ = two_messages
+    emma_saw = len(people["Emma"].inbox)
+    replies = await people["Amina"].reply(emmas, "ب" * 100_000)
+    shorten = AR._("That is long for a phone screen: please keep it under {limit} characters.")
+    assert len(replies) == 1 and shorten.format(limit=3000) in replies[0].text
+    assert len(people["Emma"].inbox) == emma_saw

@@ -55,6 +55,11 @@ CHANNELS: tuple[ChannelEntry, ...] = (
         settings="bot.channels.telegram.settings:TelegramSettings",
         factory="bot.channels.telegram.adapter:from_settings",
     ),
+    ChannelEntry(
+        name="email",
+        settings="bot.channels.email.settings:EmailSettings",
+        factory="bot.channels.email.adapter:from_settings",
+    ),
 )
 
 

@@ -519,3 +519,11 @@ async def test_a_channel_without_buttons_gets_the_choices_as_text_to_write_back(
     assert out.buttons == ()
     hint = Speaker("es")._("To answer, write one of these:")
     assert out.text == f"¿Cómo fue?\n\n{hint}\nBien\nTodavía no"
+
+
+async def test_a_send_names_the_recipients_language_and_its_message(join, channel: TestChannel):
+    """For a channel that labels a mail's language and threads by the stored message (e-mail)."""
+    await join(("Carlos", "Español"))
+    out = channel.sent["carlos"][-1]
+    assert out.language == "es"
+    assert out.message_id is not None

@@ -1,0 +1,221 @@
+"""E-mail channel: SMTP through the school's relay (aiosmtplib), one connection reused across a burst."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.policy import SMTP as SMTP_POLICY
+
+from aiosmtplib import SMTP, SMTPException, SMTPResponseException, SMTPServerDisconnected
+
+from bot.channels.base import (
+    AddressKind,
+    Capabilities,
+    InboundSink,
+    PermanentFailure,
+    Quota,
+    RateLimits,
+    Sent,
+)
+from bot.channels.email.errors import Step, classify
+from bot.channels.email.render import CHANNEL, Envelope, is_address, new_message_id, render
+from bot.channels.email.settings import EmailSettings, Security
+from bot.events import Outbound
+
+__all__ = ["EmailChannel", "from_settings", "mail_limits", "render"]
+
+_LOGGER = logging.getLogger(__name__)
+#: A connection unused this long is closed (relays drop idle ones after a few minutes anyway).
+IDLE_S = 30.0
+
+
+def _mailbox(_address: str) -> AddressKind:
+    return AddressKind.MAILBOX
+
+
+def mail_limits(*, per_min: float | None = 100, per_hour: float | None = 1000) -> RateLimits:
+    """The relay's quotas on every mail together (relays cap both a minute's and an hour's);
+    None or 0 leaves one out."""
+    quotas = (Quota.rate(per_min, 60.0), Quota.rate(per_hour, 3600.0))
+    return RateLimits(overall=tuple(q for q in quotas if q), kind_of=_mailbox)
+
+
+class EmailChannel:
+    """Families by e-mail. A burst of sends shares one SMTP connection (one transaction at a time);
+    it is opened on the first send and closed after IDLE_S without one, or on `stop()`."""
+
+    name = CHANNEL
+    DEFAULT_LIMITS = mail_limits()
+    capabilities = Capabilities(max_text_length=100_000, buttons=False, attachments=True, threading=True)
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        from_address: str,
+        from_name: str = "",
+        domain: str | None = None,
+        security: Security = Security.STARTTLS,
+        user: str | None = None,
+        password: str | None = None,
+        timeout_s: float = 30.0,
+        idle_s: float = IDLE_S,
+        tls_context: ssl.SSLContext | None = None,
+        local_hostname: str | None = None,
+        limits: RateLimits = DEFAULT_LIMITS,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.limits = limits
+        self._from_address = from_address
+        self._from_name = from_name
+        self._domain = domain or from_address.rpartition("@")[2]
+        self._idle_s = idle_s
+        self._clock = clock
+        self._connect_options: dict[str, object] = {
+            "hostname": host,
+            "port": port,
+            "username": user,
+            "password": password,
+            "timeout": timeout_s,
+            "use_tls": security is Security.TLS,
+            # True, not None: a relay that does not offer STARTTLS is refused, never used in clear.
+            "start_tls": security is Security.STARTTLS,
+            "tls_context": tls_context,
+            "local_hostname": local_hostname,
+        }
+        self._smtp: SMTP | None = None
+        self._lock = asyncio.Lock()
+        self._idle: asyncio.TimerHandle | None = None
+        self._closing: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    def __repr__(self) -> str:
+        options = self._connect_options
+        return f"EmailChannel(host={options['hostname']!r}, port={options['port']!r})"
+
+    async def start(self, sink: InboundSink) -> None:
+        """Nothing to receive yet: wait until `stop()`."""
+        self._stopping.clear()
+        await self._stopping.wait()
+
+    async def stop(self) -> None:
+        """Close the relay connection (QUIT), if one is open."""
+        self._stopping.set()
+        if self._idle is not None:
+            self._idle.cancel()
+        await self._close()
+
+    async def send(self, address: str, out: Outbound) -> Sent:
+        """One mail to `address`; the provider id is its Message-ID (what a reply's In-Reply-To names)."""
+        if not is_address(address):
+            raise PermanentFailure("not an e-mail address")
+        message_id = new_message_id(self._domain)
+        envelope = Envelope(
+            sender_name=self._from_name,
+            sender_address=self._from_address,
+            to=address,
+            domain=self._domain,
+            message_id=message_id,
+            date=self._clock(),
+        )
+        data = render(out, envelope).as_bytes(policy=SMTP_POLICY)
+        async with self._lock:
+            await self._transact(address, data)
+        self._close_when_idle()
+        return Sent(provider_id=message_id)
+
+    async def _transact(self, address: str, data: bytes) -> None:
+        """MAIL, RCPT, DATA on the open connection; a connection the relay closed meanwhile is opened
+        again once. A failure is raised typed, by the step it came at."""
+        step = Step.CONNECT
+        try:
+            smtp, reused = await self._connection()
+            step = Step.MAIL
+            try:
+                await smtp.mail(self._from_address)
+            except SMTPServerDisconnected:
+                if not reused:
+                    raise
+                step = Step.CONNECT
+                smtp, _ = await self._connection()
+                step = Step.MAIL
+                await smtp.mail(self._from_address)
+            step = Step.RCPT
+            await smtp.rcpt(address)
+            step = Step.DATA
+            await smtp.data(data)
+        except (SMTPException, OSError) as exc:
+            failure = classify(exc, step)
+            await self._after_failure(exc, step)
+            _LOGGER.info("mail %s failed: %s", step, type(failure).__name__)
+            raise failure from exc
+
+    async def _connection(self) -> tuple[SMTP, bool]:
+        """The open connection and True, or a new one (connected, TLS, logged in) and False."""
+        if self._smtp is not None and self._smtp.is_connected:
+            return self._smtp, True
+        self._smtp = None
+        smtp = SMTP(**self._connect_options)  # type: ignore[arg-type]
+        await smtp.connect()
+        self._smtp = smtp
+        return smtp, False
+
+    async def _after_failure(self, exc: BaseException, step: Step) -> None:
+        """Leave the connection ready for the next mail: RSET after a refused MAIL or RCPT, closed
+        after anything else that is not the relay's answer to the message."""
+        smtp = self._smtp
+        if smtp is None or not smtp.is_connected:
+            self._smtp = None
+            return
+        if isinstance(exc, SMTPResponseException) and step in (Step.MAIL, Step.RCPT):
+            try:
+                await smtp.rset()
+                return
+            except (SMTPException, OSError):
+                pass
+        elif isinstance(exc, SMTPResponseException) and step is Step.DATA:
+            return
+        self._smtp = None
+        smtp.close()
+
+    def _close_when_idle(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = asyncio.get_running_loop().call_later(self._idle_s, self._close_soon)
+
+    def _close_soon(self) -> None:
+        self._closing = asyncio.create_task(self._close())
+
+    async def _close(self) -> None:
+        async with self._lock:
+            smtp, self._smtp = self._smtp, None
+            if smtp is None or not smtp.is_connected:
+                return
+            try:
+                await smtp.quit()
+            except (SMTPException, OSError):
+                smtp.close()
+        _LOGGER.debug("relay connection closed")
+
+
+def from_settings(settings: EmailSettings) -> EmailChannel:
+    """The channel `partnerbot run` serves when PARTNERBOT_EMAIL_HOST is set (the registry's factory)."""
+    if settings.host is None or settings.from_address is None:
+        raise ValueError("the e-mail channel needs a relay host and a From address")
+    password = settings.password
+    return EmailChannel(
+        host=settings.host,
+        port=settings.default_port,
+        security=settings.security,
+        user=settings.user,
+        password=password.get_secret_value() if password is not None else None,
+        from_address=settings.from_address,
+        from_name=settings.from_name,
+        domain=settings.domain,
+        timeout_s=settings.timeout_s,
+        limits=settings.limits,
+    )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.policy import SMTP as SMTP_POLICY
+from typing import TYPE_CHECKING
 
 from aiosmtplib import SMTP, SMTPException, SMTPResponseException, SMTPServerDisconnected
 
@@ -19,11 +20,17 @@ from bot.channels.base import (
     Quota,
     RateLimits,
     Sent,
+    WebRoute,
 )
 from bot.channels.email.errors import Step, classify
-from bot.channels.email.render import CHANNEL, Envelope, is_address, new_message_id, render
+from bot.channels.email.links import PREFIX, Links, Press
+from bot.channels.email.render import CHANNEL, Envelope, Link, is_address, new_message_id, render
 from bot.channels.email.settings import EmailSettings, Security
+from bot.channels.email.web import button_endpoint
 from bot.events import Outbound
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 __all__ = ["EmailChannel", "from_settings", "mail_limits", "render"]
 
@@ -45,11 +52,14 @@ def mail_limits(*, per_min: float | None = 100, per_hour: float | None = 1000) -
 
 class EmailChannel:
     """Families by e-mail. A burst of sends shares one SMTP connection (one transaction at a time);
-    it is opened on the first send and closed after IDLE_S without one, or on `stop()`."""
+    it is opened on the first send and closed after IDLE_S without one, or on `stop()`.
+
+    With `links` (the web app's public address and the signer), buttons are signed links to pages
+    this channel serves; without, the dispatcher writes the choices out, to be answered by reply.
+    """
 
     name = CHANNEL
     DEFAULT_LIMITS = mail_limits()
-    capabilities = Capabilities(max_text_length=100_000, buttons=False, attachments=True, threading=True)
 
     def __init__(
         self,
@@ -67,9 +77,15 @@ class EmailChannel:
         tls_context: ssl.SSLContext | None = None,
         local_hostname: str | None = None,
         limits: RateLimits = DEFAULT_LIMITS,
+        links: Links | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.limits = limits
+        self.capabilities = Capabilities(
+            max_text_length=100_000, buttons=links is not None, attachments=True, threading=True
+        )
+        self._links = links
+        self._sink: InboundSink | None = None
         self._from_address = from_address
         self._from_name = from_name
         self._domain = domain or from_address.rpartition("@")[2]
@@ -98,9 +114,20 @@ class EmailChannel:
         return f"EmailChannel(host={options['hostname']!r}, port={options['port']!r})"
 
     async def start(self, sink: InboundSink) -> None:
-        """Nothing to receive yet: wait until `stop()`."""
+        """Hand the presses of links to `sink` until `stop()`."""
         self._stopping.clear()
-        await self._stopping.wait()
+        self._sink = sink
+        try:
+            await self._stopping.wait()
+        finally:
+            self._sink = None
+
+    def web_routes(self) -> Sequence[WebRoute]:
+        """The pages behind the links, when mails carry links."""
+        if self._links is None:
+            return ()
+        endpoint = button_endpoint(self._links, lambda: self._sink)
+        return (WebRoute(path=PREFIX + "/{token}", endpoint=endpoint, methods=("GET", "POST")),)
 
     async def stop(self) -> None:
         """Close the relay connection (QUIT), if one is open."""
@@ -121,12 +148,33 @@ class EmailChannel:
             domain=self._domain,
             message_id=message_id,
             date=self._clock(),
+            links=self._buttons(address, out),
         )
         data = render(out, envelope).as_bytes(policy=SMTP_POLICY)
         async with self._lock:
             await self._transact(address, data)
         self._close_when_idle()
         return Sent(provider_id=message_id)
+
+    def _buttons(self, address: str, out: Outbound) -> tuple[Link, ...]:
+        """Each button as a signed link for this recipient and message (none without links)."""
+        if self._links is None:
+            return ()
+        return tuple(
+            Link(
+                label=button.label,
+                url=self._links.button(
+                    Press(
+                        address=address,
+                        message_id=out.message_id,
+                        payload=button.payload,
+                        label=button.label,
+                        language=out.language,
+                    )
+                ),
+            )
+            for button in out.buttons
+        )
 
     async def _transact(self, address: str, data: bytes) -> None:
         """MAIL, RCPT, DATA on the open connection; a connection the relay closed meanwhile is opened
@@ -202,10 +250,16 @@ class EmailChannel:
         _LOGGER.debug("relay connection closed")
 
 
-def from_settings(settings: EmailSettings) -> EmailChannel:
-    """The channel `partnerbot run` serves when PARTNERBOT_EMAIL_HOST is set (the registry's factory)."""
+def from_settings(settings: EmailSettings, *, app: Settings | None = None) -> EmailChannel:
+    """The channel `partnerbot run` serves when PARTNERBOT_EMAIL_HOST is set (the registry's factory);
+    its buttons are links when the app has a public address (PARTNERBOT_PUBLIC_URL)."""
     if settings.host is None or settings.from_address is None:
         raise ValueError("the e-mail channel needs a relay host and a From address")
+    links = None
+    if app is not None and app.public_url:
+        from bot.web.signing import signer_for
+
+        links = Links(public_url=app.public_url, signer=signer_for(app))
     password = settings.password
     return EmailChannel(
         host=settings.host,
@@ -218,4 +272,5 @@ def from_settings(settings: EmailSettings) -> EmailChannel:
         domain=settings.domain,
         timeout_s=settings.timeout_s,
         limits=settings.limits,
+        links=links,
     )

@@ -1,0 +1,114 @@
+"""The pages behind the links in mails. A GET only shows (mail scanners such as Safe Links open
+every link before the person does); a POST, from the page's one button, acts: it hands the
+button's payload to the sink as if it had been pressed in a chat."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from jinja2 import Environment, PackageLoader, Template, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from bot.channels.base import InboundSink, WebEndpoint
+from bot.channels.email.links import Links, Press, event_id
+from bot.channels.email.render import CHANNEL, one_line
+from bot.events import Inbound
+from bot.i18n import LANGUAGES, Speaker, normalise_language
+from bot.web.signing import BadToken, ExpiredToken
+
+_LOGGER = logging.getLogger(__name__)
+
+#: The token is in the URL: no page of ours may pass it on, be kept, or be indexed.
+_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+}
+
+
+def button_endpoint(links: Links, sink: Callable[[], InboundSink | None]) -> WebEndpoint:
+    """GET and POST /e/{token}. `sink()` is the channel's sink while it runs (None before)."""
+
+    async def endpoint(request: Request) -> Response:
+        token = request.path_params.get("token", "")
+        _LOGGER.info(
+            "e-mail link %s at %s by %s",
+            request.method,
+            datetime.now(UTC).isoformat(timespec="seconds"),
+            one_line(request.headers.get("user-agent", "unknown"))[:200],
+        )
+        try:
+            press = links.press(token)
+        except ExpiredToken:
+            speaker = Speaker(_accepted(request))
+            return _page(speaker, speaker._("This link is too old."), _newest(speaker), status=410)
+        except BadToken:
+            speaker = Speaker(_accepted(request))
+            return _page(speaker, speaker._("This link does not work."), _newest(speaker), status=400)
+        speaker = Speaker(normalise_language(press.language))
+        if request.method != "POST":
+            return _page(speaker, press.label, speaker._("To confirm, press the button."), button=press.label)
+        return await _act(speaker, press, event_id(token), sink())
+
+    return endpoint
+
+
+async def _act(speaker: Speaker, press: Press, event: str, sink: InboundSink | None) -> Response:
+    sorry = speaker._("Sorry, something went wrong. Please try again in a few minutes.")
+    if sink is None:
+        return _page(speaker, press.label, sorry, status=503)
+    inbound = Inbound(
+        channel=CHANNEL,
+        address=press.address,
+        event_id=event,
+        text=press.label,
+        payload=press.payload,
+        language_hint=press.language,
+    )
+    try:
+        new = await sink(inbound)
+    except Exception:
+        _LOGGER.exception("e-mail link event %s not recorded", event)
+        return _page(speaker, press.label, sorry, status=503)
+    if new is False:
+        return _page(speaker, press.label, speaker._("This was already done. Thank you!"))
+    return _page(speaker, press.label, speaker._("Done. Thank you! You can close this page."))
+
+
+def _newest(speaker: Speaker) -> str:
+    return speaker._("Please use the link in the newest e-mail from the school.")
+
+
+def _accepted(request: Request) -> str:
+    """The first of the browser's languages we speak (for a page whose link names none)."""
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip()
+        if tag and tag != "*" and (code := normalise_language(tag, default="")) in LANGUAGES:
+            return code
+    return "en"
+
+
+def _page(
+    speaker: Speaker, heading: str, text: str, *, button: str | None = None, status: int = 200
+) -> HTMLResponse:
+    body = _template().render(
+        lang=speaker.language,
+        dir="rtl" if speaker.is_rtl else "ltr",
+        heading=heading,
+        text=text,
+        button=button,
+    )
+    return HTMLResponse(body, status_code=status, headers=_HEADERS)
+
+
+@functools.cache
+def _template() -> Template:
+    environment = Environment(
+        loader=PackageLoader("bot.channels.email"), autoescape=select_autoescape(default=True)
+    )
+    return environment.get_template("page.html")

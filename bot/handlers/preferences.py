@@ -31,7 +31,7 @@ from bot.handlers.choices import (
 )
 from bot.handlers.flow import Command, Entries, Flow, StepResult, Turn
 from bot.i18n import LANGUAGES, N_, Speaker
-from storage.accounts import set_preferred
+from storage.accounts import set_preferred, stop_account
 from storage.ids import id_of
 from storage.models import Frequency, Involvement
 from storage.people import (
@@ -393,4 +393,15 @@ FLOW = Flow(
 )
 
 
-ENTRIES = Entries(flow=FLOW, commands={"settings": Command(step=start_menu, flow=FLOW.name)})
+async def on_unsubscribe(turn: Turn) -> StepResult:
+    """One-click unsubscribe from a mail (RFC 8058): nothing more goes to this account, the person's
+    other channels still work. The page they saw confirms it, so nothing is sent here."""
+    stop_account(session=turn.session, account=turn.account)
+    return None
+
+
+ENTRIES = Entries(
+    flow=FLOW,
+    commands={"settings": Command(step=start_menu, flow=FLOW.name)},
+    actions={"unsubscribe": Command(step=on_unsubscribe, keeps_state=True)},
+)

@@ -26,7 +26,7 @@ from bot.channels.email.errors import Step, classify
 from bot.channels.email.links import PREFIX, Links, Press
 from bot.channels.email.render import CHANNEL, Envelope, Link, is_address, new_message_id, render
 from bot.channels.email.settings import EmailSettings, Security
-from bot.channels.email.web import button_endpoint
+from bot.channels.email.web import button_endpoint, unsubscribe_endpoint
 from bot.events import Outbound
 
 if TYPE_CHECKING:
@@ -126,8 +126,17 @@ class EmailChannel:
         """The pages behind the links, when mails carry links."""
         if self._links is None:
             return ()
-        endpoint = button_endpoint(self._links, lambda: self._sink)
-        return (WebRoute(path=PREFIX + "/{token}", endpoint=endpoint, methods=("GET", "POST")),)
+        links, sink = self._links, lambda: self._sink
+        return (
+            WebRoute(
+                path=PREFIX + "/{token}", endpoint=button_endpoint(links, sink), methods=("GET", "POST")
+            ),
+            WebRoute(
+                path=PREFIX + "/u/{token}",
+                endpoint=unsubscribe_endpoint(links, sink),
+                methods=("GET", "POST"),
+            ),
+        )
 
     async def stop(self) -> None:
         """Close the relay connection (QUIT), if one is open."""
@@ -149,6 +158,7 @@ class EmailChannel:
             message_id=message_id,
             date=self._clock(),
             links=self._buttons(address, out),
+            unsubscribe_url=self._links.unsubscribe(address, out.language) if self._links else None,
         )
         data = render(out, envelope).as_bytes(policy=SMTP_POLICY)
         async with self._lock:

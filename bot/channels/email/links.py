@@ -14,6 +14,11 @@ PREFIX = "/e"
 BUTTON = "email-button"
 #: A link in a mail works this long (a family may open a highlight weeks later).
 BUTTON_MAX_AGE_S = 30 * 24 * 3600
+UNSUBSCRIBE = "email-unsubscribe"
+#: An unsubscribe link works as long as an old mail may be found in an inbox (RFC 8058 asks long).
+UNSUBSCRIBE_MAX_AGE_S = 400 * 24 * 3600
+#: What an unsubscribe hands the sink: the engine stops e-mail to that address.
+UNSUBSCRIBE_PAYLOAD = "unsubscribe"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -30,10 +35,18 @@ class Press:
 class Links:
     """Makes and reads the links of the mails: `PARTNERBOT_PUBLIC_URL/e/<token>`."""
 
-    def __init__(self, *, public_url: str, signer: Signer, max_age_s: int = BUTTON_MAX_AGE_S) -> None:
+    def __init__(
+        self,
+        *,
+        public_url: str,
+        signer: Signer,
+        max_age_s: int = BUTTON_MAX_AGE_S,
+        unsubscribe_max_age_s: int = UNSUBSCRIBE_MAX_AGE_S,
+    ) -> None:
         self._base = public_url.rstrip("/") + PREFIX
         self._signer = signer
         self._max_age_s = max_age_s
+        self._unsubscribe_max_age_s = unsubscribe_max_age_s
 
     def __repr__(self) -> str:
         return f"Links({self._base!r})"
@@ -53,6 +66,17 @@ class Links:
         return Press(
             address=address, message_id=message_id, payload=payload, label=str(label), language=str(language)
         )
+
+    def unsubscribe(self, address: str, language: str) -> str:
+        """The one-click unsubscribe link of `address` (List-Unsubscribe, RFC 8058)."""
+        return f"{self._base}/u/{self._signer.dumps(UNSUBSCRIBE, [address, language])}"
+
+    def unsubscriber(self, token: str) -> tuple[str, str]:
+        """The address and page language an unsubscribe token stands for; raises BadToken."""
+        data: Any = self._signer.loads(UNSUBSCRIBE, token, max_age_s=self._unsubscribe_max_age_s)
+        if not (isinstance(data, list) and len(data) == 2 and all(isinstance(v, str) for v in data)):
+            raise BadToken(UNSUBSCRIBE)
+        return data[0], data[1]
 
 
 def event_id(token: str) -> str:

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from bot.channels.base import InboundSink, WebEndpoint
-from bot.channels.email.links import Links, Press, event_id
+from bot.channels.email.links import PREFIX, UNSUBSCRIBE_PAYLOAD, Links, event_id
 from bot.channels.email.render import CHANNEL, one_line
 from bot.events import Inbound
 from bot.i18n import LANGUAGES, Speaker, normalise_language
@@ -35,49 +35,95 @@ def button_endpoint(links: Links, sink: Callable[[], InboundSink | None]) -> Web
     """GET and POST /e/{token}. `sink()` is the channel's sink while it runs (None before)."""
 
     async def endpoint(request: Request) -> Response:
+        _log(request)
         token = request.path_params.get("token", "")
-        _LOGGER.info(
-            "e-mail link %s at %s by %s",
-            request.method,
-            datetime.now(UTC).isoformat(timespec="seconds"),
-            one_line(request.headers.get("user-agent", "unknown"))[:200],
-        )
         try:
             press = links.press(token)
-        except ExpiredToken:
-            speaker = Speaker(_accepted(request))
-            return _page(speaker, speaker._("This link is too old."), _newest(speaker), status=410)
-        except BadToken:
-            speaker = Speaker(_accepted(request))
-            return _page(speaker, speaker._("This link does not work."), _newest(speaker), status=400)
+        except BadToken as exc:
+            return _refused(request, exc)
         speaker = Speaker(normalise_language(press.language))
         if request.method != "POST":
             return _page(speaker, press.label, speaker._("To confirm, press the button."), button=press.label)
-        return await _act(speaker, press, event_id(token), sink())
+        inbound = Inbound(
+            channel=CHANNEL,
+            address=press.address,
+            event_id=event_id(token),
+            text=press.label,
+            payload=press.payload,
+            language_hint=press.language,
+        )
+        new = await _hand_over(inbound, sink())
+        if new is None:
+            return _page(speaker, press.label, _sorry(speaker), status=503)
+        if not new:
+            return _page(speaker, press.label, speaker._("This was already done. Thank you!"))
+        return _page(speaker, press.label, speaker._("Done. Thank you! You can close this page."))
 
     return endpoint
 
 
-async def _act(speaker: Speaker, press: Press, event: str, sink: InboundSink | None) -> Response:
-    sorry = speaker._("Sorry, something went wrong. Please try again in a few minutes.")
+def unsubscribe_endpoint(links: Links, sink: Callable[[], InboundSink | None]) -> WebEndpoint:
+    """GET and POST /e/u/{token}: the List-Unsubscribe link. A mail app's one-click POST (RFC 8058,
+    body "List-Unsubscribe=One-Click") or the page's button stops e-mail to that address; a GET asks.
+    Unsubscribing twice is the same as once."""
+
+    async def endpoint(request: Request) -> Response:
+        _log(request)
+        token = request.path_params.get("token", "")
+        try:
+            address, language = links.unsubscriber(token)
+        except BadToken as exc:
+            return _refused(request, exc)
+        speaker = Speaker(normalise_language(language))
+        heading = speaker._("Stop e-mails")
+        if request.method != "POST":
+            question = speaker._("Do you want to stop getting e-mails from the school?")
+            return _page(speaker, heading, question, button=heading)
+        inbound = Inbound(
+            channel=CHANNEL,
+            address=address,
+            event_id="u:" + event_id(token),
+            payload=UNSUBSCRIBE_PAYLOAD,
+            language_hint=language,
+        )
+        if await _hand_over(inbound, sink()) is None:
+            return _page(speaker, heading, _sorry(speaker), status=503)
+        return _page(speaker, heading, speaker._("Done. The school will not send you e-mails any more."))
+
+    return endpoint
+
+
+async def _hand_over(inbound: Inbound, sink: InboundSink | None) -> bool | None:
+    """True once the sink recorded the event, False if it had before, None if it could not."""
     if sink is None:
-        return _page(speaker, press.label, sorry, status=503)
-    inbound = Inbound(
-        channel=CHANNEL,
-        address=press.address,
-        event_id=event,
-        text=press.label,
-        payload=press.payload,
-        language_hint=press.language,
-    )
+        return None
     try:
-        new = await sink(inbound)
+        return await sink(inbound) is not False
     except Exception:
-        _LOGGER.exception("e-mail link event %s not recorded", event)
-        return _page(speaker, press.label, sorry, status=503)
-    if new is False:
-        return _page(speaker, press.label, speaker._("This was already done. Thank you!"))
-    return _page(speaker, press.label, speaker._("Done. Thank you! You can close this page."))
+        _LOGGER.exception("e-mail link event %s not recorded", inbound.event_id)
+        return None
+
+
+def _log(request: Request) -> None:
+    """Who opened a link, and when (a scanner or a person): never the token, which acts for them."""
+    _LOGGER.info(
+        "e-mail link %s %s at %s by %s",
+        request.method,
+        "unsubscribe" if request.url.path.startswith(f"{PREFIX}/u/") else "button",
+        datetime.now(UTC).isoformat(timespec="seconds"),
+        one_line(request.headers.get("user-agent", "unknown"))[:200],
+    )
+
+
+def _refused(request: Request, exc: BadToken) -> Response:
+    speaker = Speaker(_accepted(request))
+    if isinstance(exc, ExpiredToken):
+        return _page(speaker, speaker._("This link is too old."), _newest(speaker), status=410)
+    return _page(speaker, speaker._("This link does not work."), _newest(speaker), status=400)
+
+
+def _sorry(speaker: Speaker) -> str:
+    return speaker._("Sorry, something went wrong. Please try again in a few minutes.")
 
 
 def _newest(speaker: Speaker) -> str:

@@ -91,8 +91,8 @@ HIGHLIGHT = Outbound(
 
 def test_a_channel_with_links_offers_buttons_and_serves_their_pages(mail):
     assert mail.capabilities.buttons
-    [route] = mail.web_routes()
-    assert (route.path, route.methods) == ("/e/{token}", ("GET", "POST"))
+    routes = [(route.path, route.methods) for route in mail.web_routes()]
+    assert routes == [("/e/{token}", ("GET", "POST")), ("/e/u/{token}", ("GET", "POST"))]
 
 
 async def test_each_button_is_a_link_in_both_parts(mail, relay):
@@ -190,6 +190,42 @@ def test_buttons_are_links_only_when_the_app_has_a_public_address():
     own = EmailSettings(host="relay.example", from_address="office@riverside.example")
     app = Settings(public_url=PUBLIC, secret_key=KEY, _env_file=None)  # type: ignore[call-arg]
     assert from_settings(own, app=app).capabilities.buttons
-    assert [r.path for r in from_settings(own, app=app).web_routes()] == ["/e/{token}"]
+    assert [r.path for r in from_settings(own, app=app).web_routes()] == ["/e/{token}", "/e/u/{token}"]
     assert not from_settings(own).capabilities.buttons
     assert from_settings(own).web_routes() == ()
+
+
+# -- one-click unsubscribe -------------------------------------------------------------------------
+
+
+async def unsubscribe_link(mail: EmailChannel, relay: FakeRelay) -> str:
+    await mail.send("amina@example.org", HIGHLIGHT)
+    message = relay.received[-1].message
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    return str(message["List-Unsubscribe"]).strip("<>")
+
+
+async def test_a_mail_apps_one_click_post_unsubscribes_and_a_get_only_asks(mail, relay, sink, web):
+    link = await unsubscribe_link(mail, relay)
+    assert link.startswith(f"{PUBLIC}/e/u/")
+    asked = await web.get(link)
+    assert asked.status_code == 200 and '<form method="post">' in asked.text
+    assert "¿Quiere dejar de recibir correos" in asked.text
+    assert sink.received == []
+
+    one_click = {"content-type": "application/x-www-form-urlencoded"}
+    done = await web.post(link, content=b"List-Unsubscribe=One-Click", headers=one_click)
+    again = await web.post(link, content=b"List-Unsubscribe=One-Click", headers=one_click)
+    assert (done.status_code, again.status_code) == (200, 200)
+    assert "ya no le enviará correos" in done.text and done.text == again.text
+    [stop] = sink.received
+    assert (stop.channel, stop.address, stop.payload) == ("email", "amina@example.org", "unsubscribe")
+
+
+async def test_an_unsubscribe_link_cannot_be_made_from_a_button_link(mail, relay, sink, web):
+    [got_it, _] = await links_in_mail(mail, relay, HIGHLIGHT)
+    token = got_it.rsplit("/", 1)[1]
+    assert (await web.post(f"{PUBLIC}/e/u/{token}")).status_code == 400
+    link = await unsubscribe_link(mail, relay)
+    assert (await web.post(f"{PUBLIC}/e/{link.rsplit('/', 1)[1]}")).status_code == 400
+    assert sink.received == []

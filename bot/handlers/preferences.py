@@ -34,6 +34,7 @@ from bot.i18n import LANGUAGES, N_, Speaker
 from storage.accounts import set_preferred, stop_account
 from storage.ids import id_of
 from storage.models import Frequency, Involvement
+from storage.outbox import bounced
 from storage.people import (
     mark_onboarded,
     memberships_of,
@@ -400,8 +401,25 @@ async def on_unsubscribe(turn: Turn) -> StepResult:
     return None
 
 
+async def on_bounced(turn: Turn) -> StepResult:
+    """A mail to this account came back undeliverable (a hard bounce naming it): that delivery is
+    unreached and the account stopped, as when a chat blocks the bot; nothing is sent here."""
+    inbound = turn.inbound
+    bounced(
+        session=turn.session,
+        channel=inbound.channel,
+        address=inbound.address,
+        provider_id=inbound.reply_to or "",
+        error="bounced",
+    )
+    return None
+
+
 ENTRIES = Entries(
     flow=FLOW,
     commands={"settings": Command(step=start_menu, flow=FLOW.name)},
-    actions={"unsubscribe": Command(step=on_unsubscribe, keeps_state=True)},
+    actions={
+        "unsubscribe": Command(step=on_unsubscribe, keeps_state=True),
+        "bounced": Command(step=on_bounced, keeps_state=True),
+    },
 )

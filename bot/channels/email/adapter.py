@@ -23,11 +23,13 @@ from bot.channels.base import (
     WebRoute,
 )
 from bot.channels.email.errors import Step, classify
+from bot.channels.email.ingest import Arrived, read
 from bot.channels.email.links import PREFIX, Links, Press
+from bot.channels.email.receive import SmtpListener
 from bot.channels.email.render import CHANNEL, Envelope, Link, is_address, new_message_id, render
 from bot.channels.email.settings import EmailSettings, Security
 from bot.channels.email.web import button_endpoint, unsubscribe_endpoint
-from bot.events import Outbound
+from bot.events import Inbound, Outbound
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -78,6 +80,8 @@ class EmailChannel:
         local_hostname: str | None = None,
         limits: RateLimits = DEFAULT_LIMITS,
         links: Links | None = None,
+        inbound_host: str | None = None,
+        inbound_port: int = 2525,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.limits = limits
@@ -89,6 +93,11 @@ class EmailChannel:
         self._from_address = from_address
         self._from_name = from_name
         self._domain = domain or from_address.rpartition("@")[2]
+        self.listener = (
+            SmtpListener(host=inbound_host, port=inbound_port, domain=self._domain, read=self.read)
+            if inbound_host
+            else None
+        )
         self._idle_s = idle_s
         self._clock = clock
         self._connect_options: dict[str, object] = {
@@ -114,13 +123,21 @@ class EmailChannel:
         return f"EmailChannel(host={options['hostname']!r}, port={options['port']!r})"
 
     async def start(self, sink: InboundSink) -> None:
-        """Hand the presses of links to `sink` until `stop()`."""
+        """Hand the presses of links and the mails that come in to `sink` until `stop()`."""
         self._stopping.clear()
         self._sink = sink
         try:
+            if self.listener is not None:
+                await self.listener.start(sink)
             await self._stopping.wait()
         finally:
             self._sink = None
+            if self.listener is not None:
+                await self.listener.stop()
+
+    def read(self, mail: Arrived) -> Inbound | None:
+        """A mail that came in, as its event (a reply to a thread's address checked against its sender)."""
+        return read(mail, reply_sender=self._links.reply_sender if self._links else None)
 
     def web_routes(self) -> Sequence[WebRoute]:
         """The pages behind the links, when mails carry links."""
@@ -159,6 +176,7 @@ class EmailChannel:
             date=self._clock(),
             links=self._buttons(address, out),
             unsubscribe_url=self._links.unsubscribe(address, out.language) if self._links else None,
+            reply_to=self._links.reply_address(address, self._domain) if self._links else None,
         )
         data = render(out, envelope).as_bytes(policy=SMTP_POLICY)
         async with self._lock:
@@ -283,4 +301,6 @@ def from_settings(settings: EmailSettings, *, app: Settings | None = None) -> Em
         timeout_s=settings.timeout_s,
         limits=settings.limits,
         links=links,
+        inbound_host=settings.inbound_host,
+        inbound_port=settings.inbound_port,
     )

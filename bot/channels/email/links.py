@@ -19,6 +19,9 @@ UNSUBSCRIBE = "email-unsubscribe"
 UNSUBSCRIBE_MAX_AGE_S = 400 * 24 * 3600
 #: What an unsubscribe hands the sink: the engine stops e-mail to that address.
 UNSUBSCRIBE_PAYLOAD = "unsubscribe"
+REPLY = "email-reply"
+#: A local part may have at most 64 characters (RFC 5321).
+_LOCAL_PART_LIMIT = 64
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,6 +80,25 @@ class Links:
         if not (isinstance(data, list) and len(data) == 2 and all(isinstance(v, str) for v in data)):
             raise BadToken(UNSUBSCRIBE)
         return data[0], data[1]
+
+    def reply_address(self, address: str, domain: str) -> str | None:
+        """`reply+<token>@domain`: replies to it are known to come from whom the mail went to (the
+        token names a digest of the address, signed); None if it would not fit a local part."""
+        local = "reply+" + self._signer.dumps(REPLY, _digest(address))
+        return f"{local}@{domain}" if len(local) <= _LOCAL_PART_LIMIT else None
+
+    def reply_sender(self, token: str, sender: str) -> bool | None:
+        """Whether a reply token was made for `sender` (False: for someone else); None if it is not
+        one of ours at all (then it proves nothing either way)."""
+        try:
+            data: Any = self._signer.loads(REPLY, token, max_age_s=self._unsubscribe_max_age_s)
+        except BadToken:
+            return None
+        return bool(data == _digest(sender))
+
+
+def _digest(address: str) -> str:
+    return hashlib.sha256(address.strip().lower().encode()).hexdigest()[:8]
 
 
 def event_id(token: str) -> str:

@@ -52,6 +52,7 @@ class Envelope:
     date: datetime
     links: tuple[Link, ...] = ()
     unsubscribe_url: str | None = None
+    reply_to: str | None = None  # a per-thread reply address
 
 
 def is_address(address: str) -> bool:
@@ -102,6 +103,8 @@ def render(out: Outbound, envelope: Envelope) -> EmailMessage:
     mail["Subject"] = subject(out.content)
     mail["Date"] = format_datetime(envelope.date)
     mail["Message-ID"] = envelope.message_id
+    if envelope.reply_to and is_address(envelope.reply_to):
+        mail["Reply-To"] = Address(display_name=one_line(envelope.sender_name), addr_spec=envelope.reply_to)
     _thread(mail, out, envelope.domain)
     # Outlook and Exchange: no out-of-office answers to these.
     mail["X-Auto-Response-Suppress"] = "OOF, AutoReply"

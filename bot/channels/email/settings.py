@@ -48,6 +48,10 @@ class EmailSettings(BaseModel):
         default=1000, ge=0, description="Mails an hour the relay accepts (0: no limit)."
     )
     timeout_s: float = Field(default=30, gt=0, le=600, description="Seconds to wait for the relay.")
+    inbound_host: str | None = Field(
+        default=None, description="Address to receive replies on by SMTP (the reply domain's MX points here)."
+    )
+    inbound_port: int = Field(default=2525, ge=1, le=65535, description="Port of that SMTP listener.")
 
     @property
     def enabled(self) -> bool:
@@ -69,7 +73,9 @@ class EmailSettings(BaseModel):
         """Where reply addresses and Message-IDs point: the reply domain, else the From address's."""
         return self.reply_domain or (self.from_address or "localhost").rpartition("@")[2]
 
-    @field_validator("host", "user", "password", "from_address", "reply_domain", mode="before")
+    @field_validator(
+        "host", "user", "password", "from_address", "reply_domain", "inbound_host", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """`PARTNERBOT_EMAIL_HOST=` left empty in a .env means e-mail is off."""

@@ -1,4 +1,5 @@
-"""An e-mail unsubscribe stops e-mail to that person, and only e-mail (through the app's engine)."""
+"""What the e-mail channel hands the engine besides words: an unsubscribe stops e-mail to that person,
+and only e-mail; a hard bounce naming one of our mails marks it unreached (through the app)."""
 
 from __future__ import annotations
 
@@ -45,3 +46,47 @@ async def test_someone_with_only_e_mail_is_then_unreached_for_staff_to_see(app, 
     unreached = session.exec(select(Delivery).where(Delivery.status == DeliveryStatus.UNREACHED)).all()
     assert "amina.haddad@example.org" not in mail.sent
     assert len(unreached) == 1
+
+
+async def send_highlight(join):  # type: ignore[no-untyped-def]
+    emma = (await join(("Emma", "English")))["Emma"]
+    await emma.say("/highlights")
+    await emma.say("We planted beans.")
+    await emma.press("Send")
+
+
+async def bounce(app, address: str, provider_id: str) -> None:  # type: ignore[no-untyped-def]
+    event = Inbound(
+        channel="email",
+        address=address,
+        event_id=f"m:<{provider_id}>",
+        payload="bounced",
+        reply_to=provider_id,
+    )
+    assert await app.receive(event)
+    await app.intake.settled()
+    await app.dispatcher.drain()
+
+
+async def test_a_hard_bounce_marks_the_mail_unreached(app, join, mail, session):
+    await send_highlight(join)
+    [provider_id] = mail.provider_ids[CARLOS]
+    await bounce(app, CARLOS, provider_id)
+    session.expire_all()
+    delivery = session.exec(select(Delivery).where(Delivery.address == CARLOS)).one()
+    account = session.exec(select(ChannelAccount).where(ChannelAccount.address == CARLOS)).one()
+    assert (delivery.status, delivery.last_error, account.active) == (
+        DeliveryStatus.UNREACHED,
+        "bounced",
+        False,
+    )
+    assert mail.sent[CARLOS][1:] == []  # nothing is mailed about it
+
+
+async def test_a_bounce_naming_no_mail_of_ours_changes_nothing(app, join, mail, session):
+    await send_highlight(join)
+    await bounce(app, CARLOS, "<forged@elsewhere.example>")
+    session.expire_all()
+    delivery = session.exec(select(Delivery).where(Delivery.address == CARLOS)).one()
+    account = session.exec(select(ChannelAccount).where(ChannelAccount.address == CARLOS)).one()
+    assert (delivery.status, account.active) == (DeliveryStatus.SENT, True)

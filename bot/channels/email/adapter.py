@@ -25,7 +25,7 @@ from bot.channels.base import (
 from bot.channels.email.errors import Step, classify
 from bot.channels.email.ingest import Arrived, read
 from bot.channels.email.links import PREFIX, Links, Press
-from bot.channels.email.receive import SmtpListener
+from bot.channels.email.receive import ImapAccount, ImapReader, SmtpListener
 from bot.channels.email.render import CHANNEL, Envelope, Link, is_address, new_message_id, render
 from bot.channels.email.settings import EmailSettings, Security
 from bot.channels.email.web import button_endpoint, unsubscribe_endpoint
@@ -82,6 +82,7 @@ class EmailChannel:
         links: Links | None = None,
         inbound_host: str | None = None,
         inbound_port: int = 2525,
+        imap: ImapAccount | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.limits = limits
@@ -98,6 +99,7 @@ class EmailChannel:
             if inbound_host
             else None
         )
+        self.imap = ImapReader(imap, read=self.read, timeout_s=timeout_s) if imap is not None else None
         self._idle_s = idle_s
         self._clock = clock
         self._connect_options: dict[str, object] = {
@@ -129,6 +131,8 @@ class EmailChannel:
         try:
             if self.listener is not None:
                 await self.listener.start(sink)
+            if self.imap is not None:
+                await self.imap.run(sink, self._stopping)
             await self._stopping.wait()
         finally:
             self._sink = None
@@ -303,4 +307,5 @@ def from_settings(settings: EmailSettings, *, app: Settings | None = None) -> Em
         links=links,
         inbound_host=settings.inbound_host,
         inbound_port=settings.inbound_port,
+        imap=settings.imap_account,
     )

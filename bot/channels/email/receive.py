@@ -1,14 +1,18 @@
-"""Mail coming in: an SMTP listener (aiosmtpd) for schools that receive their reply domain's mail
-themselves. A mail is answered 250 only once the sink has recorded it, so a crash loses none (the
-sending server tries again) and the engine's event ids keep a resent one from counting twice."""
+"""Mail coming in, by IMAP from a mailbox (aioimaplib) or by an SMTP listener (aiosmtpd) for schools
+that receive their reply domain's mail themselves; both read mail the same way (ingest.read). A mail
+is acknowledged (marked seen, answered 250) only once the sink has recorded it, so a crash loses
+none, and the engine's event ids keep one read twice from counting twice."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
+import aioimaplib  # type: ignore[import-untyped]
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from bot.channels.base import InboundSink
@@ -94,3 +98,114 @@ class _Handler:
             _LOGGER.exception("mail %s not recorded; the sender will try again", inbound.event_id)
             return "451 4.3.0 Please try again later"
         return "250 2.0.0 OK"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImapAccount:
+    """The mailbox replies arrive in; `tls`: IMAPS (993) rather than a plain connection (143)."""
+
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    mailbox: str = "INBOX"
+    tls: bool = True
+    tls_context: ssl.SSLContext | None = None
+    poll_s: float = 60.0
+
+
+class ImapReader:
+    """Replies from a mailbox by IMAP: the unseen mails are read and handed to the sink, and each is
+    marked seen only once the sink returned (a crash before leaves it unseen, to be read again;
+    the engine's event ids keep it from counting twice). Between rounds it waits with IDLE where
+    the server supports it, else it polls every `poll_s`."""
+
+    def __init__(
+        self,
+        account: ImapAccount,
+        *,
+        read: Reader,
+        timeout_s: float = 30.0,
+        retry_s: float = 5.0,
+        max_retry_s: float = 300.0,
+    ) -> None:
+        self._account = account
+        self._read = read
+        self._timeout_s = timeout_s
+        self._retry_s, self._max_retry_s = retry_s, max_retry_s
+        #: Rounds of reading the unseen mails so far (for tests and health checks).
+        self.rounds = 0
+
+    def __repr__(self) -> str:
+        return f"ImapReader({self._account.host!r}, {self._account.port!r}, {self._account.mailbox!r})"
+
+    async def run(self, sink: InboundSink, stopping: asyncio.Event) -> None:
+        """Read until `stopping` is set; a failed connection or sink is retried with back-off."""
+        failures = 0
+        while not stopping.is_set():
+            try:
+                await self._session(sink, stopping)
+                failures = 0
+            except Exception as exc:  # a server, a network or a sink failure: all retried
+                failures += 1
+                _LOGGER.warning("IMAP %s failed (%s); trying again", self._account.host, type(exc).__name__)
+                delay = min(self._max_retry_s, self._retry_s * 2 ** (failures - 1))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), delay)
+
+    async def _session(self, sink: InboundSink, stopping: asyncio.Event) -> None:
+        account = self._account
+        client: aioimaplib.IMAP4 = (
+            aioimaplib.IMAP4_SSL(
+                account.host, account.port, timeout=self._timeout_s, ssl_context=account.tls_context
+            )
+            if account.tls
+            else aioimaplib.IMAP4(account.host, account.port, timeout=self._timeout_s)
+        )
+        try:
+            await client.wait_hello_from_server()
+            _ok(await client.login(account.user, account.password), "LOGIN")
+            _ok(await client.select(account.mailbox), "SELECT")
+            idle = client.has_capability("IDLE")
+            while not stopping.is_set():
+                await self._read_unseen(client, sink)
+                self.rounds += 1
+                await (self._idle(client, stopping) if idle else self._pause(stopping))
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.logout(), self._timeout_s)
+
+    async def _read_unseen(self, client: aioimaplib.IMAP4, sink: InboundSink) -> None:
+        found = _ok(await client.uid_search("UNSEEN", charset=None), "SEARCH")
+        uids = [word for line in found.lines[:1] for word in bytes(line).split() if word.isdigit()]
+        for uid in (u.decode() for u in uids):
+            fetched = _ok(await client.uid("fetch", uid, "BODY.PEEK[]"), "FETCH")
+            data = next((bytes(line) for line in fetched.lines if isinstance(line, bytearray)), b"")
+            inbound = self._read(Arrived(data=data))
+            if inbound is not None:
+                await sink(inbound)  # raises: not marked seen, read again in the next session
+            _ok(await client.uid("store", uid, "+FLAGS", "(\\Seen)"), "STORE")
+
+    async def _idle(self, client: aioimaplib.IMAP4, stopping: asyncio.Event) -> None:
+        """IDLE until the server tells of a change, `poll_s` passes, or the reader is stopped."""
+        idle = await client.idle_start(timeout=self._account.poll_s)
+        push = asyncio.ensure_future(client.wait_server_push())
+        stop = asyncio.ensure_future(stopping.wait())
+        try:
+            await asyncio.wait({push, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (push, stop):
+                task.cancel()
+            client.idle_done()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(idle, self._timeout_s)
+
+    async def _pause(self, stopping: asyncio.Event) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), self._account.poll_s)
+
+
+def _ok(response: aioimaplib.Response, command: str) -> aioimaplib.Response:
+    if response.result != "OK":
+        raise ConnectionError(f"IMAP {command} answered {response.result}")
+    return response

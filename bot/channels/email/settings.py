@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 
 if TYPE_CHECKING:
     from bot.channels.base import RateLimits
+    from bot.channels.email.receive import ImapAccount
 
 #: An address the way a relay takes it in MAIL FROM: no spaces, no angle brackets, one "@".
 _ADDRESS = re.compile(r"[^\s<>@\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -52,6 +53,19 @@ class EmailSettings(BaseModel):
         default=None, description="Address to receive replies on by SMTP (the reply domain's MX points here)."
     )
     inbound_port: int = Field(default=2525, ge=1, le=65535, description="Port of that SMTP listener.")
+    imap_host: str | None = Field(default=None, description="IMAP server of the mailbox replies arrive in.")
+    imap_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Its port; 993 with TLS, else 143."
+    )
+    imap_tls: bool = Field(
+        default=True, description="IMAPS (TLS from the first byte); false: plain, local only."
+    )
+    imap_user: str | None = Field(default=None, description="Login of that mailbox.")
+    imap_password: SecretStr | None = Field(default=None, description="Its password (never logged).")
+    imap_mailbox: str = Field(default="INBOX", description="The folder replies arrive in.")
+    imap_poll_s: float = Field(
+        default=60, gt=0, le=3600, description="Seconds between looks when the server has no IDLE."
+    )
 
     @property
     def enabled(self) -> bool:
@@ -65,6 +79,23 @@ class EmailSettings(BaseModel):
         return mail_limits(per_min=self.max_per_min, per_hour=self.max_per_hour)
 
     @property
+    def imap_account(self) -> ImapAccount | None:
+        """The mailbox to read replies from, when one is set."""
+        if self.imap_host is None or self.imap_user is None or self.imap_password is None:
+            return None
+        from bot.channels.email.receive import ImapAccount
+
+        return ImapAccount(
+            host=self.imap_host,
+            port=self.imap_port or (993 if self.imap_tls else 143),
+            user=self.imap_user,
+            password=self.imap_password.get_secret_value(),
+            mailbox=self.imap_mailbox,
+            tls=self.imap_tls,
+            poll_s=self.imap_poll_s,
+        )
+
+    @property
     def default_port(self) -> int:
         return self.port or {Security.STARTTLS: 587, Security.TLS: 465, Security.NONE: 25}[self.security]
 
@@ -74,7 +105,16 @@ class EmailSettings(BaseModel):
         return self.reply_domain or (self.from_address or "localhost").rpartition("@")[2]
 
     @field_validator(
-        "host", "user", "password", "from_address", "reply_domain", "inbound_host", mode="before"
+        "host",
+        "user",
+        "password",
+        "from_address",
+        "reply_domain",
+        "inbound_host",
+        "imap_host",
+        "imap_user",
+        "imap_password",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -107,4 +147,6 @@ class EmailSettings(BaseModel):
             raise ValueError("PARTNERBOT_EMAIL_FROM_ADDRESS is required when PARTNERBOT_EMAIL_HOST is set")
         if (self.user is None) != (self.password is None):
             raise ValueError("PARTNERBOT_EMAIL_USER and PARTNERBOT_EMAIL_PASSWORD go together")
+        if self.imap_host is not None and (self.imap_user is None or self.imap_password is None):
+            raise ValueError("PARTNERBOT_EMAIL_IMAP_HOST needs PARTNERBOT_EMAIL_IMAP_USER and _IMAP_PASSWORD")
         return self

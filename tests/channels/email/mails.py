@@ -22,11 +22,13 @@ def mail(
     encoding: str = "8bit",
     message_id: str = "<CAF=reply.1@mail.gmail.com>",
     charset: str = "utf-8",
+    in_reply_to: str = OURS,
 ) -> bytes:
     sender, to = (formataddr(parseaddr(a), charset="utf-8") for a in (sender, to))  # RFC 2047 names
     head = (
         f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: {message_id}\r\n"
-        f"In-Reply-To: {OURS}\r\nReferences: <partnerbot.message.7@riverside.example> {OURS}\r\n"
+        f"In-Reply-To: {in_reply_to}\r\n"
+        f"References: <partnerbot.message.7@riverside.example> {in_reply_to}\r\n"
         f"Date: Thu, 03 Dec 2026 10:02:11 +0000\r\nMIME-Version: 1.0\r\n{headers}"
         f"Content-Type: {content_type}\r\nContent-Transfer-Encoding: {encoding}\r\n\r\n"
     )

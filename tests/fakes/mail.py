@@ -109,7 +109,7 @@ class FakeRelay:
     _failures: list[_Failure] = field(default_factory=list)
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
     _server: asyncio.Server | None = None
-    _transports: set[asyncio.BaseTransport] = field(default_factory=set)
+    _transports: set[asyncio.Transport] = field(default_factory=set)
     _none_open: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
@@ -255,6 +255,7 @@ class _Server(SMTP):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.relay.connections += 1
         self.relay.open_connections += 1
+        assert isinstance(transport, asyncio.Transport)
         self.relay._transports.add(transport)
         self.relay._none_open.clear()
         super().connection_made(transport)
@@ -302,6 +303,6 @@ class _Server(SMTP):
         if failure is None:
             return None
         if failure.drop:
-            assert self.transport is not None
+            assert isinstance(self.transport, asyncio.Transport)
             self.transport.abort()
         return failure.reply

@@ -7,7 +7,6 @@ import logging
 import ssl
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from email.policy import SMTP as SMTP_POLICY
 from typing import TYPE_CHECKING
 
 from aiosmtplib import SMTP, SMTPException, SMTPResponseException, SMTPServerDisconnected
@@ -182,7 +181,7 @@ class EmailChannel:
             unsubscribe_url=self._links.unsubscribe(address, out.language) if self._links else None,
             reply_to=self._links.reply_address(address, self._domain) if self._links else None,
         )
-        data = render(out, envelope).as_bytes(policy=SMTP_POLICY)
+        data = render(out, envelope)
         async with self._lock:
             await self._transact(address, data)
         self._close_when_idle()

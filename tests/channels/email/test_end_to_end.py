@@ -143,3 +143,72 @@ async def test_a_reply_from_gmail_in_vietnamese_reaches_the_teacher_without_the_
     received = emma.inbox[-1].text
     assert "Cháu rất thích đọc sách cùng bố mẹ." in received
     assert "đã viết" not in received and "Chọn một cuốn sách" not in received
+
+
+AR = Speaker("ar")
+FAMILY_ADDRESS = mails.FAMILY.encode()
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+async def settle(app: App) -> None:
+    await app.intake.settled()
+    await app.dispatcher.drain()
+
+
+async def press_link(app: App, web: httpx.AsyncClient, relay: FakeRelay, address: str, label: str) -> None:
+    """Press the button `label` in the newest mail to `address`: its page, then its form."""
+    page = relay.to(address)[-1].message.get_body(preferencelist=("html",)).get_content()
+    found = re.search(r'href="([^"]+)"[^>]*>' + re.escape(label) + "</a>", page)
+    assert found, f"no link {label!r} in the newest mail"
+    assert (await web.get(found.group(1))).status_code == 200
+    assert (await web.post(found.group(1))).status_code == 200
+    await settle(app)
+
+
+async def reply_by_mail(app: App, email: EmailChannel, relay: FakeRelay, address: str, body: bytes) -> None:
+    """Reply to the newest mail to `address` as a mail app would: to its Reply-To, In-Reply-To it."""
+    latest = relay.to(address)[-1].message
+    reply_to = latest["Reply-To"].addresses[0].addr_spec
+    data = body.replace(b"<<IN-REPLY-TO>>", latest["Message-ID"].strip().encode())
+    assert email.listener is not None
+    await aiosmtplib.send(
+        data,
+        sender=address,
+        recipients=[reply_to],
+        hostname="127.0.0.1",
+        port=email.listener.port,
+        timeout=10,
+    )
+    await settle(app)
+
+
+async def test_we_tried_it_by_mail_with_a_photo_reaches_the_teacher(
+    running, emma, relay, web, email, session
+):
+    await emma.say("/postcard")
+    await emma.press("Yusuf Haddad")
+    await emma.say("Counting stairs")
+    await emma.say("Count the stairs together out loud.\nTake turns saying the next number.")
+    await emma.say("Counting things he can touch makes numbers real.")
+    await emma.press("Skip")
+    await emma.press("Send")
+    await relay.wait_for(1)
+    assert "“Counting stairs”" in relay.to(AMINA)[-1].message["Subject"]
+
+    await press_link(running, web, relay, AMINA, AR._("We tried it"))
+    assert AR._("How did it go?") in relay.to(AMINA)[-1].message.get_body(("plain",)).get_content()
+    await press_link(running, web, relay, AMINA, AR._("Went well"))
+    what = "عددنا الدرج معًا وكان يوسف سعيدًا جدًا"
+    gmail = "في الخميس، 3 ديسمبر 2026 في 9:30 ص، كتب Riverside Primary <office@riverside.example>:"
+    body = f"{what}\n\n{gmail}\n\n> {AR._('How did it go?')}\n"
+    answer = mails.mail(body, sender=f"Amina Haddad <{AMINA}>", in_reply_to="<<IN-REPLY-TO>>")
+    await reply_by_mail(running, email, relay, AMINA, answer)
+    photo = mails.with_photo(PNG).replace(FAMILY_ADDRESS, AMINA.encode()).replace(b"image/jpeg", b"image/png")
+    await reply_by_mail(running, email, relay, AMINA, photo.replace(b"reply.1@", b"reply.2@"))
+
+    [from_home] = session.exec(select(Message).where(Message.kind == MessageKind.POSTCARD_FROM_HOME)).all()
+    assert (from_home.language, from_home.details["outcome"]) == ("ar", "well")
+    teacher = emma.inbox[-1]
+    assert "Something we tried at home, from Amina Haddad (mother of Yusuf Haddad)" in teacher.text
+    assert what in teacher.text and "كتب Riverside" not in teacher.text
+    assert teacher.attachment is not None and teacher.attachment.data == PNG

@@ -104,7 +104,8 @@ def read(mail: Arrived, *, reply_sender: ReplyTokenCheck | None = None) -> Inbou
     notice, a reply held because its sender is not the one it was sent to, unreadable bytes).
 
     `reply_sender(token, sender)`: True if a reply token was made for this sender, False if it was
-    made for another, None if it is not one of ours."""
+    made for another, None if it is not one of ours. Given (the channel's mails carry reply
+    addresses), a mail that is not a reply to its sender's own reply address is held."""
     if len(mail.data) > MAX_MAIL_BYTES:
         _LOGGER.warning("mail of %s bytes not read: over %s", len(mail.data), MAX_MAIL_BYTES)
         return None
@@ -130,7 +131,7 @@ def _read(message: Message, mail: Arrived, reply_sender: ReplyTokenCheck | None)
         _LOGGER.info("mail %s ignored: no sender address", event_id)
         return None
     if reply_sender is not None and not _sent_to_sender(message, mail, sender, reply_sender):
-        _LOGGER.warning("mail %s held: its sender is not the one the thread's mail went to", event_id)
+        _LOGGER.warning("mail %s held: not sent to a reply address of its sender", event_id)
         return None
     answers = _ids(message.get("In-Reply-To", ""))
     text = _new_text(message)
@@ -175,7 +176,9 @@ def _automatic(message: EmailMessage) -> bool:
 
 
 def _sent_to_sender(message: EmailMessage, mail: Arrived, sender: str, reply_sender: ReplyTokenCheck) -> bool:
-    """False when the mail went to a per-thread reply address made for someone else."""
+    """True only when the mail went to a per-thread reply address made for its sender. A mail with
+    no token of ours proves nothing about its From (which anyone can write), so it is held too:
+    answering it could send our mail to whoever was named there."""
     recipients = [*mail.recipients]
     for header in ("To", "Cc", "Delivered-To", "X-Original-To"):
         recipients += [address for _, address in getaddresses([str(v) for v in message.get_all(header, [])])]
@@ -185,7 +188,7 @@ def _sent_to_sender(message: EmailMessage, mail: Arrived, sender: str, reply_sen
             verdict = reply_sender(local[len("reply+") :], sender)
             if verdict is not None:
                 return verdict
-    return True
+    return False
 
 
 def _bounce(message: EmailMessage, event_id: str) -> Inbound | None:

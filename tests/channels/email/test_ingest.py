@@ -98,5 +98,9 @@ def test_a_reply_to_a_threads_address_from_another_sender_is_held():
     forwarded = mails.mail("I am not Carlos.\n", to=reply_to, sender="someone@elsewhere.example")
     assert inbound(ours, reply_sender=links.reply_sender) is not None
     assert inbound(forwarded, reply_sender=links.reply_sender) is None
-    # A token that is not ours proves nothing: the mail is taken as its sender's, like any other.
-    assert inbound(mails.mail("Hi\n", to="reply+forged@riverside.example"), reply_sender=links.reply_sender)
+    # A token that is not ours, or none, proves nothing about the From anyone can write: held too.
+    forged = mails.mail("Hi\n", to="reply+forged@riverside.example")
+    assert inbound(forged, reply_sender=links.reply_sender) is None
+    assert inbound(mails.mail("Hi\n"), reply_sender=links.reply_sender) is None
+    # A bounce is not a reply: it is honoured only if it names a mail we sent to that address.
+    assert inbound(mails.bounce(), reply_sender=links.reply_sender) is not None

@@ -1,17 +1,20 @@
 """E-mail: a highlight to 10,000 families in 6 languages rendered as multipart mails (signed links,
 one-click unsubscribe, threading headers) and sent by the real EmailChannel (aiosmtplib) over one
-connection to the loopback relay (aiosmtpd, tests.fakes.mail, in a thread of its own so its work is
-not counted as ours); then replies read back by the ingest path (quoted history stripped), parsed
+connection to the loopback relay (aiosmtpd, tests.fakes.mail, in a process of its own so its work
+is not counted as ours); then replies read back by the ingest path (quoted history stripped), parsed
 alone and fetched by IMAP (aioimaplib) from the loopback IMAP server (tests.fakes.mail_imap, also in
 a thread), each marked seen after the sink took it. No database: what is measured is the channel."""
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
 from typing import TypeVar
 
 from bench._common import NOW, Figure, parser, print_figures
@@ -105,10 +108,44 @@ async def fetch_all(imap: FakeImap, count: int) -> float:
     return seconds
 
 
-async def send_all(relay: FakeRelay, outs: list[Outbound]) -> float:
+def _serve_relay(ports: Queue[int], stop: Event, counts: Queue[int]) -> None:
+    """The relay's process: serve until told to stop, then say how many mails it took."""
+
+    async def serve() -> None:
+        async with FakeRelay.running() as relay:
+            ports.put(relay.port)
+            await asyncio.to_thread(stop.wait)  # another process's event, waited for in a thread
+            counts.put(len(relay.received))
+
+    asyncio.run(serve())
+
+
+@contextmanager
+def relay_process() -> Iterator[tuple[int, Callable[[], int]]]:
+    """The relay in a process of its own (a relay is another machine): its port, and a function
+    that stops it and returns how many mails it received."""
+    context = multiprocessing.get_context("spawn")
+    ports: Queue[int] = context.Queue()
+    counts: Queue[int] = context.Queue()
+    stop = context.Event()
+    process = context.Process(target=_serve_relay, args=(ports, stop, counts), daemon=True)
+    process.start()
+
+    def count() -> int:
+        stop.set()
+        return counts.get(timeout=30)
+
+    try:
+        yield ports.get(timeout=30), count
+    finally:
+        stop.set()
+        process.join(30)
+
+
+async def send_all(port: int, outs: list[Outbound]) -> float:
     channel = EmailChannel(
-        host=relay.host,
-        port=relay.port,
+        host="127.0.0.1",
+        port=port,
         from_address="office@riverside.example",
         from_name="Riverside Primary",
         security=Security.NONE,
@@ -145,9 +182,9 @@ def measure(families: int) -> list[Figure]:
         size += len(render(out, envelope))
     rendered_s = time.perf_counter() - start
 
-    with in_thread(FakeRelay.running) as relay:
-        sent_s = asyncio.run(send_all(relay, outs))
-        received = len(relay.received)
+    with relay_process() as (port, count):
+        sent_s = asyncio.run(send_all(port, outs))
+        received = count()
     assert received == families, (received, families)
 
     replies = [mails.GMAIL_VI, mails.OUTLOOK_EN, mails.APPLE_ES, mails.GMAIL_AR, mails.HTML_ONLY]

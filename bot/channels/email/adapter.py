@@ -29,6 +29,7 @@ from bot.channels.email.render import CHANNEL, Envelope, Link, is_address, new_m
 from bot.channels.email.settings import EmailSettings, Security
 from bot.channels.email.web import button_endpoint, unsubscribe_endpoint
 from bot.events import Inbound, Outbound
+from bot.i18n import Speaker, normalise_language
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -188,10 +189,13 @@ class EmailChannel:
         return Sent(provider_id=message_id)
 
     def _buttons(self, address: str, out: Outbound) -> tuple[Link, ...]:
-        """Each button as a signed link for this recipient and message (none without links)."""
+        """Each button as a signed link for this recipient and message, then "Stop e-mails" in the
+        footer (none without links)."""
         if self._links is None:
             return ()
-        return tuple(
+        stop = Speaker(normalise_language(out.language))._("Stop e-mails")
+        footer = Link(label=stop, url=self._links.unsubscribe(address, out.language), quiet=True)
+        return *tuple(
             Link(
                 label=button.label,
                 url=self._links.button(
@@ -205,7 +209,7 @@ class EmailChannel:
                 ),
             )
             for button in out.buttons
-        )
+        ), footer
 
     async def _transact(self, address: str, data: bytes) -> None:
         """MAIL, RCPT, DATA on the open connection; a connection the relay closed meanwhile is opened

@@ -46,6 +46,8 @@ class Link:
 
     label: str
     url: str
+    #: A footer link in small type ("Stop e-mails"), not a button.
+    quiet: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

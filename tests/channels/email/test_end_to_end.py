@@ -26,7 +26,7 @@ from tests.harness import Chat
 
 PUBLIC = "https://partnerbot.riverside.example"
 AMINA, CARLOS = "amina.haddad@example.org", "carlos.garcia@example.org"
-LINK = re.compile(re.escape(PUBLIC) + r"/e/[A-Za-z0-9_.\-]+")
+LINK = re.compile(re.escape(PUBLIC) + r"/e/(?:u/)?[A-Za-z0-9_.\-]+")
 HIGHLIGHTS = "We planted beans. Ask your child what a seed needs."
 
 

@@ -21,7 +21,7 @@ from tests.fakes.mail import FakeRelay
 
 KEY = "k" * 40
 PUBLIC = "https://partnerbot.riverside.example"
-LINK = re.compile(re.escape(PUBLIC) + r"/e/[A-Za-z0-9_.\-]+")
+LINK = re.compile(re.escape(PUBLIC) + r"/e/(?:u/)?[A-Za-z0-9_.\-]+")
 
 
 class Sink:
@@ -78,7 +78,7 @@ async def links_in_mail(mail: EmailChannel, relay: FakeRelay, out: Outbound) -> 
     await mail.send("amina@example.org", out)
     body = relay.received[-1].message.get_body(preferencelist=("plain",))
     assert body is not None
-    return LINK.findall(body.get_content())
+    return [link for link in LINK.findall(body.get_content()) if "/e/u/" not in link]  # buttons only
 
 
 HIGHLIGHT = Outbound(
@@ -208,6 +208,10 @@ async def unsubscribe_link(mail: EmailChannel, relay: FakeRelay) -> str:
 async def test_a_mail_apps_one_click_post_unsubscribes_and_a_get_only_asks(mail, relay, sink, web):
     link = await unsubscribe_link(mail, relay)
     assert link.startswith(f"{PUBLIC}/e/u/")
+    message = relay.received[-1].message
+    footer = f'<a href="{link}" style="color:#555555;">Dejar de recibir correos</a>'
+    assert footer in message.get_body(preferencelist=("html",)).get_content()  # also in the mail
+    assert f"Dejar de recibir correos:\n{link}" in message.get_body(preferencelist=("plain",)).get_content()
     asked = await web.get(link)
     assert asked.status_code == 200 and '<form method="post">' in asked.text
     assert "¿Quiere dejar de recibir correos" in asked.text

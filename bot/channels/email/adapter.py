@@ -23,7 +23,7 @@ from bot.channels.base import (
 )
 from bot.channels.email.errors import Step, classify
 from bot.channels.email.ingest import Arrived, read
-from bot.channels.email.links import PREFIX, Links, Press
+from bot.channels.email.links import PREFIX, SETTINGS, Links, Press
 from bot.channels.email.receive import ImapAccount, ImapReader, SmtpListener
 from bot.channels.email.render import CHANNEL, Envelope, Link, is_address, new_message_id, render
 from bot.channels.email.settings import EmailSettings, Security
@@ -189,12 +189,18 @@ class EmailChannel:
         return Sent(provider_id=message_id)
 
     def _buttons(self, address: str, out: Outbound) -> tuple[Link, ...]:
-        """Each button as a signed link for this recipient and message, then "Stop e-mails" in the
-        footer (none without links)."""
+        """Each button as a signed link for this recipient and message, then "Settings" and "Stop
+        e-mails" in the footer (none without links)."""
         if self._links is None:
             return ()
-        stop = Speaker(normalise_language(out.language))._("Stop e-mails")
-        footer = Link(label=stop, url=self._links.unsubscribe(address, out.language), quiet=True)
+        _ = Speaker(normalise_language(out.language))._
+        settings = Press(
+            address=address, message_id=None, payload=SETTINGS, label=_("Settings"), language=out.language
+        )
+        footer = (
+            Link(label=settings.label, url=self._links.button(settings), quiet=True),
+            Link(label=_("Stop e-mails"), url=self._links.unsubscribe(address, out.language), quiet=True),
+        )
         return *tuple(
             Link(
                 label=button.label,
@@ -209,7 +215,7 @@ class EmailChannel:
                 ),
             )
             for button in out.buttons
-        ), footer
+        ), *footer
 
     async def _transact(self, address: str, data: bytes) -> None:
         """MAIL, RCPT, DATA on the open connection; a connection the relay closed meanwhile is opened

@@ -20,6 +20,8 @@ UNSUBSCRIBE_MAX_AGE_S = 400 * 24 * 3600
 #: What an unsubscribe hands the sink: the engine stops e-mail to that address.
 UNSUBSCRIBE_PAYLOAD = "unsubscribe"
 REPLY = "email-reply"
+#: A link whose payload is a slash command sends that command (the footer's "Settings").
+SETTINGS = "/settings"
 #: A local part may have at most 64 characters (RFC 5321).
 _LOCAL_PART_LIMIT = 64
 

@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, Response
 from bot.channels.base import InboundSink, WebEndpoint
 from bot.channels.email.links import PREFIX, UNSUBSCRIBE_PAYLOAD, Links, event_id
 from bot.channels.email.render import CHANNEL, one_line
-from bot.events import Inbound
+from bot.events import Inbound, parse_command
 from bot.i18n import LANGUAGES, Speaker, normalise_language
 from bot.web.signing import BadToken, ExpiredToken
 
@@ -44,12 +44,15 @@ def button_endpoint(links: Links, sink: Callable[[], InboundSink | None]) -> Web
         speaker = Speaker(normalise_language(press.language))
         if request.method != "POST":
             return _page(speaker, press.label, speaker._("To confirm, press the button."), button=press.label)
+        command, args = parse_command(press.payload)
         inbound = Inbound(
             channel=CHANNEL,
             address=press.address,
             event_id=event_id(token),
-            text=press.label,
-            payload=press.payload,
+            text=press.payload if command else press.label,
+            command=command,
+            args=args,
+            payload=None if command else press.payload,
             language_hint=press.language,
         )
         new = await _hand_over(inbound, sink())

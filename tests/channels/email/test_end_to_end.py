@@ -19,7 +19,7 @@ from bot.channels.email.settings import Security
 from bot.i18n import Speaker
 from bot.web.app import make_web_app
 from bot.web.signing import Signer
-from storage.models import Message, MessageKind
+from storage.models import Message, MessageKind, Person
 from tests.channels.email import mails
 from tests.fakes.mail import FakeRelay
 from tests.harness import Chat
@@ -212,3 +212,18 @@ async def test_we_tried_it_by_mail_with_a_photo_reaches_the_teacher(
     assert "Something we tried at home, from Amina Haddad (mother of Yusuf Haddad)" in teacher.text
     assert what in teacher.text and "كتب Riverside" not in teacher.text
     assert teacher.attachment is not None and teacher.attachment.data == PNG
+
+
+async def test_settings_by_link_asks_each_question_by_mail_with_the_choices_as_links(
+    running, emma, relay, web, session
+):
+    await send_highlights(emma, relay)
+    await press_link(running, web, relay, CARLOS, "Ajustes")
+    menu = relay.to(CARLOS)[-1].message.get_body(preferencelist=("html",)).get_content()
+    language = Speaker("es")._("Language")
+    assert f">{language}</a>" in menu, menu
+    await press_link(running, web, relay, CARLOS, language)
+    await press_link(running, web, relay, CARLOS, "Français")
+    session.expire_all()
+    carlos = session.exec(select(Person).where(Person.name == "Carlos García")).one()
+    assert carlos.language == "fr"

@@ -78,7 +78,7 @@ async def links_in_mail(mail: EmailChannel, relay: FakeRelay, out: Outbound) -> 
     await mail.send("amina@example.org", out)
     body = relay.received[-1].message.get_body(preferencelist=("plain",))
     assert body is not None
-    return [link for link in LINK.findall(body.get_content()) if "/e/u/" not in link]  # buttons only
+    return LINK.findall(body.get_content())[: len(out.buttons)]  # the buttons' (the footer's follow)
 
 
 HIGHLIGHT = Outbound(
@@ -233,3 +233,13 @@ async def test_an_unsubscribe_link_cannot_be_made_from_a_button_link(mail, relay
     link = await unsubscribe_link(mail, relay)
     assert (await web.post(f"{PUBLIC}/e/{link.rsplit('/', 1)[1]}")).status_code == 400
     assert sink.received == []
+
+
+async def test_the_settings_link_sends_the_settings_command(mail, relay, sink, web):
+    await mail.send("amina@example.org", HIGHLIGHT)
+    page = relay.received[-1].message.get_body(preferencelist=("html",)).get_content()
+    [settings] = re.findall(r'<a href="([^"]+)" style="color:#555555;">Ajustes</a>', page)
+    assert (await web.get(settings)).status_code == 200 and sink.received == []
+    assert (await web.post(settings)).status_code == 200
+    [press] = sink.received
+    assert (press.command, press.payload, press.address) == ("settings", None, "amina@example.org")

@@ -70,6 +70,7 @@ class EmailChannel:
         port: int,
         from_address: str,
         from_name: str = "",
+        bounce_address: str | None = None,
         domain: str | None = None,
         security: Security = Security.STARTTLS,
         user: str | None = None,
@@ -92,6 +93,7 @@ class EmailChannel:
         self._links = links
         self._sink: InboundSink | None = None
         self._from_address = from_address
+        self._bounce_address = bounce_address or from_address
         self._from_name = from_name
         self._domain = domain or from_address.rpartition("@")[2]
         self.listener = (
@@ -225,14 +227,14 @@ class EmailChannel:
             smtp, reused = await self._connection()
             step = Step.MAIL
             try:
-                await smtp.mail(self._from_address)
+                await smtp.mail(self._bounce_address)
             except SMTPServerDisconnected:
                 if not reused:
                     raise
                 step = Step.CONNECT
                 smtp, _ = await self._connection()
                 step = Step.MAIL
-                await smtp.mail(self._from_address)
+                await smtp.mail(self._bounce_address)
             step = Step.RCPT
             await smtp.rcpt(address)
             step = Step.DATA
@@ -310,6 +312,7 @@ def from_settings(settings: EmailSettings, *, app: Settings | None = None) -> Em
         password=password.get_secret_value() if password is not None else None,
         from_address=settings.from_address,
         from_name=settings.from_name,
+        bounce_address=settings.bounce_address,
         domain=settings.domain,
         timeout_s=settings.timeout_s,
         limits=settings.limits,

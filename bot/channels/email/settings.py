@@ -39,6 +39,10 @@ class EmailSettings(BaseModel):
         default=None, description="The sender address families see, e.g. office@school."
     )
     from_name: str = Field(default="", description="The sender's name families see: the school's name.")
+    bounce_address: str | None = Field(
+        default=None,
+        description="Envelope sender (where bounces go), e.g. the replies mailbox; else the From address.",
+    )
     reply_domain: str | None = Field(
         default=None, description="Domain of reply addresses and Message-IDs; the From address's by default."
     )
@@ -109,6 +113,7 @@ class EmailSettings(BaseModel):
         "user",
         "password",
         "from_address",
+        "bounce_address",
         "reply_domain",
         "inbound_host",
         "imap_host",
@@ -121,7 +126,7 @@ class EmailSettings(BaseModel):
         """`PARTNERBOT_EMAIL_HOST=` left empty in a .env means e-mail is off."""
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("from_address")
+    @field_validator("from_address", "bounce_address")
     @classmethod
     def _an_address(cls, value: str | None) -> str | None:
         if value is not None and not _ADDRESS.fullmatch(value):

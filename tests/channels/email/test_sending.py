@@ -274,3 +274,12 @@ def test_settings_refuse_a_host_without_a_sender_and_a_user_without_a_password()
     with pytest.raises(ValueError, match="e-mail address"):
         EmailSettings(host="relay.example", from_address="office")
     assert not EmailSettings(host="").enabled
+
+
+async def test_bounces_go_to_the_bounce_address_and_families_see_the_from_address(relay):
+    channel = make_channel(relay, bounce_address="reply@riverside.example")
+    await channel.send("amina@example.org", note())
+    await channel.stop()
+    [received] = relay.received
+    assert received.mail_from == "reply@riverside.example"
+    assert received.message["From"].addresses[0].addr_spec == FROM

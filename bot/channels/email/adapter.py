@@ -162,7 +162,7 @@ class EmailChannel:
         )
 
     async def stop(self) -> None:
-        """Close the relay connection (QUIT), if one is open."""
+        """Stop receiving (listener, IMAP) and close the relay connection (QUIT), if one is open."""
         self._stopping.set()
         if self._idle is not None:
             self._idle.cancel()

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bench import acks, dispatch, fanout, inbound, memory, pacing, responsiveness, slack_acks
+from bench import acks, dispatch, email_send, fanout, inbound, memory, pacing, responsiveness, slack_acks
 from bench._common import Figure, parser, print_figures
 
 BENCHMARKS: dict[str, Callable[..., list[Figure]]] = {
@@ -19,6 +19,7 @@ BENCHMARKS: dict[str, Callable[..., list[Figure]]] = {
     "memory": memory.run,
     "responsiveness": responsiveness.run,
     "slack": slack_acks.run,
+    "email": email_send.run,
 }
 
 

@@ -51,10 +51,10 @@ class App:
     def __post_init__(self) -> None:
         self.intake = Intake(engine=self.engine, prepare=self._with_file, handled=self._wake)
 
-    async def receive(self, inbound: Inbound) -> None:
-        """The sink every channel calls: returns once the event is recorded; its turn follows, and
-        the dispatcher sends the replies (before any broadcast waiting)."""
-        await self.intake.receive(inbound)
+    async def receive(self, inbound: Inbound) -> bool:
+        """The sink every channel calls: returns once the event is recorded (False: it was before);
+        its turn follows, and the dispatcher sends the replies (before any broadcast waiting)."""
+        return await self.intake.receive(inbound)
 
     async def receive_and_answer(self, inbound: Inbound) -> None:
         """The sink of a foreground channel (the console): one person at a terminal sees the answer

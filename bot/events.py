@@ -235,6 +235,10 @@ class Outbound:
     attachment: Attachment | None = None
     urgent: bool = False
     rtl: bool = False
+    #: The recipient's language ("" when unknown), for a channel that labels it (an e-mail's `lang`).
+    language: str = ""
+    #: The stored message this delivers, for a channel that threads by it (an e-mail's References).
+    message_id: int | None = None
 
     @property
     def text(self) -> str:

@@ -39,17 +39,19 @@ class Intake:
         self._queue: asyncio.Queue[tuple[int, Inbound]] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
 
-    async def receive(self, inbound: Inbound) -> None:
-        """Record the event (off the event loop: the database may be busy) and queue its turn."""
+    async def receive(self, inbound: Inbound) -> bool:
+        """Record the event (off the event loop: the database may be busy) and queue its turn;
+        False if it was recorded before (the same event again)."""
         inbound = storable(inbound)
         event_id = await retrying(
             lambda: self._engine.record(inbound), what="recording an event", patience_s=RECORD_PATIENCE_S
         )
         if event_id is None:
-            return
+            return False
         self._queue.put_nowait((event_id, inbound))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._work(), name="intake")
+        return True
 
     async def settled(self) -> None:
         """Return when every event received so far has been handled."""

@@ -83,6 +83,15 @@ def set_preferred(*, session: Session, person_id: int, account_id: int) -> Chann
     return chosen
 
 
+def stop_account(*, session: Session, account: ChannelAccount) -> None:
+    """Send nothing more to this account (an e-mail unsubscribe): it is no longer active or preferred;
+    the person's other accounts still reach them."""
+    account.active = False
+    account.preferred = False
+    session.add(account)
+    session.flush()
+
+
 class Destination(NamedTuple):
     """Where a person's deliveries go: one of their accounts, by id, channel and address.
     `configured` is False for an account on a channel this installation does not run: nothing can

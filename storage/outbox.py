@@ -329,6 +329,23 @@ def give_up(*, session: Session, delivery_id: int, status: DeliveryStatus, error
             session.add(account)
 
 
+def bounced(*, session: Session, channel: str, address: str, provider_id: str, error: str) -> bool:
+    """A mail sent to `address` as `provider_id` came back undeliverable: that delivery is unreached
+    and the account inactive. False, and nothing changed, if no such delivery was sent: a bounce
+    that names none of our mails to that address (forged, or for another) proves nothing."""
+    delivery_id: int | None = session.execute(
+        select(col(Delivery.id)).where(
+            col(Delivery.channel) == channel,
+            col(Delivery.address) == address,
+            col(Delivery.provider_id) == provider_id,
+        )
+    ).scalar()
+    if delivery_id is None or not provider_id:
+        return False
+    give_up(session=session, delivery_id=delivery_id, status=DeliveryStatus.UNREACHED, error=error)
+    return True
+
+
 def readdress(*, session: Session, delivery_id: int, new_address: str, at: datetime) -> None:
     """The chat moved: its account and every unsent delivery to it follow, and this one goes again."""
     delivery = session.get(Delivery, delivery_id)

@@ -30,6 +30,14 @@ async def test_an_event_seen_twice_is_handled_once(chat, school, session):
     assert len(session.exec(select(InboundEvent)).all()) == 1
 
 
+async def test_the_sink_tells_a_channel_when_an_event_came_before(app, school):
+    """A link pressed twice in a mail: the page says "already done" the second time."""
+    press = Inbound(channel="test", address="amina-mail", event_id="e:1", text="Got it", payload="ack:1")
+    assert await app.receive(press) is True
+    assert await app.receive(press) is False
+    await app.intake.settled()
+
+
 async def test_every_event_is_recorded_with_what_was_sent(chat, school, session):
     await chat("stranger").say("hello there")
     event = session.exec(select(InboundEvent)).one()

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
-#: What an adapter calls with each inbound event; returns once the event is safely recorded.
-InboundSink = Callable[[Inbound], Awaitable[None]]
+#: What an adapter calls with each inbound event; returns once the event is safely recorded (False:
+#: it had been recorded before, e.g. a link pressed twice; None: the sink does not say).
+InboundSink = Callable[[Inbound], Awaitable[bool | None]]
 #: Answers one HTTP request from a platform, given as it came: Slack signs the raw bytes.
 WebEndpoint = Callable[["Request"], Awaitable["Response"]]
 #: A chat menu per language (None: the default menu): (command, description) pairs.

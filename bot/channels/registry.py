@@ -37,6 +37,8 @@ class ChannelEntry:
     settings: str
     #: `(settings) -> Channel`, imported and called only when the settings are enabled.
     factory: str
+    #: The factory also takes the app's settings as `app=` (e-mail: links need the public URL and key).
+    app_settings: bool = False
 
     def settings_model(self) -> type[BaseModel]:
         model = _load(self.settings)
@@ -44,9 +46,9 @@ class ChannelEntry:
             raise TypeError(f"{self.settings} is not a pydantic model")
         return model
 
-    def build(self, settings: ChannelSettings) -> Channel:
-        factory = cast("Callable[[ChannelSettings], Channel]", _load(self.factory))
-        return factory(settings)
+    def build(self, settings: ChannelSettings, app: Settings | None = None) -> Channel:
+        factory = cast("Callable[..., Channel]", _load(self.factory))
+        return factory(settings, app=app) if self.app_settings else factory(settings)
 
 
 CHANNELS: tuple[ChannelEntry, ...] = (
@@ -60,6 +62,12 @@ CHANNELS: tuple[ChannelEntry, ...] = (
         settings="bot.channels.slack.settings:SlackSettings",
         factory="bot.channels.slack.adapter:from_settings",
     ),
+    ChannelEntry(
+        name="email",
+        settings="bot.channels.email.settings:EmailSettings",
+        factory="bot.channels.email.adapter:from_settings",
+        app_settings=True,
+    ),
 )
 
 
@@ -71,7 +79,7 @@ def configured_channels(
     for entry in entries:
         own: ChannelSettings = getattr(settings, entry.name)
         if own.enabled:
-            channels[entry.name] = entry.build(own)
+            channels[entry.name] = entry.build(own, settings)
     return channels
 
 

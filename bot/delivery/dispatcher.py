@@ -344,6 +344,8 @@ class Dispatcher:
             attachment=await self._photo(delivery) if delivery.with_photo else None,
             urgent=delivery.urgent,
             rtl=delivery.rtl,
+            language=delivery.language,
+            message_id=delivery.message_id,
         )
         delivery_id = delivery.id
         limiter = self._limiters[delivery.channel]

@@ -31,9 +31,10 @@ from bot.handlers.choices import (
 )
 from bot.handlers.flow import Command, Entries, Flow, StepResult, Turn
 from bot.i18n import LANGUAGES, N_, Speaker
-from storage.accounts import set_preferred
+from storage.accounts import set_preferred, stop_account
 from storage.ids import id_of
 from storage.models import Frequency, Involvement
+from storage.outbox import bounced
 from storage.people import (
     mark_onboarded,
     memberships_of,
@@ -393,4 +394,32 @@ FLOW = Flow(
 )
 
 
-ENTRIES = Entries(flow=FLOW, commands={"settings": Command(step=start_menu, flow=FLOW.name)})
+async def on_unsubscribe(turn: Turn) -> StepResult:
+    """One-click unsubscribe from a mail (RFC 8058): nothing more goes to this account, the person's
+    other channels still work. The page they saw confirms it, so nothing is sent here."""
+    stop_account(session=turn.session, account=turn.account)
+    return None
+
+
+async def on_bounced(turn: Turn) -> StepResult:
+    """A mail to this account came back undeliverable (a hard bounce naming it): that delivery is
+    unreached and the account stopped, as when a chat blocks the bot; nothing is sent here."""
+    inbound = turn.inbound
+    bounced(
+        session=turn.session,
+        channel=inbound.channel,
+        address=inbound.address,
+        provider_id=inbound.reply_to or "",
+        error="bounced",
+    )
+    return None
+
+
+ENTRIES = Entries(
+    flow=FLOW,
+    commands={"settings": Command(step=start_menu, flow=FLOW.name)},
+    actions={
+        "unsubscribe": Command(step=on_unsubscribe, keeps_state=True),
+        "bounced": Command(step=on_bounced, keeps_state=True),
+    },
+)

@@ -51,7 +51,18 @@ def test_each_registered_channel_nests_its_settings_under_its_name_from_flat_var
     monkeypatch.setenv("PARTNERBOT_TELEGRAM_TOKEN", TOKEN)
     monkeypatch.setenv("PARTNERBOT_TELEGRAM_MAX_PER_S", "12")
     settings = load_settings()
-    assert {"telegram", "slack"} <= {entry.name for entry in CHANNELS}
+    assert [entry.name for entry in CHANNELS] == ["telegram", "slack", "email"]
     assert settings.telegram.token.get_secret_value() == TOKEN
     assert settings.telegram.max_per_s == 12
     assert configured_names(settings) == {"telegram"}
+
+
+def test_email_runs_when_a_relay_is_set(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PARTNERBOT_EMAIL_HOST", "relay.school.example")
+    monkeypatch.setenv("PARTNERBOT_EMAIL_FROM_ADDRESS", "office@school.example")
+    monkeypatch.setenv("PARTNERBOT_EMAIL_MAX_PER_HOUR", "500")
+    settings = load_settings()
+    assert (settings.email.host, settings.email.max_per_hour) == ("relay.school.example", 500)
+    assert configured_names(settings) == {"email"}
+    assert list(configured_channels(settings)) == ["email"]

@@ -608,3 +608,11 @@ async def test_a_delivery_is_never_held_past_half_its_lease(db, channel, clock, 
     assert texts(channel, "a") == [f"a{n}" for n in range(8)]  # each once, in order
     assert texts(channel, "b") == ["b0"]
     assert not [d for d in deliveries(session, "a") if d.ambiguous]
+
+
+async def test_a_send_names_the_recipients_language_and_its_message(join, channel: TestChannel):
+    """For a channel that labels a mail's language and threads by the stored message (e-mail)."""
+    await join(("Carlos", "Español"))
+    out = channel.sent["carlos"][-1]
+    assert out.language == "es"
+    assert out.message_id is not None

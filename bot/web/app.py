@@ -8,15 +8,16 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.channels.base import WebRoute
 
 HEALTH_PATH = "/healthz"
 
 
-def make_web_app(routes: Sequence[WebRoute] = ()) -> Starlette:
-    """GET /healthz, which always answers 200, and each channel's routes, given the raw request."""
+def make_web_app(routes: Sequence[WebRoute] = (), pages: Sequence[BaseRoute] = ()) -> Starlette:
+    """GET /healthz, which always answers 200, each channel's routes, given the raw request, and
+    `pages` (the dashboard's)."""
     paths = [HEALTH_PATH, *(route.path for route in routes)]
     if len(set(paths)) != len(paths):
         raise ValueError(f"two routes for one path among {', '.join(paths)}")
@@ -24,6 +25,7 @@ def make_web_app(routes: Sequence[WebRoute] = ()) -> Starlette:
         routes=[
             Route(HEALTH_PATH, _healthz, methods=["GET"]),
             *(Route(route.path, route.endpoint, methods=list(route.methods)) for route in routes),
+            *pages,
         ]
     )
 

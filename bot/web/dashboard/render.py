@@ -37,8 +37,8 @@ KIND_LABELS = {
 #: still waiting for a Got it).
 STATUS_LABELS = {
     "acknowledged": N_("Got it"),
-    "delivered": N_("Not yet"),
-    "pending": N_("Not yet"),
+    "delivered": N_("Not read yet"),
+    "pending": N_("Not read yet"),
     "unreached": N_("Can't be reached"),
 }
 

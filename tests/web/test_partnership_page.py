@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 import pytest
+
 from bot.events import Attachment
 from bot.i18n import Speaker
 from storage.db import session_scope

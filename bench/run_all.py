@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bench import acks, dispatch, fanout, inbound, memory, pacing, responsiveness
+from bench import acks, dashboard, dispatch, fanout, inbound, memory, pacing, responsiveness
 from bench._common import Figure, parser, print_figures
 
 BENCHMARKS: dict[str, Callable[..., list[Figure]]] = {
@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, Callable[..., list[Figure]]] = {
     "acks": acks.run,
     "memory": memory.run,
     "responsiveness": responsiveness.run,
+    "dashboard": dashboard.run,
 }
 
 

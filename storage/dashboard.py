@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from storage.ids import id_of
 from storage.models import (
@@ -179,26 +180,32 @@ def _about(message: Message, names: tuple[dict[int, str], dict[int, str], dict[i
 def visible_students(*, session: Session, person: Person) -> list[tuple[Student, str]]:
     """The students whose partnership `person` may open, with their class's name: a leader's whole
     school; a teacher's classes; the partnerships they belong to or coordinate."""
+    query = _visible(session, person).order_by(col(Student.name))
+    return [(s, name or "") for s, name in session.exec(query).all()]
+
+
+def visible_student(*, session: Session, person: Person, student_id: int) -> Student | None:
+    """The student, if `person` may open their partnership (else None, whether or not it exists)."""
+    found = session.exec(_visible(session, person).where(Student.id == student_id)).first()
+    return found[0] if found else None
+
+
+def _visible(session: Session, person: Person) -> Select[Student, str]:
     query = (
         select(Student, ClassGroup.name)
         .outerjoin(ClassGroup, col(ClassGroup.id) == Student.class_id)
         .where(Student.school_id == person.school_id)
     )
-    if person.role != Role.LEADER:
-        class_ids = [id_of(c) for c in classes_for_staff(session=session, person=person)]
-        student_ids = [id_of(s) for s in students_of(session=session, person_id=id_of(person))]
-        coordinated = select(Partnership.student_id).where(Partnership.coordinator_id == person.id)
-        query = query.where(
-            col(Student.class_id).in_(class_ids)
-            | col(Student.id).in_(student_ids)
-            | col(Student.id).in_(coordinated)
-        )
-    return [(s, name or "") for s, name in session.exec(query.order_by(col(Student.name))).all()]
-
-
-def visible_student(*, session: Session, person: Person, student_id: int) -> Student | None:
-    """The student, if `person` may open their partnership (else None, whether or not it exists)."""
-    return next((s for s, _ in visible_students(session=session, person=person) if s.id == student_id), None)
+    if person.role == Role.LEADER:
+        return query
+    class_ids = [id_of(c) for c in classes_for_staff(session=session, person=person)]
+    student_ids = [id_of(s) for s in students_of(session=session, person_id=id_of(person))]
+    coordinated = select(Partnership.student_id).where(Partnership.coordinator_id == person.id)
+    return query.where(
+        col(Student.class_id).in_(class_ids)
+        | col(Student.id).in_(student_ids)
+        | col(Student.id).in_(coordinated)
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

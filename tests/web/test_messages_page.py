@@ -8,6 +8,7 @@ import re
 import pytest
 
 from bot.i18n import Speaker
+from bot.web.dashboard import pages
 from tests.web.conftest import csrf_of, sign_in
 
 ES = Speaker("es")
@@ -144,3 +145,25 @@ async def test_the_page_is_in_the_staff_members_language(sent, web):
     assert '<html lang="ar" dir="rtl">' in page
     assert f"<h1>{ar._('Messages')}</h1>" in page
     assert ar._("Class highlights") in page
+
+
+def _people_listed(page: str) -> list[str]:
+    return re.findall(r'<th scope="row">([^<]+)</th>', page.split('<table class="people">')[1])
+
+
+async def test_a_messages_page_shows_who_has_not_read_it_yet_and_pages_a_big_list(sent, web, monkeypatch):
+    await sent["Sarah"].press("Got it")
+    await sign_in(web, sent["Emma"])
+    message_id = _message_id((await web.get("/dashboard/messages")).text)
+    waiting = (await web.get(f"/dashboard/messages/{message_id}?show=waiting")).text
+    assert _people_listed(waiting) == ["Amina Haddad", "Carlos García"]
+    assert _people_listed((await web.get(f"/dashboard/messages/{message_id}?show=acknowledged")).text) == [
+        "Sarah Bennett"
+    ]
+    monkeypatch.setattr(pages, "PER_PAGE", 2)
+    first = (await web.get(f"/dashboard/messages/{message_id}")).text
+    assert _people_listed(first) == ["Amina Haddad", "Carlos García"]
+    assert "Page 1 of 2" in first
+    second = (await web.get(f"/dashboard/messages/{message_id}?show=&page=2")).text
+    assert _people_listed(second) == ["Sarah Bennett"]
+    assert 'rel="prev"' in second and 'rel="next"' not in second

@@ -46,6 +46,15 @@ from storage.people import get_person
 from storage.reports import ack_summaries, visible_messages
 
 _LOGGER = logging.getLogger(__name__)
+#: Recipients on one page of a message: a highlight to a whole school has thousands.
+PER_PAGE = 200
+#: The filter a recipient's status falls under on a message's page.
+_SHOWN = {
+    "acknowledged": "acknowledged",
+    "delivered": "waiting",
+    "pending": "waiting",
+    "unreached": "unreached",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +278,11 @@ class Dashboard:
         return await run_in_threadpool(self._message, request, request.path_params["message_id"])
 
     def _message(self, request: Request, message_id: int) -> Response:
-        """One message's recipients, person by person."""
+        """One message's recipients, person by person, PER_PAGE at a time, optionally only those of
+        one status (`?show=waiting`: who has not read it yet)."""
+        show = request.query_params.get("show", "")
+        page_number = request.query_params.get("page", "1")
+        number = int(page_number) if page_number.isdecimal() and int(page_number) > 0 else 1
         viewer = self._viewer(request)
         if viewer is None:
             return self._signed_out()
@@ -280,12 +293,17 @@ class Dashboard:
             if not found:
                 return self._not_found(viewer)
             summary = ack_summaries(session=session, message_ids=[message_id], channels=self.channels)
+        shown = [r for r in summary[message_id].recipients if not show or _SHOWN[r.status] == show]
+        start = (number - 1) * PER_PAGE
         return page(
             "message.html",
             speaker=viewer.speaker,
             viewer=viewer,
             o=found[0],
-            recipients=summary[message_id].recipients,
+            recipients=shown[start : start + PER_PAGE],
+            show=show if show in _SHOWN.values() else "",
+            page_number=number,
+            pages=max(1, -(-len(shown) // PER_PAGE)),
         )
 
     def _not_found(self, viewer: Viewer) -> Response:

@@ -93,6 +93,7 @@ class App:
             clock=self.clock,
             channels=self.channel_names,
             wake=self.dispatcher.wake,
+            translator=self.translation,
         )
         return make_web_app(routes, dashboard)
 

@@ -342,7 +342,7 @@ def _cards(session: Session, messages: list[Message], language: str) -> list[Car
             message=m,
             author=names.get(m.author_id or 0, ""),
             translation=translated.get(id_of(m)) if m.language != language else None,
-            has_photo=id_of(m) in photos,
+            has_photo=id_of(m) in photos and m.student_id is not None,  # its URL names the student
         )
         for m in messages
     ]
@@ -354,4 +354,60 @@ def photo_for(*, session: Session, message_id: int, student_id: int) -> MessageP
         select(MessagePhoto)
         .join(Message, col(Message.id) == MessagePhoto.message_id)
         .where(MessagePhoto.message_id == message_id, Message.student_id == student_id)
+    ).first()
+
+
+_FROM_FAMILIES = (MessageKind.POSTCARD_FROM_HOME, MessageKind.REPLY)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InboxItem:
+    card: Card
+    author_id: int
+    student: str
+
+
+def inbox(*, session: Session, person: Person, language: str, limit: int = 50) -> list[InboxItem]:
+    """What families sent this person that they have not marked read (said Got it to) yet, newest
+    first: "Something we tried at home" and their questions and replies."""
+    mine = select(Delivery.message_id).where(Delivery.person_id == person.id)
+    read = mine.where(col(Delivery.acknowledged_at).is_not(None))
+    rows = session.exec(
+        select(Message)
+        .join(Person, col(Person.id) == Message.author_id)
+        .where(
+            col(Message.id).in_(mine),
+            col(Message.id).not_in(read),
+            col(Message.kind).in_(_FROM_FAMILIES),
+            col(Person.role).in_((Role.PARENT, Role.STUDENT)),
+        )
+        .order_by(col(Message.id).desc())
+        .limit(limit)
+    ).all()
+    cards = _cards(session, list(rows), language)
+    students = _named(
+        session, col(Student.id), col(Student.name), {m.student_id for m in rows if m.student_id}
+    )
+    return [
+        InboxItem(
+            card=c,
+            author_id=id_of(c.message, "author_id"),
+            student=students.get(c.message.student_id or 0, ""),
+        )
+        for c in cards
+    ]
+
+
+def inbox_message(*, session: Session, person: Person, message_id: int) -> Message | None:
+    """A message from a family to this person (one they may mark read or answer), else None."""
+    return session.exec(
+        select(Message)
+        .join(Delivery, col(Delivery.message_id) == Message.id)
+        .join(Person, col(Person.id) == Message.author_id)
+        .where(
+            Message.id == message_id,
+            Delivery.person_id == person.id,
+            col(Message.kind).in_(_FROM_FAMILIES),
+            col(Person.role).in_((Role.PARENT, Role.STUDENT)),
+        )
     ).first()

@@ -24,9 +24,11 @@ from starlette.staticfiles import StaticFiles
 from bot.i18n import Speaker
 from bot.messages.fanout import nudge
 from bot.settings import Settings
+from bot.translation import TranslationService
 from bot.web.dashboard import links
+from bot.web.dashboard.inbox import inbox_routes
 from bot.web.dashboard.links import COOKIE, PREFIX, SESSION_TTL
-from bot.web.dashboard.render import HEADERS, STATIC_DIR, page
+from bot.web.dashboard.render import HEADERS, STATIC_DIR, field, page
 from bot.web.signing import BadToken, Signer
 from storage.dashboard import (
     end_session,
@@ -80,6 +82,7 @@ class Dashboard:
     clock: Callable[[], datetime]
     channels: frozenset[str]
     wake: Callable[[], None]
+    translator: TranslationService
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -92,6 +95,7 @@ class Dashboard:
                     Route("/messages", self.messages, methods=["GET"]),
                     Route("/messages/{message_id:int}", self.message, methods=["GET"]),
                     Route("/messages/{message_id:int}/nudge", self.nudge, methods=["POST"]),
+                    *inbox_routes(self),
                     Route("/students", self.students, methods=["GET"]),
                     Route("/students/{student_id:int}", self.partnership, methods=["GET"]),
                     Route("/students/{student_id:int}/photos/{message_id:int}", self.photo, methods=["GET"]),
@@ -107,7 +111,7 @@ class Dashboard:
     def _notice(self, speaker: Speaker, status: int, title: str, text: str) -> Response:
         return page("notice.html", speaker=speaker, status=status, title=title, text=text, viewer=None)
 
-    def _viewer(self, request: Request) -> Viewer | None:
+    def viewer(self, request: Request) -> Viewer | None:
         """The request's signed-in staff member (in a thread: it reads the database)."""
         token = links.read_session_cookie(self.signer, request.cookies.get(COOKIE, ""))
         if token is None:
@@ -119,7 +123,7 @@ class Dashboard:
             return None
         return Viewer(person, hashed, links.csrf_token(self.signer, hashed))
 
-    def _signed_out(self) -> Response:
+    def signed_out(self) -> Response:
         _ = self._default._
         return self._notice(
             self._default,
@@ -129,9 +133,9 @@ class Dashboard:
         )
 
     async def home(self, request: Request) -> Response:
-        viewer = await run_in_threadpool(self._viewer, request)
+        viewer = await run_in_threadpool(self.viewer, request)
         if viewer is None:
-            return self._signed_out()
+            return self.signed_out()
         return RedirectResponse(f"{PREFIX}/messages", status_code=303)
 
     async def sign_in(self, request: Request) -> Response:
@@ -174,7 +178,7 @@ class Dashboard:
                     name=person.name,
                     csrf=links.csrf_token(self.signer, bound),
                 )
-            if not links.csrf_ok(self.signer, _field(form, "csrf"), bound):
+            if not links.csrf_ok(self.signer, field(form, "csrf"), bound):
                 return self._forbidden(speaker)
             if not use_sign_in_link(session=session, nonce=link.nonce, at=now):
                 return self._notice(
@@ -230,20 +234,21 @@ class Dashboard:
             speaker._("Please go back, reload the page and try again."),
         )
 
-    async def _posted(self, request: Request) -> Viewer | Response:
-        """The viewer of a POST whose CSRF token is theirs; else the 403 (or sign-in) page."""
+    async def posted(self, request: Request) -> tuple[Viewer, FormData] | Response:
+        """The viewer of a POST whose CSRF token is theirs, and the form; else the 403 page."""
         form = await request.form()
-        viewer = await run_in_threadpool(self._viewer, request)
+        viewer = await run_in_threadpool(self.viewer, request)
         if viewer is None:
             return self._forbidden(self._default)
-        if not links.csrf_ok(self.signer, _field(form, "csrf"), viewer.token_hash):
+        if not links.csrf_ok(self.signer, field(form, "csrf"), viewer.token_hash):
             return self._forbidden(viewer.speaker)
-        return viewer
+        return viewer, form
 
     async def sign_out(self, request: Request) -> Response:
-        viewer = await self._posted(request)
-        if isinstance(viewer, Response):
-            return viewer
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        viewer, _ = posted
 
         def end() -> None:
             with session_scope(self.db) as session:
@@ -265,9 +270,9 @@ class Dashboard:
         return await run_in_threadpool(self._messages, request, int(nudged) if nudged.isdecimal() else None)
 
     def _messages(self, request: Request, nudged: int | None) -> Response:
-        viewer = self._viewer(request)
+        viewer = self.viewer(request)
         if viewer is None:
-            return self._signed_out()
+            return self.signed_out()
         with session_scope(self.db) as session:
             overviews = message_overviews(session=session, person=viewer.person, channels=list(self.channels))
         return page(
@@ -283,15 +288,15 @@ class Dashboard:
         show = request.query_params.get("show", "")
         page_number = request.query_params.get("page", "1")
         number = int(page_number) if page_number.isdecimal() and int(page_number) > 0 else 1
-        viewer = self._viewer(request)
+        viewer = self.viewer(request)
         if viewer is None:
-            return self._signed_out()
+            return self.signed_out()
         with session_scope(self.db) as session:
             found = message_overviews(
                 session=session, person=viewer.person, channels=list(self.channels), message_id=message_id
             )
             if not found:
-                return self._not_found(viewer)
+                return self.not_found(viewer)
             summary = ack_summaries(session=session, message_ids=[message_id], channels=self.channels)
         shown = [r for r in summary[message_id].recipients if not show or _SHOWN[r.status] == show]
         start = (number - 1) * PER_PAGE
@@ -306,7 +311,7 @@ class Dashboard:
             pages=max(1, -(-len(shown) // PER_PAGE)),
         )
 
-    def _not_found(self, viewer: Viewer) -> Response:
+    def not_found(self, viewer: Viewer) -> Response:
         _ = viewer.speaker._
         return self._notice(
             viewer.speaker, 404, _("Not found"), _("This page does not exist, or it is not one you can see.")
@@ -314,9 +319,10 @@ class Dashboard:
 
     async def nudge(self, request: Request) -> Response:
         """Nudge: the same reminder as the chat's Nudge button, to those who have not said Got it."""
-        viewer = await self._posted(request)
-        if isinstance(viewer, Response):
-            return viewer
+        posted = await self.posted(request)
+        if isinstance(posted, Response):
+            return posted
+        viewer, _ = posted
         message_id: int = request.path_params["message_id"]
 
         def remind() -> int | None:
@@ -330,7 +336,7 @@ class Dashboard:
 
         count = await run_in_threadpool(remind)
         if count is None:
-            return self._not_found(viewer)
+            return self.not_found(viewer)
         if count:
             self.wake()
         _LOGGER.info("person %s nudged %d about message %s", viewer.person.id, count, message_id)
@@ -340,9 +346,9 @@ class Dashboard:
         return await run_in_threadpool(self._students, request)
 
     def _students(self, request: Request) -> Response:
-        viewer = self._viewer(request)
+        viewer = self.viewer(request)
         if viewer is None:
-            return self._signed_out()
+            return self.signed_out()
         with session_scope(self.db) as session:
             students = visible_students(session=session, person=viewer.person)
         return page("students.html", speaker=viewer.speaker, viewer=viewer, students=students)
@@ -351,13 +357,13 @@ class Dashboard:
         return await run_in_threadpool(self._partnership, request, request.path_params["student_id"])
 
     def _partnership(self, request: Request, student_id: int) -> Response:
-        viewer = self._viewer(request)
+        viewer = self.viewer(request)
         if viewer is None:
-            return self._signed_out()
+            return self.signed_out()
         with session_scope(self.db) as session:
             student = visible_student(session=session, person=viewer.person, student_id=student_id)
             if student is None:
-                return self._not_found(viewer)
+                return self.not_found(viewer)
             plan = partnership_plan(session=session, student=student, language=viewer.person.language)
         return page("partnership.html", speaker=viewer.speaker, viewer=viewer, plan=plan)
 
@@ -367,20 +373,15 @@ class Dashboard:
         )
 
     def _photo(self, request: Request, student_id: int, message_id: int) -> Response:
-        viewer = self._viewer(request)
+        viewer = self.viewer(request)
         if viewer is None:
-            return self._signed_out()
+            return self.signed_out()
         with session_scope(self.db) as session:
             visible = visible_student(session=session, person=viewer.person, student_id=student_id)
             found = visible and photo_for(session=session, message_id=message_id, student_id=student_id)
             if not found:
-                return self._not_found(viewer)
+                return self.not_found(viewer)
             return Response(found.data, media_type=found.content_type, headers=HEADERS)
-
-
-def _field(form: FormData, name: str) -> str | None:
-    value = form.get(name)
-    return value if isinstance(value, str) else None
 
 
 def make_dashboard(
@@ -391,8 +392,15 @@ def make_dashboard(
     clock: Callable[[], datetime],
     channels: frozenset[str],
     wake: Callable[[], None],
+    translator: TranslationService,
 ) -> list[BaseRoute]:
     """The dashboard's routes, mounted under /dashboard in the web app."""
     return Dashboard(
-        settings=settings, db=db, signer=signer, clock=clock, channels=channels, wake=wake
+        settings=settings,
+        db=db,
+        signer=signer,
+        clock=clock,
+        channels=channels,
+        wake=wake,
+        translator=translator,
     ).routes()

@@ -9,6 +9,7 @@ from typing import Any
 
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse
 
 from bot.handlers.choices import CHANNEL_NAMES, FREQUENCY_LABELS, INVOLVEMENT_LABELS
@@ -32,6 +33,7 @@ KIND_LABELS = {
     MessageKind.HIGHLIGHT: N_("Class highlights"),
     MessageKind.POSTCARD_TO_HOME: N_("Something to try at home"),
     MessageKind.POSTCARD_FROM_HOME: N_("Something we tried at home"),
+    MessageKind.REPLY: N_("A question or an answer"),
 }
 #: The four statuses of storage.dashboard as staff read them ("delivered" and "pending" are both
 #: still waiting for a Got it).
@@ -90,3 +92,9 @@ def page(template: str, *, speaker: Speaker, status: int = 200, **context: Any) 
         )
     )
     return HTMLResponse(html, status_code=status, headers=HEADERS)
+
+
+def field(form: FormData, name: str) -> str | None:
+    """A text field of a posted form (None if absent, or a file)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else None

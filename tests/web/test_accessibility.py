@@ -122,11 +122,16 @@ async def test_every_page_has_the_basics(busy, web, db, who, language):
     message_id = re.search(r'id="message-(\d+)"', messages)[1]
     yusuf = student_id(db, "Yusuf")
     pages = [f"/dashboard/messages/{message_id}", "/dashboard/students", f"/dashboard/students/{yusuf}"]
-    for page in [*pages, "/dashboard/inbox"]:
+    for page in [*pages, "/dashboard/inbox", "/dashboard/compose"]:
         got = await web.get(page)
         assert got.status_code == 200, page
         check(got.text, language)
     check((await web.get("/dashboard/students/999999")).text, language)
+    csrf = csrf_of(messages)
+    preview = await web.post(
+        "/dashboard/compose", data={"csrf": csrf, "class_id": "1", "text": "Hi", "action": "preview"}
+    )
+    check(preview.text, language)
     web.cookies.clear()
     check((await web.get("/dashboard/messages")).text, "en")  # signed out: the school's language
     await sign_in(web, busy["Emma"])

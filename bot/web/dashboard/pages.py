@@ -26,6 +26,7 @@ from bot.messages.fanout import nudge
 from bot.settings import Settings
 from bot.translation import TranslationService
 from bot.web.dashboard import links
+from bot.web.dashboard.compose import compose_routes
 from bot.web.dashboard.inbox import inbox_routes
 from bot.web.dashboard.links import COOKIE, PREFIX, SESSION_TTL
 from bot.web.dashboard.render import HEADERS, STATIC_DIR, field, page
@@ -96,6 +97,7 @@ class Dashboard:
                     Route("/messages/{message_id:int}", self.message, methods=["GET"]),
                     Route("/messages/{message_id:int}/nudge", self.nudge, methods=["POST"]),
                     *inbox_routes(self),
+                    *compose_routes(self),
                     Route("/students", self.students, methods=["GET"]),
                     Route("/students/{student_id:int}", self.partnership, methods=["GET"]),
                     Route("/students/{student_id:int}/photos/{message_id:int}", self.photo, methods=["GET"]),

@@ -1,7 +1,8 @@
 """A real browser: Debian's chromium, headless, through /usr/bin/chromedriver (selenium, nothing
 downloaded), against the web app served by uvicorn on a loopback port. It signs in through the
-link the bot sent, watches the Got it count change when a family presses Got it in the test
-channel, nudges, signs out, and opens a partnership page in Arabic (right to left). Screenshots go
+link the bot sent, sends a class's highlights from Compose, watches the Got it count change when
+a family presses Got it in the test channel, nudges, signs out, and opens a partnership page in
+Arabic (right to left). Screenshots go
 to $PARTNERBOT_SCREENSHOTS, else a temporary folder; the test prints where."""
 
 from __future__ import annotations
@@ -146,7 +147,14 @@ async def _link(person) -> str:  # type: ignore[no-untyped-def]
     return found.group(1)
 
 
-async def test_sign_in_see_acks_change_nudge_and_read_a_partnership_in_arabic(
+def _type(driver: webdriver.Chrome, selector: str, text: str) -> None:
+    driver.find_element(By.CSS_SELECTOR, selector).send_keys(text)
+
+
+HIGHLIGHTS = "We planted beans and measured them every day. Ask your child what a seed needs to grow."
+
+
+async def test_sign_in_send_highlights_see_acks_change_and_read_a_partnership_in_arabic(
     people, served, browser, screenshots
 ):
     emma, sarah, amina = people["Emma"], people["Sarah"], people["Amina"]
@@ -157,31 +165,37 @@ async def test_sign_in_see_acks_change_nudge_and_read_a_partnership_in_arabic(
     await _in_browser(_press, browser, "Sign in")
     assert await _in_browser(_text, browser, "h1") == "Messages"
 
-    await emma.say("/highlights")
-    await emma.say("We planted beans and measured them every day. Ask your child what a seed needs to grow.")
-    await emma.press("Send")
+    await _in_browser(_press, browser, "Compose")
+    await _in_browser(_type, browser, "#text", HIGHLIGHTS)
+    await _in_browser(_press, browser, "Preview")
+    assert HIGHLIGHTS in await _in_browser(_text, browser, "#preview-es + div")  # no translator: the original
+    await _in_browser(_shoot, browser, screenshots / "compose.png")
+    await _in_browser(_press, browser, "Send")
+    assert await _in_browser(_text, browser, "h1") == "Messages"
+    assert await _in_browser(_got_it, browser) == "0"
+    await emma.app.dispatcher.drain()  # what the running dispatcher does when the page wakes it
+    assert HIGHLIGHTS in sarah.last.text
+
+    await sarah.press("Got it")
+    await _in_browser(_reload, browser)
+    assert await _in_browser(_got_it, browser) == "1"
+    await _in_browser(_shoot, browser, screenshots / "messages.png")
+    await _in_browser(_shoot, browser, screenshots / "messages-phone.png", 390)
+    await _in_browser(_press, browser, "Nudge 2")  # Carlos and Amina have not said Got it
+    assert await _in_browser(_text, browser, ".flash") == "Reminder sent to 2 people."
+
     await emma.say("/postcard")
     await emma.press("Yusuf Haddad")
     for answer in ["Counting stairs", "Count the stairs together out loud.", "Touching makes numbers real."]:
         await emma.say(answer)
     await emma.press("Skip")
     await emma.press("Send")
-    await _in_browser(_reload, browser)
-    assert await _in_browser(_got_it, browser) == "0"  # the newest first: the postcard
-    await amina.press(AR._("Got it"))
-    await _in_browser(_reload, browser)
-    assert await _in_browser(_got_it, browser) == "1"
     await amina.press(AR._("We tried it"))
     await amina.press(AR._("Went well"))
     await amina.say("عددنا الدرج معًا وكان يوسف سعيدًا جدًا")
     await amina.press(AR._("Skip"))
-    await sarah.press("Got it")
-    await _in_browser(_reload, browser)
-    await _in_browser(_shoot, browser, screenshots / "messages.png")
-    await _in_browser(_shoot, browser, screenshots / "messages-phone.png", 390)
-
-    await _in_browser(_press, browser, "Nudge 2")  # the highlights: Carlos and Amina have not said Got it
-    assert await _in_browser(_text, browser, ".flash") == "Reminder sent to 2 people."
+    await _in_browser(_press, browser, "Inbox")
+    await _in_browser(_shoot, browser, screenshots / "inbox.png")
     await _in_browser(_press, browser, "Students")
     await _in_browser(_press, browser, "Yusuf Haddad")
     await _in_browser(_shoot, browser, screenshots / "partnership.png")

@@ -36,7 +36,10 @@ async def test_a_preview_shows_each_language_and_sends_nothing(people, web):
     html = page.text
     assert "It will go to 3 family members. Languages: Arabic, English, Spanish." in html
     heading = AR._("Learning highlights for {group} from {author}")
-    assert f'lang="ar" dir="rtl">{heading.format(group="Class 3B", author="Emma Clarke")}' in html
+    arabic = html.split('<div lang="ar" dir="rtl">')[1].split("</div>")[0]
+    assert (
+        f'<p class="text" dir="auto">{heading.format(group="Class 3B", author="Emma Clarke")}</p>' in arabic
+    )
     assert f"[ar] {HIGHLIGHTS}" in html
     assert f"[es] {HIGHLIGHTS}" in html
     assert f">{HIGHLIGHTS}</textarea>" in html  # still editable

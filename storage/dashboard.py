@@ -158,13 +158,13 @@ def _names(
     classes = {m.class_id for m in messages if m.class_id}
     students = {m.student_id for m in messages if m.student_id}
     return (
-        _named(session, col(Person.id), col(Person.name), people),
-        _named(session, col(ClassGroup.id), col(ClassGroup.name), classes),
-        _named(session, col(Student.id), col(Student.name), students),
+        names_by_id(session, col(Person.id), col(Person.name), people),
+        names_by_id(session, col(ClassGroup.id), col(ClassGroup.name), classes),
+        names_by_id(session, col(Student.id), col(Student.name), students),
     )
 
 
-def _named(session: Session, ids: Any, names: Any, wanted: set[int]) -> dict[int, str]:
+def names_by_id(session: Session, ids: Any, names: Any, wanted: set[int]) -> dict[int, str]:
     """Id → name of the rows with `wanted` ids."""
     return {
         int(i): str(n) for i, n in session.connection().execute(select(ids, names).where(ids.in_(wanted)))
@@ -180,17 +180,18 @@ def _about(message: Message, names: tuple[dict[int, str], dict[int, str], dict[i
 def visible_students(*, session: Session, person: Person) -> list[tuple[Student, str]]:
     """The students whose partnership `person` may open, with their class's name: a leader's whole
     school; a teacher's classes; the partnerships they belong to or coordinate."""
-    query = _visible(session, person).order_by(col(Student.name))
+    query = visible_students_query(session, person).order_by(col(Student.name))
     return [(s, name or "") for s, name in session.exec(query).all()]
 
 
 def visible_student(*, session: Session, person: Person, student_id: int) -> Student | None:
     """The student, if `person` may open their partnership (else None, whether or not it exists)."""
-    found = session.exec(_visible(session, person).where(Student.id == student_id)).first()
+    found = session.exec(visible_students_query(session, person).where(Student.id == student_id)).first()
     return found[0] if found else None
 
 
-def _visible(session: Session, person: Person) -> Select[Student, str]:
+def visible_students_query(session: Session, person: Person) -> Select[Student, str]:
+    """Students `person` may see, with their class's name (see `visible_students`)."""
     query = (
         select(Student, ClassGroup.name)
         .outerjoin(ClassGroup, col(ClassGroup.id) == Student.class_id)
@@ -336,7 +337,7 @@ def _cards(session: Session, messages: list[Message], language: str) -> list[Car
         session.exec(select(MessagePhoto.message_id).where(col(MessagePhoto.message_id).in_(ids))).all()
     )
     authors = {m.author_id for m in messages if m.author_id}
-    names = _named(session, col(Person.id), col(Person.name), authors)
+    names = names_by_id(session, col(Person.id), col(Person.name), authors)
     return [
         Card(
             message=m,
@@ -385,7 +386,7 @@ def inbox(*, session: Session, person: Person, language: str, limit: int = 50) -
         .limit(limit)
     ).all()
     cards = _cards(session, list(rows), language)
-    students = _named(
+    students = names_by_id(
         session, col(Student.id), col(Student.name), {m.student_id for m in rows if m.student_id}
     )
     return [

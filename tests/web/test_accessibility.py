@@ -122,7 +122,7 @@ async def test_every_page_has_the_basics(busy, web, db, who, language):
     message_id = re.search(r'id="message-(\d+)"', messages)[1]
     yusuf = student_id(db, "Yusuf")
     pages = [f"/dashboard/messages/{message_id}", "/dashboard/students", f"/dashboard/students/{yusuf}"]
-    for page in [*pages, "/dashboard/inbox", "/dashboard/compose"]:
+    for page in [*pages, "/dashboard/inbox", "/dashboard/compose", "/dashboard/reach"]:
         got = await web.get(page)
         assert got.status_code == 200, page
         check(got.text, language)

@@ -196,6 +196,8 @@ async def test_sign_in_send_highlights_see_acks_change_and_read_a_partnership_in
     await amina.press(AR._("Skip"))
     await _in_browser(_press, browser, "Inbox")
     await _in_browser(_shoot, browser, screenshots / "inbox.png")
+    await _in_browser(_press, browser, "Reach")
+    await _in_browser(_shoot, browser, screenshots / "reach.png")
     await _in_browser(_press, browser, "Students")
     await _in_browser(_press, browser, "Yusuf Haddad")
     await _in_browser(_shoot, browser, screenshots / "partnership.png")

@@ -29,6 +29,7 @@ from bot.web.dashboard import links
 from bot.web.dashboard.compose import compose_routes
 from bot.web.dashboard.inbox import inbox_routes
 from bot.web.dashboard.links import COOKIE, PREFIX, SESSION_TTL
+from bot.web.dashboard.reach import reach_routes
 from bot.web.dashboard.render import HEADERS, STATIC_DIR, field, page
 from bot.web.signing import BadToken, Signer
 from storage.dashboard import (
@@ -98,6 +99,7 @@ class Dashboard:
                     Route("/messages/{message_id:int}/nudge", self.nudge, methods=["POST"]),
                     *inbox_routes(self),
                     *compose_routes(self),
+                    *reach_routes(self),
                     Route("/students", self.students, methods=["GET"]),
                     Route("/students/{student_id:int}", self.partnership, methods=["GET"]),
                     Route("/students/{student_id:int}/photos/{message_id:int}", self.photo, methods=["GET"]),

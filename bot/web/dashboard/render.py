@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
+from babel.numbers import format_percent
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse
@@ -86,6 +87,7 @@ def page(template: str, *, speaker: Speaker, status: int = 200, **context: Any) 
             ngettext=speaker.ngettext,
             speaker=speaker,
             format_date=lambda day: format_date(day, "long", locale=speaker.locale),
+            percent=lambda share: format_percent(share, locale=speaker.locale),
             lang=speaker.language,
             dir="rtl" if speaker.is_rtl else "ltr",
             **context,

@@ -7,7 +7,18 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bench import acks, dispatch, email_send, fanout, inbound, memory, pacing, responsiveness, slack_acks
+from bench import (
+    acks,
+    dashboard,
+    dispatch,
+    email_send,
+    fanout,
+    inbound,
+    memory,
+    pacing,
+    responsiveness,
+    slack_acks,
+)
 from bench._common import Figure, parser, print_figures
 
 BENCHMARKS: dict[str, Callable[..., list[Figure]]] = {
@@ -20,6 +31,7 @@ BENCHMARKS: dict[str, Callable[..., list[Figure]]] = {
     "responsiveness": responsiveness.run,
     "slack": slack_acks.run,
     "email": email_send.run,
+    "dashboard": dashboard.run,
 }
 
 

@@ -6,15 +6,16 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import uvicorn
 from sqlalchemy import Engine as DbEngine
 from sqlmodel import Session
+from starlette.applications import Starlette
 
-from bot.channels.base import Channel, FetchesFiles
+from bot.channels.base import Channel, FetchesFiles, WebRoute
 from bot.database import in_thread
 from bot.delivery.dispatcher import Dispatcher
 from bot.engine import Clock, Engine
@@ -28,6 +29,9 @@ from bot.jobs.scheduler import make_scheduler
 from bot.settings import Settings
 from bot.translation import TranslationService, Translator
 from bot.translation.backends import make_translator
+from bot.web.app import make_web_app
+from bot.web.dashboard.pages import make_dashboard
+from bot.web.signing import signer_for
 from storage.db import ensure_current, make_engine
 from storage.models import utcnow
 
@@ -84,6 +88,19 @@ class App:
     def channel_names(self) -> frozenset[str]:
         """The channels this app runs: the only ones its jobs send to."""
         return frozenset(self.channels)
+
+    def web_app(self, routes: Sequence[WebRoute] = ()) -> Starlette:
+        """The web app `partnerbot run` serves: the channels' routes and the staff dashboard."""
+        dashboard = make_dashboard(
+            settings=self.settings,
+            db=self.db,
+            signer=signer_for(self.settings),
+            clock=self.clock,
+            channels=self.channel_names,
+            wake=self.dispatcher.wake,
+            translator=self.translation,
+        )
+        return make_web_app(routes, dashboard, down=self.dispatcher.down_channels)
 
     async def _job(self, work: Callable[[Session, datetime], int]) -> int:
         """One scheduler run: do `work` in a transaction, in a thread (a digest or a reminder round
@@ -210,10 +227,12 @@ class App:
             return
         _LOGGER.info("stopped cleanly in %.1f s", time.monotonic() - started)
 
-    async def serve(self, foreground: Channel) -> None:
-        """Run `foreground` (e.g. the console) until it ends, with the dispatcher and scheduler behind it."""
+    async def serve(self, foreground: Channel, *, web: uvicorn.Server | None = None) -> None:
+        """Run `foreground` (e.g. the console) until it ends, with the dispatcher, the scheduler and
+        the web app, if given, behind it."""
         await self.engine.replay_unhandled()
         dispatching = asyncio.create_task(self.dispatcher.run())
+        serving = asyncio.create_task(web.serve()) if web is not None else None
         scheduler = make_scheduler(
             digests=self.run_digests,
             reminders=self.run_reminders,
@@ -226,10 +245,14 @@ class App:
             await foreground.start(self.receive_and_answer)
         finally:
             scheduler.shutdown(wait=False)
+            if web is not None:
+                web.should_exit = True
             await self.intake.stop()
             dispatching.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await dispatching
+                if serving is not None:
+                    await serving
             await foreground.stop()
 
 

@@ -386,3 +386,15 @@ class TermReview(SQLModel, table=True):
     text: str | None = None  # their own words, for "Something else"
     language: str | None = None  # the language they wrote them in
     answered_at: datetime | None = _ts()
+
+
+class DashboardSession(SQLModel, table=True):
+    """A staff member signed in to the web dashboard. Only the SHA-256 of the cookie's token is kept;
+    signing out sets `ended_at`, which no cookie can undo."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime | None = _ts(now=True)
+    expires_at: datetime | None = _ts(nullable=False)
+    ended_at: datetime | None = _ts()

@@ -114,12 +114,16 @@ def by_language(summary: AckSummary) -> dict[str, dict[str, int]]:
     return {language: dict(statuses) for language, statuses in sorted(counts.items())}
 
 
-def visible_messages(*, session: Session, person: Person, limit: int | None) -> list[Message]:
-    """Reported messages a staff member may see: a leader's whole school; otherwise their classes,
-    their students' partnerships, and what they wrote themselves."""
+def visible_messages(
+    *, session: Session, person: Person, limit: int | None, message_id: int | None = None
+) -> list[Message]:
+    """Reported messages a staff member may see (all, or just `message_id`): a leader's whole
+    school; otherwise their classes, their students' partnerships, and what they wrote themselves."""
     query = select(Message).where(
         col(Message.kind).in_(REPORTED_KINDS), Message.school_id == person.school_id
     )
+    if message_id is not None:
+        query = query.where(Message.id == message_id)
     if person.role != Role.LEADER:
         class_ids = [c.id for c in classes_for_staff(session=session, person=person)]
         student_ids = [s.id for s in students_of(session=session, person_id=id_of(person))]

@@ -20,7 +20,7 @@ PLACEHOLDER = re.compile(r"\{(\w*)\}")
 def _used_msgids() -> set[str]:
     found = extract_from_dir(
         str(ROOT / "bot"),
-        method_map=[("**.py", "python")],
+        method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
         keywords={"_": None, "N_": None, "ngettext": (1, 2)},
     )
     return {msgid if isinstance(msgid, str) else msgid[0] for _, _, msgid, _, _ in found}

@@ -1,4 +1,4 @@
-"""`partnerbot run`: every configured channel, the web app when a channel serves routes, else the console."""
+"""`partnerbot run`: every configured channel (else the console) and the web app with the dashboard."""
 
 from __future__ import annotations
 
@@ -19,21 +19,24 @@ def run() -> None:
     """Run the bot on every configured channel (README.md: Configuration); else the console."""
     from bot.app import build_app
     from bot.channels.registry import configured_channels
+    from bot.web.app import make_web_server
 
     loaded = settings()
     channels = configured_channels(loaded)
     if not channels:
         channel = console("console", None)
-        asyncio.run(build_app(loaded, {"console": channel}).serve(channel))
+        app = build_app(loaded, {"console": channel})
+        web = make_web_server(app.web_app(), host=loaded.web_host, port=loaded.web_port)
+        asyncio.run(app.serve(channel, web=web))
         return
     asyncio.run(_serve(build_app(loaded, channels)))
 
 
 async def _serve(app: App) -> None:
-    """Register each channel's command menu, start the web app if any channel serves routes, then run."""
+    """Register each channel's command menu, gather the routes channels serve, then run with the web app."""
     from bot.channels.base import HasCommandMenu, ServesWeb, WebRoute
     from bot.handlers.help import menus
-    from bot.web.app import make_web_app, make_web_server
+    from bot.web.app import make_web_server
 
     routes: list[WebRoute] = []
     for name, channel in app.channels.items():
@@ -46,8 +49,5 @@ async def _serve(app: App) -> None:
     stop = asyncio.Event()  # SIGTERM (systemctl stop) or SIGINT (Ctrl-C): a clean stop
     for signum in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-    web = None
-    if routes:
-        web_app = make_web_app(routes, down=app.dispatcher.down_channels)
-        web = make_web_server(web_app, host=app.settings.web_host, port=app.settings.web_port)
+    web = make_web_server(app.web_app(routes), host=app.settings.web_host, port=app.settings.web_port)
     await app.serve_forever(web=web, stop=stop)

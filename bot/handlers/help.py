@@ -12,6 +12,7 @@ STAFF = (
     ("postcard", N_('send a "Something to try at home" postcard to a family or a class')),
     ("acks", N_("see who has read your messages, and nudge those who have not")),
     ("reviews", N_("see this term's answers to “Is the way we keep in touch working for you?”")),
+    ("dashboard", N_("get a link to the staff web page: who has read what, and each partnership")),
 )
 EXTERNAL = (STAFF[1],)
 COMMON = (

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from bot.handlers import acks, help, highlights, home, join, postcards, preferences, replies, review
+from bot.handlers import (
+    acks,
+    dashboard,
+    help,
+    highlights,
+    home,
+    join,
+    postcards,
+    preferences,
+    replies,
+    review,
+)
 from bot.handlers.flow import Command, Entries, Flow
 
 HANDLERS: tuple[Entries, ...] = (
@@ -16,6 +27,7 @@ HANDLERS: tuple[Entries, ...] = (
     postcards.ENTRIES,
     acks.ENTRIES,
     review.ENTRIES,
+    dashboard.ENTRIES,
     replies.ENTRIES,
     home.ENTRIES,
 )

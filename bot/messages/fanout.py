@@ -94,6 +94,25 @@ async def _versions(
     return versions, backends
 
 
+async def family_previews(
+    *, translator: TranslationService, outgoing: Outgoing, languages: Sequence[str]
+) -> dict[str, Content]:
+    """What a family reading each of `languages` will see of `outgoing`, before it is sent (the
+    dashboard's Compose preview): translated and rendered as `send` does it."""
+    versions, _ = await _versions(translator, outgoing, languages)
+    ctx = Context(
+        message_id=0,
+        kind=outgoing.kind,
+        author_name=outgoing.author.name,
+        about=outgoing.about,
+        urgent=outgoing.urgent,
+    )
+    return {
+        language: render_for_family(Speaker(language), ctx, versions[language], outgoing.language)[0]
+        for language in languages
+    }
+
+
 async def send(
     *,
     session: Session,

@@ -9,7 +9,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.channels.base import WebRoute
 
@@ -21,10 +21,14 @@ def _nothing_down() -> frozenset[str]:
 
 
 def make_web_app(
-    routes: Sequence[WebRoute] = (), *, down: Callable[[], frozenset[str]] = _nothing_down
+    routes: Sequence[WebRoute] = (),
+    pages: Sequence[BaseRoute] = (),
+    *,
+    down: Callable[[], frozenset[str]] = _nothing_down,
 ) -> Starlette:
-    """GET /healthz and each channel's routes, given the raw request. /healthz answers 200, or 503
-    naming the channels whose platform cannot be reached (`down`: the dispatcher's view)."""
+    """GET /healthz, each channel's routes, given the raw request, and `pages` (the dashboard's).
+    /healthz answers 200, or 503 naming the channels whose platform cannot be reached (`down`: the
+    dispatcher's view)."""
     paths = [HEALTH_PATH, *(route.path for route in routes)]
     if len(set(paths)) != len(paths):
         raise ValueError(f"two routes for one path among {', '.join(paths)}")
@@ -38,6 +42,7 @@ def make_web_app(
         routes=[
             Route(HEALTH_PATH, healthz, methods=["GET"]),
             *(Route(route.path, route.endpoint, methods=list(route.methods)) for route in routes),
+            *pages,
         ]
     )
 

@@ -28,7 +28,13 @@ from storage.accounts import account_and_person, find_account, get_or_create_acc
 from storage.conversations import load_state, store_state
 from storage.db import session_scope
 from storage.ids import id_of
-from storage.inbound import claim_unhandled, mark_handled, record_inbound, release_inbound
+from storage.inbound import (
+    claim_unhandled,
+    mark_handled,
+    record_dead_letter,
+    record_inbound,
+    release_inbound,
+)
 from storage.models import ChannelAccount, MessageKind, Person, utcnow
 from storage.outbox import DeliveryDraft, MessageDraft, queue_message
 
@@ -134,6 +140,17 @@ class Engine:
         if event_id is None:
             _LOGGER.info("duplicate event %s/%s ignored", inbound.channel, inbound.event_id)
         return event_id
+
+    def dead_letter(self, inbound: Inbound, error: str) -> None:
+        """Set aside an event the database will not record (Intake: a poison event)."""
+        with session_scope(self._db) as session:
+            record_dead_letter(
+                session=session,
+                channel=inbound.channel,
+                platform_event_id=inbound.event_id,
+                address=inbound.address,
+                error=error,
+            )
 
     def release(self, event_ids: list[int]) -> None:
         """Hand back recorded events this process will not handle (it is stopping): replayable now."""

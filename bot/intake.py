@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from bot.database import retrying
 from bot.engine import Engine, storable
 from bot.events import Inbound
+from storage.db import is_transient
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -43,15 +44,38 @@ class Intake:
         """Record the event (off the event loop: the database may be busy) and queue its turn;
         False if it was recorded before (the same event again)."""
         inbound = storable(inbound)
-        event_id = await retrying(
-            lambda: self._engine.record(inbound), what="recording an event", patience_s=RECORD_PATIENCE_S
-        )
+        try:
+            event_id = await retrying(
+                lambda: self._engine.record(inbound), what="recording an event", patience_s=RECORD_PATIENCE_S
+            )
+        except Exception as exc:
+            if is_transient(exc):
+                raise  # still busy after RECORD_PATIENCE_S: the platform sends the event again
+            await self._dead_letter(inbound, exc)
+            return False
         if event_id is None:
             return False
         self._queue.put_nowait((event_id, inbound))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._work(), name="intake")
         return True
+
+    async def _dead_letter(self, inbound: Inbound, exc: Exception) -> None:
+        """The database refuses this event for good: set it aside, so the adapter acknowledges it
+        (Telegram's offset moves on, a webhook answers 200) and the events behind it are not held
+        up by it for ever. The log names the error's type only: its text quotes the event."""
+        error = type(getattr(exc, "orig", None) or exc).__name__
+        _LOGGER.error(
+            "event %s/%s cannot be recorded (%s); set aside as a dead letter",
+            inbound.channel,
+            inbound.event_id,
+            error,
+        )
+        await retrying(
+            lambda: self._engine.dead_letter(inbound, error),
+            what="setting an event aside",
+            patience_s=RECORD_PATIENCE_S,
+        )
 
     async def settled(self) -> None:
         """Return when every event received so far has been handled."""

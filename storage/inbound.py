@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from storage.models import InboundEvent, utcnow
+from storage.models import DeadLetter, InboundEvent, utcnow
 
 _EVENTS: Table = InboundEvent.__table__  # type: ignore[attr-defined]
 
@@ -118,4 +118,13 @@ def release_inbound(*, session: Session, event_ids: Sequence[int]) -> None:
         update(_EVENTS)
         .where(_EVENTS.c.id.in_(event_ids), _EVENTS.c.handled_at.is_(None))
         .values(claimed_until=None)
+    )
+
+
+def record_dead_letter(
+    *, session: Session, channel: str, platform_event_id: str, address: str, error: str
+) -> None:
+    """Set aside an event that cannot be recorded (see DeadLetter)."""
+    session.add(
+        DeadLetter(channel=channel, platform_event_id=platform_event_id, address=address, error=error)
     )

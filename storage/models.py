@@ -226,6 +226,19 @@ class ConversationState(SQLModel, table=True):
     updated_at: datetime | None = _ts(now=True)
 
 
+class DeadLetter(SQLModel, table=True):
+    """An event the database refused to record for a reason that will not pass (not a lock or a lost
+    connection): set aside with the reason, so the platform stops resending it and the events behind
+    it go on. Ids and the error's type only: what the event said is not kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    platform_event_id: str
+    address: str
+    error: str
+    received_at: datetime | None = _ts(now=True)
+
+
 class InboundEvent(SQLModel, table=True):
     """Every inbound event, recorded before it is acted on; (channel, platform id) is handled once.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -336,7 +336,14 @@ class Dashboard:
                 )
                 if not found:
                     return None
-                return nudge(session=session, message=found[0], now=self.clock(), channels=self.channels)
+                cooldown = timedelta(hours=self.settings.nudge_cooldown_hours)
+                return nudge(
+                    session=session,
+                    message=found[0],
+                    now=self.clock(),
+                    channels=self.channels,
+                    cooldown=cooldown,
+                )
 
         count = await run_in_threadpool(remind)
         if count is None:

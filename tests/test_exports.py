@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import csv
-import os
 import stat
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +11,7 @@ from bot.roster.importer import write_invites_csv
 from bot.roster.invites import IssuedInvite
 from storage.db import make_engine, upgrade
 from storage.models import Person
+from tests.channels.test_console import _cli
 
 
 def _mode(path: Path) -> int:
@@ -54,21 +52,8 @@ def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path):
 
 
 def test_invite_qr_codes_are_the_owners_alone(tmp_path):
-    env = {
-        **os.environ,
-        "PARTNERBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-        "PARTNERBOT_LOG_LEVEL": "WARNING",
-    }
     for args in (["db", "upgrade"], ["demo"], ["invite", "create", "--class", "Class 3B", "--qr", "qr"]):
-        done = subprocess.run(  # noqa: S603 - our own CLI
-            [sys.executable, "-m", "bot", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=tmp_path,
-            timeout=60,
-            check=False,
-        )
+        done = _cli(tmp_path, *args)
         assert done.returncode == 0, done.stderr
     pictures = sorted((tmp_path / "qr").glob("invite-*.png"))
     assert pictures and all(_mode(p) == 0o600 for p in pictures)

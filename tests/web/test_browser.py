@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bot.i18n import Speaker
@@ -115,13 +116,28 @@ def _press(driver: webdriver.Chrome, label: str) -> None:
     )
     assert target, f"no button or link {label!r} on {driver.current_url}"
     target[0].click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+    _next_page(driver, old)
 
 
 def _reload(driver: webdriver.Chrome) -> None:
     old = driver.find_element(By.TAG_NAME, "html")
     driver.refresh()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+    _next_page(driver, old)
+
+
+def _next_page(driver: webdriver.Chrome, old: WebElement) -> None:
+    """Wait until the page `old` belonged to is gone and the next one has loaded. Chromedriver may
+    report the old node as "not in the document" rather than stale: that, too, means it is gone."""
+
+    def gone(_: webdriver.Chrome) -> bool:
+        try:
+            old.is_enabled()
+        except WebDriverException:  # StaleElementReferenceException is one
+            return True
+        return False
+
+    WebDriverWait(driver, 10).until(gone)
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def _got_it(driver: webdriver.Chrome) -> str:

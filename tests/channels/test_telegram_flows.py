@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from bot.app import build_app
 from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.telegram.limits import telegram_limits
 from bot.channels.telegram.render import RLM
 from bot.handlers.help import menus
 from bot.i18n import Speaker
@@ -42,6 +43,9 @@ async def served(request, settings, db, clock, api, school):
         poll_timeout_s=1,
         request_timeout_s=3.0,
         retry_delay_s=0.01,
+        # A conversation here is many messages to one chat; at Telegram's one a second the flows
+        # took 10-17 s each. The pacing itself is tested in tests/delivery and measured in bench/.
+        limits=telegram_limits(per_chat_per_s=50),
     )
     app = build_app(settings, {"telegram": channel}, db=db, clock=clock)
     serving = asyncio.create_task(app.serve_forever())
@@ -149,11 +153,12 @@ async def _to_the_photo_of_we_tried_it(api, invite) -> int:  # type: ignore[no-u
     await said(api, EMMA, seen + 5)
     api.push_callback(EMMA, buttons(api, EMMA)["Skip"])
     await said(api, EMMA, seen + 6)
+    amina_seen = len(api.sent_to(AMINA))
     api.push_callback(EMMA, buttons(api, EMMA)["Send"])
     await said(api, EMMA, seen + 7)
 
-    amina_seen = len(api.sent_to(AMINA))
-    await said(api, AMINA, amina_seen)
+    await said(api, AMINA, amina_seen + 1)  # the postcard
+    amina_seen += 1
     api.push_callback(AMINA, buttons(api, AMINA)[AR._("We tried it")])
     await said(api, AMINA, amina_seen + 1)
     api.push_callback(AMINA, buttons(api, AMINA)[AR._("Went well")])

@@ -251,8 +251,9 @@ class App:
             dispatching.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await dispatching
-                if serving is not None:
-                    await serving
+            if serving is not None:  # uvicorn ends its connections and lifespan itself, given a moment
+                await asyncio.wait([serving], timeout=5)
+                serving.cancel()
             await foreground.stop()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -54,11 +55,12 @@ def test_a_structured_message_reads_as_plain_text_with_numbered_choices():
     )
 
 
-def _cli(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def _cli(tmp_path: Path, *args: str, stdin: str = "", **extra: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PARTNERBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
         "PARTNERBOT_LOG_LEVEL": "WARNING",
+        **extra,
     }
     return subprocess.run(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "bot", *args],
@@ -134,3 +136,17 @@ def test_a_bad_setting_stops_the_cli_naming_it(tmp_path):
     )
     assert result.returncode == 2
     assert "PARTNERBOT_TIMEZONE" in result.stderr
+
+
+def test_run_without_tokens_is_the_console_with_the_dashboard_and_ends_cleanly(tmp_path):
+    """No platform set up: `partnerbot run` chats in the terminal and serves the web app beside it;
+    when the input ends, everything stops without a traceback (uvicorn is given time to finish)."""
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = str(free.getsockname()[1])
+    assert _cli(tmp_path, "db", "upgrade").returncode == 0
+    done = _cli(tmp_path, "run", stdin="hello\n", PARTNERBOT_WEB_PORT=port, PARTNERBOT_LOG_LEVEL="INFO")
+    assert done.returncode == 0, done.stderr
+    assert "To join, send the invite code" in done.stdout
+    assert f"Uvicorn running on http://127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -142,6 +142,10 @@ class FakeTelegram(UpdateFactory):
     def server_error(self, *, method: str | None = None, times: int = 1) -> None:
         self.fail(status=500, description="Internal Server Error", method=method, times=times)
 
+    def recover(self) -> None:
+        """Forget every scripted failure and delay: the Bot API answers normally again."""
+        self._scripts.clear()
+
     def stall(self, *, method: str, seconds: float, times: int | None = 1) -> None:
         """Answer `method` normally, but only after `seconds` (past a client's timeout, say;
         or, with `times=None`, as a server that far away would)."""

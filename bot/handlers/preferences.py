@@ -16,6 +16,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.events import Button
+from bot.handlers import consent
 from bot.handlers.choices import (
     DIGEST_TIMES,
     FREQUENCY_LABELS,
@@ -29,8 +30,9 @@ from bot.handlers.choices import (
     summary,
     time_range,
 )
-from bot.handlers.flow import Command, Entries, Flow, StepResult, Turn
+from bot.handlers.flow import Command, Entries, Flow, Goto, StepResult, Turn
 from bot.i18n import LANGUAGES, N_, Speaker
+from storage import consents
 from storage.accounts import set_preferred, stop_account
 from storage.ids import id_of
 from storage.models import Frequency, Involvement
@@ -110,6 +112,7 @@ _MENU = (
     (State.FREQUENCY, N_("How often")),
     (State.QUIET_HOURS, N_("Quiet hours")),
     (State.INVOLVEMENT, N_("My involvement")),
+    ("consent", N_("Outside partners")),
     ("done", N_("Done")),
 )
 
@@ -134,6 +137,11 @@ async def on_menu(turn: Turn) -> StepResult:
     if key == "done":
         turn.reply(turn._("Saved. You can come back with /settings at any time."))
         return None
+    if key == "consent":
+        if consents.standing_for_family(session=turn.session, person_id=id_of(turn.me)):
+            return Goto(consent.FLOW.name, str(consent.ask_withdraw(turn)))
+        turn.reply(turn._("No outside partner works with your child through partnerbot."))
+        return show_menu(turn)
     if key == State.INVOLVEMENT:
         turn.data["pending"] = [
             m.partnership_id for m in memberships_of(session=turn.session, person_id=id_of(turn.me))

@@ -50,7 +50,9 @@ def button_payload(phone: Chat, label: str) -> str:
 
 def consent_of(session) -> Consent:
     session.expire_all()
-    return session.exec(select(Consent).join(Person, Person.id == Consent.partner_id).where(Person.name == "Tom Reed")).one()
+    return session.exec(
+        select(Consent).join(Person, Person.id == Consent.partner_id).where(Person.name == "Tom Reed")
+    ).one()
 
 
 async def test_consent_asked_given_partner_added_withdrawn_partner_refused(people, app, session):
@@ -60,12 +62,16 @@ async def test_consent_asked_given_partner_added_withdrawn_partner_refused(peopl
     replies = await propose_tom(emma, "Ask the family through partnerbot")
     assert "We asked Amina Haddad" in plain(replies[0].text)
     await app.dispatcher.drain()
-    question = next(o for o in reversed(amina.inbox) if any(b.label == AR._("Yes, I agree") for b in o.buttons))
+    question = next(
+        o for o in reversed(amina.inbox) if any(b.label == AR._("Yes, I agree") for b in o.buttons)
+    )
     assert AGENCY in question.text and AR._("Only the postcards and what was tried at home") in question.text
     assert (await tom.say("/postcard"))[0].text == NOT_LINKED  # asked is not given
 
     forged = await people["Carlos"].press_payload(button_payload(amina, AR._("Yes, I agree")))
-    assert forged[0].text == Speaker("es")._("That button is no longer active. Send /help to see what you can do.")
+    assert forged[0].text == Speaker("es")._(
+        "That button is no longer active. Send /help to see what you can do."
+    )
     assert consent_of(session).status == ConsentStatus.ASKED  # Carlos is not Yusuf's parent
 
     await amina.press_payload(button_payload(amina, AR._("Yes, I agree")))
@@ -79,7 +85,9 @@ async def test_consent_asked_given_partner_added_withdrawn_partner_refused(peopl
 
     await amina.say("/settings")
     await amina.press(AR._("Outside partners"))
-    label = AR._("{partner} ({agency}) for {student}").format(partner="Tom Reed", agency=AGENCY, student="Yusuf Haddad")
+    label = AR._("{partner} ({agency}) for {student}").format(
+        partner="Tom Reed", agency=AGENCY, student="Yusuf Haddad"
+    )
     replies = await amina.press(label)
     assert asked(AR, "Done. {agency} no longer sees anything new about your child.") in replies[0].text
     await app.dispatcher.drain()

@@ -45,7 +45,9 @@ def app(translating_app):
 async def test_set_up_then_answers_in_three_languages_then_each_gets_the_plan_in_theirs(
     join, app, session, libretranslate
 ):
-    people = await join(("Emma", "English"), ("Daniel", "Español"), ("Amina", "العربية"), ("Priya", "English"))
+    people = await join(
+        ("Emma", "English"), ("Daniel", "Español"), ("Amina", "العربية"), ("Priya", "English")
+    )
     emma, daniel, amina, priya = (people[n] for n in ["Emma", "Daniel", "Amina", "Priya"])
     await set_up(emma)
     replies = await emma.press("Done")

@@ -17,7 +17,8 @@ from babel.lists import format_list
 
 from bot.handlers.choices import CHANNEL_NAMES, FREQUENCY_LABELS, INVOLVEMENT_LABELS
 from bot.i18n import LANGUAGES, N_, Speaker, isolate
-from storage.models import Frequency, Involvement
+from storage.models import ConsentStatus, Frequency, Involvement
+from storage.partnerships import Member
 
 #: What a partnership can be about (seed 000, step 1).
 PURPOSES = {
@@ -33,6 +34,14 @@ SHARED = {
     "all": N_("Everything in the partnership: messages, postcards and meeting notes"),
     "postcards": N_("Only the postcards and what was tried at home"),
     "meetings": N_("Only the meeting notes and the plan"),
+}
+#: A consent's state, as staff read it on the dashboard.
+CONSENT_LABELS = {
+    ConsentStatus.ASKED: N_("Asked, no answer yet"),
+    ConsentStatus.GIVEN: N_("Agreed"),
+    ConsentStatus.REFUSED: N_("Did not agree"),
+    ConsentStatus.WITHDRAWN: N_("Withdrawn"),
+    ConsentStatus.OVERRIDE: N_("Added for child protection, without consent"),
 }
 #: How a family's agreement reached the school when it was not given through partnerbot.
 RECORDED_HOW = {
@@ -132,3 +141,28 @@ def render_plan(speaker: Speaker, plan: PlanData, goals: str) -> str:
 def has_translation(language: str, *, translating: bool, coordinator_language: str) -> bool:
     """Whether a member reading `language` gets partnerbot's words and the coordinator's in it."""
     return language in LANGUAGES and (translating or language == coordinator_language)
+
+
+@dataclass(frozen=True, slots=True)
+class Equity:
+    """Who may not be heard (seed 000: the plan must be equitable): by name."""
+
+    never_reached: list[str]
+    no_translation: list[str]
+    not_answered: list[str]
+
+
+def equity(
+    seats: list[Member], unreached: set[int], *, translating: bool, coordinator_language: str
+) -> Equity:
+    return Equity(
+        never_reached=[m.person.name for m in seats if m.person.id in unreached],
+        no_translation=[
+            m.person.name
+            for m in seats
+            if not has_translation(
+                m.person.language, translating=translating, coordinator_language=coordinator_language
+            )
+        ],
+        not_answered=[m.person.name for m in seats if m.seat.invited_at and not m.seat.answered_at],
+    )

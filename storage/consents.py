@@ -144,14 +144,14 @@ def history(*, session: Session, student_id: int) -> list[Consent]:
 
 
 def record_consent(
-    *, session: Session, student_id: int, partner: Person, parent: Person, recorded_by: Person
+    *, session: Session, student_id: int, partner: Person, agency: str, parent: Person, recorded_by: Person
 ) -> Consent:
     """Consent the family gave on the school's paper form, as staff recorded it (roster and demo)."""
     consent = request(
         session=session,
         student_id=student_id,
         partner_id=id_of(partner),
-        agency=partner.name,
+        agency=agency,
         shared="all",
         requested_by=id_of(recorded_by),
         at=utcnow(),

@@ -29,7 +29,7 @@ from bot.handlers.flow import Command, Entries, Flow, Goto, StepResult, Turn
 from bot.handlers.inviting import ask_family, ask_member, join_partner, tell_coordinator
 from bot.handlers.permissions import payload_id, refuse_unless_staff
 from bot.i18n import isolate
-from bot.partnerships import PURPOSES, RECORDED_HOW, SHARED, has_translation, long_date, purpose_label
+from bot.partnerships import PURPOSES, RECORDED_HOW, SHARED, equity, long_date, purpose_label
 from storage import consents
 from storage.ids import id_of
 from storage.models import Consent, ConsentStatus, Involvement, Partnership, Person, Role
@@ -114,41 +114,26 @@ async def on_student(turn: Turn) -> StepResult:
 
 
 def equity_check(turn: Turn, partnership: Partnership) -> str:
-    """Who may not be heard (seed 000, "equitable"): never reached, no translation, no answer."""
+    """Who may not be heard: never reached, no translation for their language, no answer yet."""
     seats = members(session=turn.session, partnership_id=id_of(partnership))
-    unreached = never_reached(session=turn.session, person_ids=[id_of(m.person) for m in seats])
-    translating = turn.settings.translator != "none"
-
-    def names(people: list[Person]) -> str:
-        return ", ".join(isolate(p.name) for p in people)
-
+    found = equity(
+        seats,
+        never_reached(session=turn.session, person_ids=[id_of(m.person) for m in seats]),
+        translating=turn.settings.translator != "none",
+        coordinator_language=turn.me.language,
+    )
     checks = (
+        (found.never_reached, turn._("Never reached: {names}"), turn._("Everyone has been reached.")),
         (
-            [m.person for m in seats if id_of(m.person) in unreached],
-            turn._("Never reached: {names}"),
-            turn._("Everyone has been reached."),
-        ),
-        (
-            [
-                m.person
-                for m in seats
-                if not has_translation(
-                    m.person.language, translating=translating, coordinator_language=turn.me.language
-                )
-            ],
+            found.no_translation,
             turn._("No translation for their language: {names}"),
             turn._("Everyone can read partnerbot in their language."),
         ),
-        (
-            [m.person for m in seats if m.seat.invited_at and not m.seat.answered_at],
-            turn._("Not answered yet: {names}"),
-            turn._("Everyone has answered."),
-        ),
+        (found.not_answered, turn._("Not answered yet: {names}"), turn._("Everyone has answered.")),
     )
     lines = [turn._("Is every voice heard?")]
-    lines += [
-        f"• {(found.format(names=names(people))) if people else fine}" for people, found, fine in checks
-    ]
+    for names, some, none in checks:
+        lines.append("• " + (some.format(names=", ".join(isolate(n) for n in names)) if names else none))
     return "\n".join(lines)
 
 

@@ -99,6 +99,7 @@ def create_demo_school(*, session: Session, settings: Settings) -> bool:
                     session=session,
                     student_id=id_of(student),
                     partner=person,
+                    agency=relationship,
                     parent=parent,
                     recorded_by=staff[0][0],
                 )

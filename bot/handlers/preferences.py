@@ -35,7 +35,7 @@ from bot.i18n import LANGUAGES, N_, Speaker
 from storage import consents
 from storage.accounts import set_preferred, stop_account
 from storage.ids import id_of
-from storage.models import Frequency, Involvement
+from storage.models import Frequency, Involvement, Role
 from storage.outbox import bounced
 from storage.people import (
     mark_onboarded,
@@ -118,7 +118,12 @@ _MENU = (
 
 
 def _menu_buttons(turn: Turn) -> list[Button]:
-    return [Button(label=turn._(label), payload=f"menu:{key}") for key, label in _MENU]
+    """The menu; only parents and carers give (and withdraw) consent for outside partners."""
+    return [
+        Button(label=turn._(label), payload=f"menu:{key}")
+        for key, label in _MENU
+        if key != "consent" or turn.me.role is Role.PARENT
+    ]
 
 
 def show_menu(turn: Turn) -> StepResult:

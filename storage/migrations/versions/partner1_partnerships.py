@@ -81,7 +81,7 @@ def upgrade() -> None:
     with op.batch_alter_table("meeting", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_meeting_partnership_id"), ["partnership_id"], unique=False)
 
-    with op.batch_alter_table("partnership", schema=None) as batch_op:
+    with op.batch_alter_table("partnership", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("purpose", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
         batch_op.add_column(sa.Column("goals_language", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
         batch_op.add_column(
@@ -94,41 +94,41 @@ def upgrade() -> None:
             sa.Column("plan_sent_at", storage.models.UTCDateTime(timezone=True), nullable=True)
         )
 
-    with op.batch_alter_table("partnershipmember", schema=None) as batch_op:
+    with op.batch_alter_table("partnershipmember", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("invited_at", storage.models.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(
             sa.Column("answered_at", storage.models.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(sa.Column("constraints", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
 
-    with op.batch_alter_table("person", schema=None) as batch_op:
+    with op.batch_alter_table("person", schema=None, recreate="never") as batch_op:
         batch_op.add_column(
             sa.Column("safeguarding_lead", sa.Boolean(), nullable=False, server_default=sa.false())
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("person", schema=None) as batch_op:
+    # The new tables first (they point at person); then the columns, dropped in place: recreating
+    # person, partnership or partnershipmember on SQLite would fail the foreign keys pointing at them.
+    with op.batch_alter_table("meeting", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_meeting_partnership_id"))
+    op.drop_table("meeting")
+    with op.batch_alter_table("consent", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_consent_student_id"))
+        batch_op.drop_index(batch_op.f("ix_consent_partner_id"))
+    op.drop_table("consent")
+
+    with op.batch_alter_table("person", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("safeguarding_lead")
 
-    with op.batch_alter_table("partnershipmember", schema=None) as batch_op:
+    with op.batch_alter_table("partnershipmember", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("constraints")
         batch_op.drop_column("answered_at")
         batch_op.drop_column("invited_at")
 
-    with op.batch_alter_table("partnership", schema=None) as batch_op:
+    with op.batch_alter_table("partnership", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("plan_sent_at")
         batch_op.drop_column("plan_hash")
         batch_op.drop_column("plan_due_at")
         batch_op.drop_column("goals_language")
         batch_op.drop_column("purpose")
-
-    with op.batch_alter_table("meeting", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_meeting_partnership_id"))
-
-    op.drop_table("meeting")
-    with op.batch_alter_table("consent", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_consent_student_id"))
-        batch_op.drop_index(batch_op.f("ix_consent_partner_id"))
-
-    op.drop_table("consent")

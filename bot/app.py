@@ -22,6 +22,7 @@ from bot.engine import Clock, Engine
 from bot.events import Inbound
 from bot.intake import Intake
 from bot.jobs.digests import send_digests
+from bot.jobs.plans import send_plans
 from bot.jobs.prompts import send_highlight_prompts
 from bot.jobs.reminders import send_reminders
 from bot.jobs.reviews import send_review_summaries, send_reviews
@@ -160,6 +161,15 @@ class App:
         """The termly job: ask who is due, then summarise for coordinators."""
         return await self.run_reviews() + await self.run_review_summaries()
 
+    async def run_plans(self) -> int:
+        """Send each partnership's communication plan when it is due, and again when it changes."""
+        sent = await send_plans(
+            db=self.db, translator=self.translation, now=self.clock(), channels=self.channel_names
+        )
+        if sent:
+            self.dispatcher.wake()
+        return sent
+
     async def run_replay(self) -> int:
         """Handle the events a process that died left unhandled, and send the answers."""
         replayed = await self.engine.replay_unhandled()
@@ -178,6 +188,7 @@ class App:
             reminders=self.run_reminders,
             prompts=self.run_prompts,
             reviews=self.run_term_reviews,
+            plans=self.run_plans,
             replay=self.run_replay,
         )
         scheduler.start()
@@ -238,6 +249,7 @@ class App:
             reminders=self.run_reminders,
             prompts=self.run_prompts,
             reviews=self.run_term_reviews,
+            plans=self.run_plans,
             replay=self.run_replay,
         )
         scheduler.start()

@@ -75,6 +75,13 @@ class Settings(_channel_settings()):  # type: ignore[misc]  # channel fields com
     review_interval_days: int = Field(
         default=84, ge=14, le=366, description="Days between asking each member if keeping in touch works."
     )
+    plan_wait_days: int = Field(
+        default=7,
+        ge=1,
+        le=60,
+        description="Days after a partnership is set up before its communication plan goes out to "
+        "everyone, even if some have not answered.",
+    )
     nudge_cooldown_hours: float = Field(
         default=24,
         ge=0,

@@ -96,6 +96,7 @@ class MessageKind(StrEnum):
     POSTCARD_TO_HOME = "postcard_to_home"
     POSTCARD_FROM_HOME = "postcard_from_home"
     UPDATE = "update"
+    MEETING_NOTES = "meeting_notes"
 
 
 class DeliveryStatus(StrEnum):
@@ -146,6 +147,9 @@ class Person(SQLModel, table=True):
     phone: str | None = None
     telegram_username: str | None = None
     external_id: str | None = Field(default=None, index=True)
+    # A designated child-protection (safeguarding) lead: the only staff who may add an outside
+    # partner without the family's consent.
+    safeguarding_lead: bool = False
     onboarded_at: datetime | None = _ts()
     created_at: datetime | None = _ts(now=True)
 
@@ -181,9 +185,16 @@ class Partnership(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     student_id: int = Field(foreign_key="student.id", unique=True)
+    purpose: str | None = Field(default=None, max_length=32)  # a key of bot.partnerships.PURPOSES
     goals: str = ""
+    goals_language: str | None = None  # the language the coordinator wrote the goals in
     coordinator_id: int | None = Field(default=None, foreign_key="person.id")
     review_date: date | None = None
+    # The communication plan goes out when every member has answered, or at `plan_due_at`; it goes
+    # again whenever what it says changes (`plan_hash` is of what was last sent).
+    plan_due_at: datetime | None = _ts()
+    plan_hash: str | None = Field(default=None, max_length=64)
+    plan_sent_at: datetime | None = _ts()
 
 
 class PartnershipMember(SQLModel, table=True):
@@ -194,6 +205,9 @@ class PartnershipMember(SQLModel, table=True):
     involvement: Involvement = _enum(Involvement.INFORMED)
     relationship: str | None = None  # "mother", "speech therapist", …
     key_contact: bool = False
+    invited_at: datetime | None = _ts()  # asked how they want to be involved
+    answered_at: datetime | None = _ts()  # answered it
+    constraints: str | None = None  # their own words: when they can be reached, what they cannot do
 
 
 class Invite(SQLModel, table=True):
@@ -411,3 +425,46 @@ class DashboardSession(SQLModel, table=True):
     created_at: datetime | None = _ts(now=True)
     expires_at: datetime | None = _ts(nullable=False)
     ended_at: datetime | None = _ts()
+
+
+class ConsentStatus(StrEnum):
+    ASKED = "asked"
+    GIVEN = "given"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+    OVERRIDE = "override"  # child protection: added without consent by a safeguarding lead
+
+
+class Consent(SQLModel, table=True):
+    """A family's agreement (seed 001, 6.3) for one outside partner to join one student's
+    partnership: who the partner or agency is, what is shared, and who decided, when and how. The
+    partner is a member only while it is given (or overridden); a row is never deleted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    student_id: int = Field(foreign_key="student.id", index=True)
+    partner_id: int = Field(foreign_key="person.id", index=True)
+    agency: str
+    shared: str = Field(max_length=32)  # a key of bot.partnerships.SHARED
+    status: ConsentStatus = _enum(ConsentStatus.ASKED)
+    requested_by: int = Field(foreign_key="person.id")
+    requested_at: datetime | None = _ts(now=True)
+    decided_by: int | None = Field(default=None, foreign_key="person.id")  # the parent, or the staff member
+    decided_at: datetime | None = _ts()
+    how: str | None = Field(default=None, max_length=32)  # "bot", "phone", "paper", "in person", "override"
+    # The staff member who recorded it, when it was not given through the bot.
+    recorded_by: int | None = Field(default=None, foreign_key="person.id")
+    reason: str | None = None  # the override's reason, in the lead's words
+    withdrawn_by: int | None = Field(default=None, foreign_key="person.id")
+    withdrawn_at: datetime | None = _ts()
+
+
+class Meeting(SQLModel, table=True):
+    """A partnership meeting the coordinator recorded; its notes go to the members who were not there."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    held_on: date
+    recorded_by: int = Field(foreign_key="person.id")
+    present: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    message_id: int | None = Field(default=None, foreign_key="message.id")  # the notes, as sent
+    created_at: datetime | None = _ts(now=True)

@@ -13,6 +13,8 @@ STAFF = (
     ("acks", N_("see who has read your messages, and nudge those who have not")),
     ("reviews", N_("see this term's answers to “Is the way we keep in touch working for you?”")),
     ("dashboard", N_("get a link to the staff web page: who has read what, and each partnership")),
+    ("partnership", N_("set up a student's partnership: what it is about, its goals, who is in it")),
+    ("meeting", N_("record a partnership meeting and send its notes to those who were not there")),
 )
 EXTERNAL = (STAFF[1],)
 COMMON = (

@@ -16,6 +16,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.events import Button
+from bot.handlers import consent
 from bot.handlers.choices import (
     DIGEST_TIMES,
     FREQUENCY_LABELS,
@@ -29,11 +30,12 @@ from bot.handlers.choices import (
     summary,
     time_range,
 )
-from bot.handlers.flow import Command, Entries, Flow, StepResult, Turn
+from bot.handlers.flow import Command, Entries, Flow, Goto, StepResult, Turn
 from bot.i18n import LANGUAGES, N_, Speaker
+from storage import consents
 from storage.accounts import set_preferred, stop_account
 from storage.ids import id_of
-from storage.models import Frequency, Involvement
+from storage.models import Frequency, Involvement, Role
 from storage.outbox import bounced
 from storage.people import (
     mark_onboarded,
@@ -110,12 +112,18 @@ _MENU = (
     (State.FREQUENCY, N_("How often")),
     (State.QUIET_HOURS, N_("Quiet hours")),
     (State.INVOLVEMENT, N_("My involvement")),
+    ("consent", N_("Outside partners")),
     ("done", N_("Done")),
 )
 
 
 def _menu_buttons(turn: Turn) -> list[Button]:
-    return [Button(label=turn._(label), payload=f"menu:{key}") for key, label in _MENU]
+    """The menu; only parents and carers give (and withdraw) consent for outside partners."""
+    return [
+        Button(label=turn._(label), payload=f"menu:{key}")
+        for key, label in _MENU
+        if key != "consent" or turn.me.role is Role.PARENT
+    ]
 
 
 def show_menu(turn: Turn) -> StepResult:
@@ -134,6 +142,11 @@ async def on_menu(turn: Turn) -> StepResult:
     if key == "done":
         turn.reply(turn._("Saved. You can come back with /settings at any time."))
         return None
+    if key == "consent":
+        if consents.standing_for_family(session=turn.session, person_id=id_of(turn.me)):
+            return Goto(consent.FLOW.name, str(consent.ask_withdraw(turn)))
+        turn.reply(turn._("No outside partner works with your child through partnerbot."))
+        return show_menu(turn)
     if key == State.INVOLVEMENT:
         turn.data["pending"] = [
             m.partnership_id for m in memberships_of(session=turn.session, person_id=id_of(turn.me))

@@ -7,11 +7,14 @@ from collections.abc import Iterable, Mapping
 
 from bot.handlers import (
     acks,
+    consent,
     dashboard,
     help,
     highlights,
     home,
     join,
+    meetings,
+    partnership,
     postcards,
     preferences,
     replies,
@@ -28,6 +31,9 @@ HANDLERS: tuple[Entries, ...] = (
     acks.ENTRIES,
     review.ENTRIES,
     dashboard.ENTRIES,
+    partnership.ENTRIES,
+    consent.ENTRIES,
+    meetings.ENTRIES,
     replies.ENTRIES,
     home.ENTRIES,
 )

@@ -16,7 +16,14 @@ Job = Callable[[], Awaitable[int]]
 
 
 def make_scheduler(
-    *, digests: Job, reminders: Job, prompts: Job, reviews: Job, replay: Job, every_s: float = 60
+    *,
+    digests: Job,
+    reminders: Job,
+    prompts: Job,
+    reviews: Job,
+    plans: Job,
+    replay: Job,
+    every_s: float = 60,
 ) -> AsyncIOScheduler:
     """Every job runs every minute; a run missed while the process was busy is run once, late.
 
@@ -27,6 +34,7 @@ def make_scheduler(
         "reminders": reminders,
         "prompts": prompts,
         "reviews": reviews,
+        "plans": plans,
         "replay": replay,
     }
     for name, job in jobs.items():

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
@@ -55,6 +55,7 @@ class Outgoing:
     class_id: int | None = None
     student_id: int | None = None
     answers_id: int | None = None
+    held_on: date | None = None  # a meeting's, for its notes
     urgent: bool = False
     photo: Attachment | None = None
     keep: tuple[str, ...] = ()  # names that must never be translated
@@ -207,6 +208,7 @@ def _store(
         strategy=outgoing.strategy,
         urgent=outgoing.urgent,
         answers_id=outgoing.answers_id,
+        held_on=outgoing.held_on,
     )
     accounts = reachable_accounts(
         session=session, person_ids=[id_of(p) for p in recipients], channels=channels

@@ -8,7 +8,10 @@ renders (and escapes) it natively at send time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+
+from babel.dates import format_date
 
 from bot.events import Button, Content, Section
 from bot.i18n import N_, Speaker
@@ -45,6 +48,7 @@ class Context:
     strategy: str = ""  # the title of the postcard a message from home answers
     urgent: bool = False
     answers_id: int | None = None  # the message this one answers
+    held_on: date | None = None  # the meeting's day, for meeting notes
 
 
 def _heading(speaker: Speaker, ctx: Context) -> str:
@@ -66,6 +70,12 @@ def _heading(speaker: Speaker, ctx: Context) -> str:
             else ctx.author_name
         )
         return _("Something we tried at home, from {author}").format(author=author)
+    if ctx.kind == MessageKind.MEETING_NOTES and ctx.held_on is not None:
+        return _("Notes from the meeting about {student} on {date}, from {author}").format(
+            student=ctx.about,
+            date=format_date(ctx.held_on, "long", locale=speaker.locale),
+            author=ctx.author_name,
+        )
     return _("Message from {author}").format(author=ctx.author_name)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from bot.settings import Settings
+from storage.consents import record_consent
 from storage.ids import id_of
 from storage.models import Involvement, Person, Role
 from storage.school import (
@@ -93,6 +94,15 @@ def create_demo_school(*, session: Session, settings: Settings) -> bool:
         for person, relationship, involvement in staff:
             if person.role is Role.EXTERNAL and family.language != "ar":
                 continue  # the speech therapist works with Yusuf only
+            if person.role is Role.EXTERNAL:  # with the family's consent, on the school's paper form
+                record_consent(
+                    session=session,
+                    student_id=id_of(student),
+                    partner=person,
+                    agency=relationship,
+                    parent=parent,
+                    recorded_by=staff[0][0],
+                )
             add_member(
                 session=session,
                 partnership=partnership,

@@ -6,7 +6,9 @@ import pytest
 from sqlmodel import select
 
 from bot.i18n import Speaker
-from storage.models import Delivery, Message, MessageKind
+from storage.consents import withdraw
+from storage.models import Consent, ConsentStatus, Delivery, Message, MessageKind
+from storage.partnerships import partnership_of, remove
 
 REFUSED = "Sorry, only school staff can do that. Send /help to see what you can do."
 STALE = "That button is no longer active. Send /help to see what you can do."
@@ -45,6 +47,15 @@ async def people(chat, invite):
         ("Amina", "/tried", True),
         ("Emma", "/tried", False),
         ("stranger", "/tried", False),
+        ("Emma", "/partnership", True),
+        ("Daniel", "/partnership", True),
+        ("Priya", "/partnership", False),
+        ("Amina", "/partnership", False),
+        ("stranger", "/partnership", False),
+        ("Emma", "/meeting", True),
+        ("Priya", "/meeting", False),
+        ("Carlos", "/meeting", False),
+        ("stranger", "/meeting", False),
     ],
 )
 async def test_command_matrix(people, who, command, allowed):
@@ -103,3 +114,36 @@ async def test_a_forged_button_on_another_familys_message_does_nothing(people, s
 async def test_malformed_payloads_are_answered_harmlessly(people, payload):
     replies = await people["Amina"].press_payload(payload)
     assert replies[0].text in {STALE, REFUSED, Speaker("en")._(STALE)}
+
+
+async def _consent(session, status: ConsentStatus) -> None:
+    """Priya's consent for Yusuf as the demo recorded it (given), then changed to `status`; a
+    withdrawal also takes her out of the partnership, as /settings does."""
+    consent = session.exec(select(Consent)).one()
+    if status is ConsentStatus.WITHDRAWN:
+        withdraw(session=session, consent=consent, by=consent.decided_by, at=consent.decided_at)
+        partnership = partnership_of(session=session, student_id=consent.student_id)
+        remove(session=session, partnership_id=partnership.id, person_id=consent.partner_id)
+    session.commit()
+
+
+@pytest.mark.parametrize(
+    ("consent", "sees"),
+    [(ConsentStatus.GIVEN, True), (ConsentStatus.WITHDRAWN, False)],
+)
+async def test_an_outside_partner_sees_the_student_only_while_consent_stands(people, session, consent, sees):
+    """The role × consent matrix: the partner's /postcard targets, and what comes from home."""
+    await _consent(session, consent)
+    replies = await people["Priya"].say("/postcard")
+    assert ("Yusuf Haddad" in [b.label for b in replies[0].buttons]) is sees
+    await people["Priya"].say("/cancel")
+    before = len(people["Priya"].inbox)
+    amina = people["Amina"]
+    await amina.say("/tried")
+    await amina.press("Something new")
+    await amina.say("We counted the stairs.")
+    await amina.press("Mixed")
+    await amina.say("He was tired.")
+    await amina.press("Skip")
+    heard = [o.text for o in people["Priya"].inbox[before:]]
+    assert any("counted the stairs" in t for t in heard) is sees

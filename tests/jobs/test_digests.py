@@ -109,9 +109,10 @@ def test_the_scheduler_has_one_job_per_kind_of_work_not_per_person():
     async def job() -> int:
         return 0
 
-    scheduler = make_scheduler(digests=job, reminders=job, prompts=job, reviews=job, replay=job)
+    scheduler = make_scheduler(digests=job, reminders=job, prompts=job, reviews=job, plans=job, replay=job)
     assert sorted(j.id for j in scheduler.get_jobs()) == [
         "digests",
+        "plans",
         "prompts",
         "reminders",
         "replay",

@@ -31,6 +31,7 @@ from bot.web.dashboard.inbox import inbox_routes
 from bot.web.dashboard.links import COOKIE, PREFIX, SESSION_TTL
 from bot.web.dashboard.reach import reach_routes
 from bot.web.dashboard.render import HEADERS, STATIC_DIR, field, page
+from bot.web.dashboard.setup import setup_routes
 from bot.web.signing import BadToken, Signer
 from storage.dashboard import (
     end_session,
@@ -100,6 +101,7 @@ class Dashboard:
                     *inbox_routes(self),
                     *compose_routes(self),
                     *reach_routes(self),
+                    *setup_routes(self),
                     Route("/students", self.students, methods=["GET"]),
                     Route("/students/{student_id:int}", self.partnership, methods=["GET"]),
                     Route("/students/{student_id:int}/photos/{message_id:int}", self.photo, methods=["GET"]),

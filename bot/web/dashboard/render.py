@@ -35,6 +35,7 @@ KIND_LABELS = {
     MessageKind.POSTCARD_TO_HOME: N_("Something to try at home"),
     MessageKind.POSTCARD_FROM_HOME: N_("Something we tried at home"),
     MessageKind.REPLY: N_("A question or an answer"),
+    MessageKind.MEETING_NOTES: N_("Meeting notes"),
 }
 #: The four statuses of storage.dashboard as staff read them ("delivered" and "pending" are both
 #: still waiting for a Got it).

@@ -13,7 +13,7 @@ from alembic import op
 
 import storage.models
 
-revision: str = "partner1"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,6 +1,6 @@
 """partnership set-up, the communication plan, meetings, and consent for outside partners
 
-Revision ID: partner1
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-03 16:27:40.892036
 """

@@ -132,6 +132,11 @@ class Settings(_channel_settings()):  # type: ignore[misc]  # channel fields com
         description="Signs links and sign-in cookies; every process of one school needs the same key. "
         "Unset: a key is made once and kept in the file PARTNERBOT_SECRET_KEY_FILE.",
     )
+    console_switch: bool | None = Field(
+        default=None,
+        description="Let `/as NAME` switch person in a console chat (a try-out feature); unset: on "
+        "while no platform channel (Telegram, Slack, e-mail) is set up.",
+    )
     secret_key_file: str = Field(
         default="partnerbot.key",
         description="Where the made key is kept when PARTNERBOT_SECRET_KEY is unset.",

@@ -217,7 +217,8 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"PARTNERBOT_{'_'.join(str(p) for p in err['loc']).upper()} {err['msg']}" for err in exc.errors()
+        problems = "; ".join(  # a validator's own message, without pydantic's "Value error, "
+            f"PARTNERBOT_{'_'.join(map(str, e['loc'])).upper()} {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
         )
         raise ConfigurationError(f"Invalid configuration: {problems}") from exc

@@ -67,7 +67,7 @@ def _free_port() -> int:
 @pytest.mark.parametrize(
     ("url", "says"),
     [
-        ("garbage", "PARTNERBOT_DATABASE_URL is not a database URL: use sqlite:///partnerbot.db or postgresql"),
+        ("garbage", "PARTNERBOT_DATABASE_URL is not a database URL: use sqlite:///partnerbot.db or"),
         ("sqlite:///{tmp}/missing/folder/x.db", "create its folder, or give another path"),
         ("postgresql+pg8000://u:pw@127.0.0.1/db", "pip install 'partnerbot[postgres]'"),
         ("postgresql+psycopg://u:pw@127.0.0.1:{port}/db", "is it running? Check PARTNERBOT_DATABASE_URL."),
@@ -118,7 +118,7 @@ def test_run_with_a_token_and_no_network_waits_for_telegram(tmp_path):
         PARTNERBOT_TELEGRAM_TOKEN="123456:ABCdefGHIjklMNOpqrSTUvwxYZ",
         PARTNERBOT_TELEGRAM_BASE_URL=f"http://127.0.0.1:{_free_port()}/bot",
     )
-    proc = subprocess.Popen(  # noqa: S603 - our own CLI
+    proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"], stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path
     )
     watchdog = threading.Timer(60, proc.kill)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -62,15 +64,27 @@ def find_class_group(
 
 
 def get_or_create_student(
-    *, session: Session, school_id: int, class_id: int | None, name: str, external_id: str | None = None
+    *,
+    session: Session,
+    school_id: int,
+    class_id: int | None,
+    name: str,
+    external_id: str | None = None,
+    namesakes_but: Collection[int] | None = None,
 ) -> tuple[Student, bool]:
-    """Find a student by external id, else by name within the class; (student, created)."""
+    """Find a student by external id, else by name within the class; (student, created).
+
+    With `namesakes_but`, a student whose external id is not known yet is also found as the one
+    student of that name in the class (not among those ids): the same child in another system's
+    export, where the ids differ (a CSV, then OneRoster)."""
     query = select(Student).where(Student.school_id == school_id)
-    if external_id:
-        query = query.where(Student.external_id == external_id)
-    else:
-        query = query.where(Student.name == name, Student.class_id == class_id)
-    student = session.exec(query).first()
+    same_name = query.where(Student.name == name, Student.class_id == class_id)
+    student = session.exec(
+        query.where(Student.external_id == external_id) if external_id else same_name
+    ).first()
+    if student is None and external_id and namesakes_but is not None:
+        found = [s for s in session.exec(same_name) if s.id not in namesakes_but]
+        student = found[0] if len(found) == 1 else None
     if student is not None:
         return student, False
     student = Student(school_id=school_id, class_id=class_id, name=name, external_id=external_id)

@@ -204,3 +204,29 @@ def staff_of_class(*, session: Session, class_id: int) -> list[Person]:
         .distinct()
     ).all()
     return list(rows)
+
+
+def remove_member(*, session: Session, person_id: int, student_id: int | None = None) -> int:
+    """Take a person out of one student's partnership, or out of all (None); how many seats went."""
+    query = select(PartnershipMember).where(PartnershipMember.person_id == person_id)
+    if student_id is not None:
+        query = query.join(Partnership, col(Partnership.id) == col(PartnershipMember.partnership_id)).where(
+            Partnership.student_id == student_id
+        )
+    seats = list(session.exec(query))
+    for seat in seats:
+        session.delete(seat)
+    session.flush()
+    return len(seats)
+
+
+def retire_person(*, session: Session, person: Person) -> int:
+    """No longer part of the school: out of every partnership, nothing sent to any of their chat
+    accounts. Their history stays (`partnerbot person erase` removes it).
+    Returns how many partnership seats went."""
+    seats = remove_member(session=session, person_id=id_of(person))
+    for account in session.exec(select(ChannelAccount).where(ChannelAccount.person_id == person.id)):
+        account.active = account.preferred = False
+        session.add(account)
+    session.flush()
+    return seats

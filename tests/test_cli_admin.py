@@ -87,3 +87,49 @@ def test_report_acks_fits_80_columns_and_names_a_missing_message(tmp_path):
         2,
         "Message 9999 does not exist: `partnerbot report acks` lists every message with its id.",
     )
+
+
+def test_one_person_is_added_edited_and_removed_without_a_csv(tmp_path):
+    assert _cli(tmp_path, "demo").returncode == 0
+    added = _cli(
+        tmp_path,
+        "people",
+        "add",
+        "Rania Haddad",
+        "--role",
+        "parent",
+        "--student",
+        "Yusuf Haddad",
+        "--relationship",
+        "aunt",
+        "--language",
+        "ar",
+    )
+    assert added.stdout.startswith("Added Rania Haddad (parent), linked to Yusuf Haddad.")
+    staff = _cli(tmp_path, "people", "add", "Tom Hill", "--role", "external", "--class", "Class 3B")
+    assert "linked to Oliver Bennett, Sofía García, Yusuf Haddad." in staff.stdout
+    assert re.search(r"Rania Haddad\s+parent\s+ar\s+Yusuf Haddad", _cli(tmp_path, "people", "list").stdout)
+    code = CODE.search(_cli(tmp_path, "invite", "create", "--person", "Rania Haddad").stdout).group(0)
+    assert "Rania Haddad" in _cli(tmp_path, "chat", stdin=f"/start {code}\n").stdout
+
+    edited = _cli(
+        tmp_path,
+        "people",
+        "edit",
+        "Rania Haddad",
+        "--name",
+        "Rania Haddad-Saleh",
+        "--remove-student",
+        "Yusuf Haddad",
+    )
+    assert edited.stdout == "Updated Rania Haddad-Saleh; unlinked from Yusuf Haddad.\n"
+    assert re.search(r"Rania Haddad-Saleh\s+parent\s+ar\s+yes", _cli(tmp_path, "people", "list").stdout)
+
+    assert _cli(tmp_path, "people", "remove", "Tom Hill").stdout == (
+        "Removed Tom Hill from 3 partnership(s); nothing more is sent to them.\n"
+    )
+    twice = _cli(tmp_path, "people", "add", "Amina Haddad", "--role", "parent")
+    assert (twice.returncode, twice.stderr.strip()) == (
+        2,
+        "'Amina Haddad' is already there: `partnerbot people edit` changes them.",
+    )

@@ -86,6 +86,9 @@ def test_a_scripted_console_conversation_in_arabic(tmp_path):
     assert "  3) العربية" in chat.stdout
     lines = chat.stdout.splitlines()
     assert sum(1 for line in lines if re.search("[\u0600-\u06ff]{3}", line)) > 20
+    # The terminal stands in for her phone's chat: no "Console" (وحدة التحكم) as a channel name.
+    assert Speaker("ar")._("Where to reach you: {channel}").format(channel="هذه المحادثة") in chat.stdout
+    assert "وحدة التحكم" not in chat.stdout
 
 
 def test_bare_partnerbot_sets_up_the_demo_and_prints_an_invite(tmp_path):

@@ -254,6 +254,7 @@ class App:
         )
         scheduler.start()
         try:
+            await self.dispatcher.drain()  # what was queued for this terminal's person while away
             await foreground.start(self.receive_and_answer)
         finally:
             scheduler.shutdown(wait=False)

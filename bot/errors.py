@@ -5,11 +5,22 @@ from __future__ import annotations
 
 from storage.errors import ConfigurationError, PartnerbotError, SchemaOutOfDate
 
-__all__ = ["ConfigurationError", "NotFound", "PartnerbotError", "RosterError", "SchemaOutOfDate"]
+__all__ = [
+    "BadInput",
+    "ConfigurationError",
+    "NotFound",
+    "PartnerbotError",
+    "RosterError",
+    "SchemaOutOfDate",
+]
 
 
 class NotFound(PartnerbotError):
     """No such record."""
+
+
+class BadInput(PartnerbotError):
+    """What was given cannot be used as it is."""
 
 
 class RosterError(PartnerbotError):

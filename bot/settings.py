@@ -139,6 +139,11 @@ class Settings(_channel_settings()):  # type: ignore[misc]  # channel fields com
         description="Signs links and sign-in cookies; every process of one school needs the same key. "
         "Unset: a key is made once and kept in the file PARTNERBOT_SECRET_KEY_FILE.",
     )
+    console_switch: bool | None = Field(
+        default=None,
+        description="Let `/as NAME` switch person in a console chat (a try-out feature); unset: on "
+        "while no platform channel (Telegram, Slack, e-mail) is set up.",
+    )
     secret_key_file: str = Field(
         default="partnerbot.key",
         description="Where the made key is kept when PARTNERBOT_SECRET_KEY is unset.",
@@ -219,7 +224,8 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"PARTNERBOT_{'_'.join(str(p) for p in err['loc']).upper()} {err['msg']}" for err in exc.errors()
+        problems = "; ".join(  # a validator's own message, without pydantic's "Value error, "
+            f"PARTNERBOT_{'_'.join(map(str, e['loc'])).upper()} {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
         )
         raise ConfigurationError(f"Invalid configuration: {problems}") from exc

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -13,7 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlmodel import Session as Session  # re-exported: the bot types its sessions without importing SQL
 from sqlmodel import create_engine
 
@@ -24,13 +24,21 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 def make_engine(url: str, *, busy_timeout_s: float = 30.0) -> Engine:
     """Create an engine; SQLite gets WAL and foreign keys so it behaves like a server database, and
-    waits up to `busy_timeout_s` for another writer's lock before it raises "database is locked"."""
+    waits up to `busy_timeout_s` for another writer's lock before it raises "database is locked".
+    A URL that cannot work is refused with what to do (the URL itself may hold a password: not shown)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(
+            "PARTNERBOT_DATABASE_URL is not a database URL: use sqlite:///partnerbot.db "
+            "or postgresql+psycopg://user:password@host/database"
+        ) from None
     if url.startswith("sqlite"):
         if sqlite3.sqlite_version_info < (3, 35):  # INSERT … RETURNING records each event once
             raise ConfigurationError(
                 f"partnerbot needs SQLite 3.35 or newer; this Python has {sqlite3.sqlite_version}"
             )
-        _create_private(make_url(url).database)
+        _create_private(parsed.database)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s})
 
         @event.listens_for(engine, "connect")
@@ -42,7 +50,13 @@ def make_engine(url: str, *, busy_timeout_s: float = 30.0) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except (ModuleNotFoundError, NoSuchModuleError) as exc:
+        raise ConfigurationError(
+            f"PARTNERBOT_DATABASE_URL needs a database driver that is not installed ({exc}): for "
+            "PostgreSQL, pip install 'partnerbot[postgres]' and use postgresql+psycopg://…"
+        ) from None
 
 
 def _create_private(database: str | None) -> None:
@@ -50,8 +64,15 @@ def _create_private(database: str | None) -> None:
     gives its -wal and -shm files the database's own mode."""
     if not database or database == ":memory:" or database.startswith("file:"):
         return
-    with suppress(FileExistsError):
+    try:
         os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:  # a folder that is not there, or not ours
+        raise ConfigurationError(
+            f"PARTNERBOT_DATABASE_URL: cannot create the SQLite file {database} ({exc.strerror}): "
+            "create its folder, or give another path"
+        ) from None
 
 
 def is_transient(exc: BaseException) -> bool:

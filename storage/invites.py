@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import CursorResult, func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.accounts import link_account
 from storage.models import ChannelAccount, Invite, InviteFailure, Person
@@ -98,3 +98,61 @@ def open_invite_count(*, session: Session, person_id: int, now: datetime) -> int
         Invite.expires_at > now,  # type: ignore[operator]
     )
     return int(session.exec(query).one())
+
+
+@dataclass(frozen=True, slots=True)
+class InviteRow:
+    """One invite as an admin lists it: whose, and whether its person has joined (by any code)."""
+
+    id: int
+    person_name: str
+    created_at: datetime | None
+    expires_at: datetime | None
+    used_at: datetime | None
+    joined: bool
+
+
+def list_invites(*, session: Session) -> list[InviteRow]:
+    """Every invite, newest first, with whether its person has joined: linked a chat account (an
+    e-mail address from the roster is theirs, but not a sign they joined)."""
+    joined = set(
+        session.exec(select(ChannelAccount.person_id).where(col(ChannelAccount.linked_at).is_not(None)))
+    )
+    rows = session.exec(
+        select(Invite, Person.name)
+        .join(Person, col(Person.id) == col(Invite.person_id))
+        .order_by(col(Invite.id).desc())
+    ).all()
+    return [
+        InviteRow(
+            id=invite.id or 0,
+            person_name=name,
+            created_at=invite.created_at,
+            expires_at=invite.expires_at,
+            used_at=invite.used_at,
+            joined=invite.person_id in joined,
+        )
+        for invite, name in rows
+    ]
+
+
+def revoke_invites(
+    *, session: Session, now: datetime, invite_id: int | None = None, person_id: int | None = None
+) -> int:
+    """End an invite (by id) or every open invite of a person now: its code no longer works (it
+    reads as expired). Returns how many were ended."""
+    query = update(Invite).where(col(Invite.used_at).is_(None), col(Invite.expires_at) > now)
+    if invite_id is not None:
+        query = query.where(col(Invite.id) == invite_id)
+    if person_id is not None:
+        query = query.where(col(Invite.person_id) == person_id)
+    ended = session.execute(query.values(expires_at=now).execution_options(synchronize_session=False))
+    return ended.rowcount if isinstance(ended, CursorResult) else 0
+
+
+def joined_people(*, session: Session, person_ids: list[int]) -> set[int]:
+    """Those of `person_ids` who have joined (linked a chat account)."""
+    query = select(ChannelAccount.person_id).where(
+        col(ChannelAccount.person_id).in_(person_ids), col(ChannelAccount.linked_at).is_not(None)
+    )
+    return {person_id for person_id in session.exec(query) if person_id is not None}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -209,6 +209,8 @@ def _due() -> Select[Any]:
         )
         .where(
             c.channel.in_(bindparam("channels", expanding=True)),
+            # A channel served here for some addresses only (a console terminal): only those.
+            or_(c.channel != bindparam("narrow_channel"), c.address.in_(bindparam("own", expanding=True))),
             or_(
                 (c.status == DeliveryStatus.PENDING)
                 & or_(c.not_before.is_(None), c.not_before <= bindparam("now")),
@@ -245,14 +247,23 @@ _CLAIM = (
 
 
 def claim_due(
-    *, session: Session, channels: Sequence[str], now: datetime, lease: timedelta, limit: int
+    *,
+    session: Session,
+    channels: Sequence[str],
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    narrow: tuple[str, Collection[str]] | None = None,
 ) -> list[Claimed]:
-    """Claim due deliveries (pending, or sending with an expired lease) and commit the claim.
+    """Claim due deliveries (pending, or sending with an expired lease) and commit the claim;
+    `narrow` (channel, addresses): of that channel, only deliveries to those addresses.
 
     A claim that expired belongs to a dispatcher that stopped mid-send (killed, or cut off from
     the database): the message may already have gone, so taking it again marks it ambiguous."""
     due = _DUE_LOCKED if session.get_bind().dialect.name == "postgresql" else _DUE
-    rows = session.execute(due, {"channels": list(channels), "now": now, "limit": limit}).all()
+    narrow_channel, own = narrow or ("", ())
+    bound = {"channels": list(channels), "now": now, "limit": limit, "narrow_channel": narrow_channel}
+    rows = session.execute(due, {**bound, "own": list(own) or [""]}).all()
     if rows:
         claim = {"ids": [row.id for row in rows], "now": now, "lease_until": now + lease}
         ours = set(session.execute(_CLAIM, claim).scalars())

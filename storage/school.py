@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -62,15 +64,27 @@ def find_class_group(
 
 
 def get_or_create_student(
-    *, session: Session, school_id: int, class_id: int | None, name: str, external_id: str | None = None
+    *,
+    session: Session,
+    school_id: int,
+    class_id: int | None,
+    name: str,
+    external_id: str | None = None,
+    namesakes_but: Collection[int] | None = None,
 ) -> tuple[Student, bool]:
-    """Find a student by external id, else by name within the class; (student, created)."""
+    """Find a student by external id, else by name within the class; (student, created).
+
+    With `namesakes_but`, a student whose external id is not known yet is also found as the one
+    student of that name in the class (not among those ids): the same child in another system's
+    export, where the ids differ (a CSV, then OneRoster)."""
     query = select(Student).where(Student.school_id == school_id)
-    if external_id:
-        query = query.where(Student.external_id == external_id)
-    else:
-        query = query.where(Student.name == name, Student.class_id == class_id)
-    student = session.exec(query).first()
+    same_name = query.where(Student.name == name, Student.class_id == class_id)
+    student = session.exec(
+        query.where(Student.external_id == external_id) if external_id else same_name
+    ).first()
+    if student is None and external_id and namesakes_but is not None:
+        found = [s for s in session.exec(same_name) if s.id not in namesakes_but]
+        student = found[0] if len(found) == 1 else None
     if student is not None:
         return student, False
     student = Student(school_id=school_id, class_id=class_id, name=name, external_id=external_id)
@@ -190,3 +204,29 @@ def staff_of_class(*, session: Session, class_id: int) -> list[Person]:
         .distinct()
     ).all()
     return list(rows)
+
+
+def remove_member(*, session: Session, person_id: int, student_id: int | None = None) -> int:
+    """Take a person out of one student's partnership, or out of all (None); how many seats went."""
+    query = select(PartnershipMember).where(PartnershipMember.person_id == person_id)
+    if student_id is not None:
+        query = query.join(Partnership, col(Partnership.id) == col(PartnershipMember.partnership_id)).where(
+            Partnership.student_id == student_id
+        )
+    seats = list(session.exec(query))
+    for seat in seats:
+        session.delete(seat)
+    session.flush()
+    return len(seats)
+
+
+def retire_person(*, session: Session, person: Person) -> int:
+    """No longer part of the school: out of every partnership, nothing sent to any of their chat
+    accounts. Their history stays (`partnerbot person erase` removes it).
+    Returns how many partnership seats went."""
+    seats = remove_member(session=session, person_id=id_of(person))
+    for account in session.exec(select(ChannelAccount).where(ChannelAccount.person_id == person.id)):
+        account.active = account.preferred = False
+        session.add(account)
+    session.flush()
+    return seats

@@ -91,6 +91,19 @@ def add_glossary_term(
     return entry
 
 
+def remove_glossary_term(*, session: Session, term: str, language: str | None = None) -> int:
+    """Forget `term` (any case) in `language`, or in every language it has a rule for; returns
+    how many rules went."""
+    query = select(GlossaryTerm).where(func.lower(GlossaryTerm.term) == " ".join(term.split()).lower())
+    if language is not None:
+        query = query.where(GlossaryTerm.language == language)
+    entries = list(session.exec(query).all())
+    for entry in entries:
+        session.delete(entry)
+    session.flush()
+    return len(entries)
+
+
 def glossary(*, session: Session) -> list[GlossaryTerm]:
     """Every term, in alphabetical order; a term whose translation is itself is kept unchanged."""
     return list(session.exec(_GLOSSARY).all())

@@ -202,3 +202,13 @@ class FetchesFiles(Protocol):
     """A channel whose attachments arrive as references (Telegram's file_id) to fetch."""
 
     async def fetch_file(self, platform_ref: str) -> bytes: ...
+
+
+@runtime_checkable
+class ServesSomeAddresses(Protocol):
+    """A channel a process serves for some addresses only (a console terminal: the person at it);
+    deliveries to its other addresses wait for the process that serves them."""
+
+    def own_addresses(self) -> frozenset[str]:
+        """The addresses this process sends to now (they may change: a console's `/as`)."""
+        ...

@@ -18,7 +18,7 @@ from rich.console import Console
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from bot.channels.console.adapter import ConsoleChannel
+    from bot.channels.console.adapter import ConsoleChannel, Switch
     from bot.settings import Settings
 
 err = Console(stderr=True)
@@ -38,12 +38,17 @@ def settings(*, quiet: bool = False) -> Settings:
     return loaded
 
 
-def console(address: str, name: str | None) -> ConsoleChannel:
+def console(address: str, name: str | None, *, switch: Switch | None = None) -> ConsoleChannel:
     """The terminal as a channel: numbered choices for buttons when a person is typing."""
     from bot.channels.console.adapter import ConsoleChannel
 
     return ConsoleChannel(
-        address=address, display_name=name, stdin=sys.stdin, stdout=sys.stdout, interactive=sys.stdin.isatty()
+        address=address,
+        display_name=name,
+        stdin=sys.stdin,
+        stdout=sys.stdout,
+        interactive=sys.stdin.isatty(),
+        switch=switch,
     )
 
 
@@ -58,3 +63,16 @@ def current_database() -> Iterator[Engine]:
         yield db
     finally:
         db.dispose()
+
+
+def try_out_database(loaded: Settings) -> Engine:
+    """The database for trying partnerbot out: a SQLite file is brought up to date by itself (it is
+    the embedded default); a server database must be current (`partnerbot db upgrade`)."""
+    from storage.db import ensure_current, make_engine, upgrade
+
+    db = make_engine(loaded.database_url)
+    if db.dialect.name == "sqlite":
+        upgrade(db)
+    else:
+        ensure_current(db)
+    return db

@@ -44,6 +44,26 @@ def add(
     typer.echo(f"{entry.term!r}: {rule} in {where}.")
 
 
+@glossary_cli.command("remove")
+def remove(
+    term: Annotated[str, typer.Argument(help="The word or phrase (any case matches).")],
+    language: Annotated[
+        str | None, typer.Option(help="Only its rule in this language; by default every rule for it.")
+    ] = None,
+) -> None:
+    """Forget TERM: machine translation treats it as any other word again."""
+    from bot.errors import NotFound
+    from storage.db import session_scope
+    from storage.translations import remove_glossary_term
+
+    with current_database() as db, session_scope(db) as session:
+        removed = remove_glossary_term(session=session, term=term, language=language)
+    if not removed:
+        where = f" in {language}" if language else ""
+        raise NotFound(f"{term!r} is not in the glossary{where}: `partnerbot glossary list` shows what is.")
+    typer.echo(f"{term!r} removed from the glossary ({removed} rule{'s' if removed > 1 else ''}).")
+
+
 @glossary_cli.command("list")
 def list_terms() -> None:
     """Every term and what becomes of it in each language."""

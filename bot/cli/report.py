@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from bot.cli.common import settings
+from bot.errors import NotFound
 
 if TYPE_CHECKING:
     from storage.models import Message
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
 
 report_cli = typer.Typer(help="Reports for staff.")
 STATUSES = ("acknowledged", "delivered", "pending", "unreached", "failed")
+WIDTH, INDENT = 80, "     "  # the report fits an 80-column terminal; the CSV has every detail
 
 
 def _percent(part: int, whole: int) -> str:
@@ -48,26 +52,33 @@ def report_acks(
             session=session, message_ids=[id_of(m) for m in messages], channels=configured_names(loaded)
         )
     console = Console()
+    if not messages and message is not None:
+        raise NotFound(
+            f"Message {message} does not exist: `partnerbot report acks` lists every message with its id."
+        )
     if not messages:
         console.print("No highlights or postcards have been sent yet.")
-        raise typer.Exit(0 if message is None else 1)
-    table = Table("id", "sent", "kind", "about", "recipients", *STATUSES, title="Acknowledgements")
+        return
+    console.print("[bold]Acknowledgements[/]")
     for item in messages:
-        summary = summaries[id_of(item)]
-        counts = Counter(r.status for r in summary.recipients)
-        table.add_row(
-            str(item.id),
-            f"{item.created_at:%Y-%m-%d %H:%M}" if item.created_at else "",
-            item.kind.value,
-            str(item.details.get("about", "")),
-            str(len(summary.recipients)),
-            *(str(counts[s]) for s in STATUSES),
-        )
-    console.print(table)
+        console.print(_message_lines(item, summaries[id_of(item)]), markup=False, highlight=False)
     console.print(_language_table(summaries.values()))
     if csv_file is not None:
         _write_csv(csv_file, messages, summaries)
         console.print(f"Wrote {csv_file}")
+
+
+def _message_lines(item: Message, summary: AckSummary) -> str:
+    """One message in two short lines (an 80-column terminal): what it was, then where it is."""
+    counts = Counter(r.status for r in summary.recipients)
+    sent = f"{item.created_at:%Y-%m-%d %H:%M}" if item.created_at else "not sent"
+    about = str(item.details.get("about", ""))
+    what = f"#{item.id}  {sent}  {item.kind.value.replace('_', ' ')}" + (f", about {about}" if about else "")
+    where = f"{len(summary.recipients)} people: " + ", ".join(f"{counts[s]} {s}" for s in STATUSES)
+    return "\n".join(
+        textwrap.wrap(what, width=WIDTH, subsequent_indent=INDENT)
+        + textwrap.wrap(where, width=WIDTH, initial_indent=INDENT, subsequent_indent=INDENT)
+    )
 
 
 def _language_table(summaries: Iterable[AckSummary]) -> Table:
@@ -77,14 +88,15 @@ def _language_table(summaries: Iterable[AckSummary]) -> Table:
     merged = AckSummary()
     for summary in summaries:
         merged.recipients.extend(summary.recipients)
-    table = Table("language", "recipients", *STATUSES, "acknowledged %", title="By language")
+    table = Table("language", "people", *STATUSES, title="By language", box=box.SIMPLE_HEAD, padding=(0, 1))
     for language, counts in by_language(merged).items():
         total = sum(counts.values())
+        acknowledged = counts.get("acknowledged", 0)
         table.add_row(
             Speaker("en").language_name_here(language),
             str(total),
-            *(str(counts.get(s, 0)) for s in STATUSES),
-            _percent(counts.get("acknowledged", 0), total),
+            f"{acknowledged} ({_percent(acknowledged, total)})",
+            *(str(counts.get(s, 0)) for s in STATUSES[1:]),
         )
     return table
 

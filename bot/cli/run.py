@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import signal
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ from bot.cli.common import console, settings
 
 if TYPE_CHECKING:
     from bot.app import App
+    from bot.channels.base import CommandMenus, HasCommandMenu
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -39,9 +41,10 @@ async def _serve(app: App) -> None:
     from bot.web.app import make_web_server
 
     routes: list[WebRoute] = []
+    registering: list[asyncio.Task[None]] = []
     for name, channel in app.channels.items():
         if isinstance(channel, HasCommandMenu):
-            await channel.register_commands(menus())
+            registering.append(asyncio.create_task(_register_menu(name, channel, menus())))
         if isinstance(channel, ServesWeb):
             served = channel.web_routes()
             _LOGGER.info("channel %s serves %d web routes", name, len(served))
@@ -50,4 +53,25 @@ async def _serve(app: App) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
     web = make_web_server(app.web_app(routes), host=app.settings.web_host, port=app.settings.web_port)
-    await app.serve_forever(web=web, stop=stop)
+    try:
+        await app.serve_forever(web=web, stop=stop)
+    finally:
+        for task in registering:
+            task.cancel()
+
+
+async def _register_menu(name: str, channel: HasCommandMenu, commands: CommandMenus) -> None:
+    """Register the command menu, trying again with back-off while the platform cannot be reached
+    (no network at start is no reason to stop, nor to fill the log)."""
+    from bot.channels.base import RetryLater
+    from bot.delivery.dispatcher import backoff_s
+
+    for attempt in itertools.count(1):
+        try:
+            await channel.register_commands(commands)
+        except RetryLater as exc:
+            log = _LOGGER.info if attempt == 1 else _LOGGER.debug  # the channel itself warns, once
+            log("channel %s: command menu not registered yet (%s); trying again with back-off", name, exc)
+            await asyncio.sleep(max(exc.after_s or 0.0, backoff_s(attempt)))
+        else:
+            return

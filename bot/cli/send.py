@@ -25,7 +25,9 @@ def highlights(
 ) -> None:
     """Queue the highlights for every family of the class; `partnerbot run` sends them."""
     from bot.channels.registry import configured_names
-    from bot.errors import NotFound
+    from bot.errors import BadInput, NotFound
+    from bot.handlers.highlights import MAX_LENGTH
+    from bot.i18n import Speaker
     from bot.messages.fanout import send_highlights
     from bot.translation import TranslationService
     from bot.translation.backends import make_translator
@@ -33,9 +35,18 @@ def highlights(
     from storage.models import utcnow
     from storage.people import find_class, find_people
 
-    text = file.read_text(encoding="utf-8").strip()
+    try:
+        text = file.read_bytes().decode("utf-8").strip()
+    except UnicodeDecodeError as exc:
+        raise BadInput(
+            f"{file} is not UTF-8 text (byte {exc.start}): save it as UTF-8 "
+            "(Save As → Text, UTF-8) and send it again"
+        ) from None
     if not text:
-        raise NotFound(f"{file} is empty")
+        raise BadInput(f"{file} is empty")
+    if len(text) > MAX_LENGTH:  # as in the chat: a phone screen's worth
+        said = Speaker("en")._("That is long for a phone screen: please keep it under {limit} characters.")
+        raise BadInput(f"{file}: {said.format(limit=MAX_LENGTH)} (it has {len(text)})")
     settings = load_settings()
     db = make_engine(settings.database_url)
     ensure_current(db)

@@ -35,6 +35,7 @@ from bot.channels.base import (
     Rejected,
     RetryLater,
     Scope,
+    ServesSomeAddresses,
 )
 from bot.database import in_thread
 from bot.delivery.ratelimit import Monotonic, RateLimiter
@@ -223,9 +224,13 @@ class Dispatcher:
 
     async def _claim(self, limit: int) -> list[Claimed]:
         channels, now = list(self._channels), self._clock()
+        narrow = next(
+            ((n, c.own_addresses()) for n, c in self._channels.items() if isinstance(c, ServesSomeAddresses)),
+            None,
+        )
         claimed = await self._in_thread(
             lambda session: claim_due(
-                session=session, channels=channels, now=now, lease=self._lease, limit=limit
+                session=session, channels=channels, now=now, lease=self._lease, limit=limit, narrow=narrow
             )
         )
         at = self._monotonic()

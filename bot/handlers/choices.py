@@ -14,7 +14,7 @@ from storage.models import ChannelAccount, Frequency, Involvement
 from storage.people import memberships_of
 
 CHANNEL_NAMES = {
-    "console": N_("Console"),
+    "console": N_("This chat"),  # a try-out in the terminal stands in for a phone's chat
     "telegram": N_("Telegram"),
     "slack": N_("Slack"),
     "email": N_("E-mail"),

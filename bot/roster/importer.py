@@ -39,7 +39,7 @@ from bot.roster.rows import (
 )
 from bot.settings import Settings
 from storage.ids import id_of
-from storage.models import Partnership, Person, Role, School
+from storage.models import Involvement, Partnership, Person, Role, School
 from storage.school import (
     add_member,
     add_person,
@@ -63,9 +63,25 @@ COLUMNS = (
     "phone",
     "telegram",
     "student_id",
+    "role",
 )
 REQUIRED_COLUMNS = ("student", "class", "family_member")
 _FAMILY_DETAILS = ("relationship", "language", "email", "phone", "telegram")
+#: The `role` column: empty for family; staff and outside partners by the words schools use.
+_ROLES = {
+    "": Role.PARENT,
+    "family": Role.PARENT,
+    "parent": Role.PARENT,
+    "carer": Role.PARENT,
+    "teacher": Role.TEACHER,
+    "support": Role.SUPPORT_STAFF,
+    "support staff": Role.SUPPORT_STAFF,
+    "aide": Role.SUPPORT_STAFF,
+    "leader": Role.LEADER,
+    "external": Role.EXTERNAL,
+    "outside partner": Role.EXTERNAL,
+}
+_STAFF_INVOLVEMENT = {Role.TEACHER: Involvement.ADVISER, Role.EXTERNAL: Involvement.ADVISER}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +95,8 @@ class ImportSummary:
     staff: int
     memberships: int
     invites: tuple[IssuedInvite, ...]
+    #: Students found by name and class, their ids in this file differing from the database's.
+    matched: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         counts = (
@@ -90,7 +108,13 @@ class ImportSummary:
             (len(self.invites), "invite", "invites"),
         )
         created = [f"{n} {singular if n == 1 else plural}" for n, singular, plural in counts]
-        return f"{self.school}: created {', '.join(created[:-1])} and {created[-1]}."
+        said = f"{self.school}: created {', '.join(created[:-1])} and {created[-1]}."
+        if self.matched:
+            said += (
+                f" Matched {len(self.matched)} students already there by name and class (their ids "
+                f"differ): {', '.join(self.matched)}."
+            )
+        return said
 
 
 def load_roster(path: Path) -> Roster:
@@ -170,15 +194,20 @@ def parse_partnerbot_csv(text: str, source: str, problems: Problems) -> Roster:
     )
     students = _Students(problems)
     by_email: dict[str, tuple[PersonRow, Record]] = {}
+    class_staff: list[tuple[str, MemberRow]] = []
     for record in records:
         before = len(problems)
         name, klass = clean_name(record["student"]), clean_name(record["class"])
-        if not name:
+        staff = _ROLES.get(_role_word(record["role"]), Role.PARENT) is not Role.PARENT
+        if not name and not staff:
             problems.add(record, "missing student name")
         if not klass:
             problems.add(record, "missing class")
         person = _family_member(record, problems)
         if len(problems) > before:
+            continue
+        if person is not None and staff and not name:  # staff of the whole class
+            class_staff.append((klass, _member(record, person)))
             continue
         student = students.get(record, name, klass, record["student_id"] or None)
         if student is None or person is None:
@@ -200,10 +229,35 @@ def parse_partnerbot_csv(text: str, source: str, problems: Problems) -> Roster:
         if any(member.person.name == person.name for member in student.members):
             problems.add(record, f"{person.name} is listed twice for {name}")
             continue
-        student.members.append(
-            MemberRow(person=person, relationship=clean_name(record["relationship"]) or None)
-        )
+        student.members.append(_member(record, person))
+    for klass, member in class_staff:
+        for draft in students.drafts.values():
+            if draft.klass == klass and all(m.person.name != member.person.name for m in draft.members):
+                draft.members.append(member)
     return students.roster()
+
+
+def _member(record: Record, person: PersonRow) -> MemberRow:
+    return MemberRow(
+        person=person,
+        relationship=clean_name(record["relationship"]) or None,
+        involvement=_STAFF_INVOLVEMENT.get(
+            person.role, Involvement.INFORMED if person.role is Role.PARENT else Involvement.SUPPORT
+        ),
+    )
+
+
+def _role_word(value: str) -> str:
+    return " ".join(value.casefold().replace("_", " ").split())
+
+
+def _role(value: str) -> Role:
+    role = _ROLES.get(_role_word(value))
+    if role is None:
+        raise ValueError(
+            f"unknown role {value!r} (leave it empty for family, or use teacher, support, leader or external)"
+        )
+    return role
 
 
 def _family_member(record: Record, problems: Problems) -> PersonRow | None:
@@ -213,13 +267,12 @@ def _family_member(record: Record, problems: Problems) -> PersonRow | None:
     email = problems.parse(record, parse_email, "email")
     phone = problems.parse(record, parse_phone, "phone")
     telegram = problems.parse(record, parse_telegram, "telegram")
+    role = problems.parse(record, _role, "role") or Role.PARENT
     if not name:
-        if any(record[column] for column in _FAMILY_DETAILS):
+        if any(record[column] for column in (*_FAMILY_DETAILS, "role")):
             problems.add(record, "family_member is empty but the row gives their details")
         return None
-    return PersonRow(
-        name=name, role=Role.PARENT, language=language, email=email, phone=phone, telegram=telegram
-    )
+    return PersonRow(name=name, role=role, language=language, email=email, phone=phone, telegram=telegram)
 
 
 def import_roster(
@@ -240,6 +293,8 @@ def import_roster(
     counts: Counter[str] = Counter()
     class_ids = {row.key: _class_id(session, school, row, counts) for row in roster.classes}
     new_family: list[Person] = []
+    created_here: set[int] = set()  # namesakes within one file are two children (their ids differ)
+    matched: list[str] = []
     for row in roster.students:
         student, created = get_or_create_student(
             session=session,
@@ -247,8 +302,13 @@ def import_roster(
             class_id=class_ids[row.class_key] if row.class_key else None,
             name=row.name,
             external_id=row.external_id,
+            namesakes_but=created_here,
         )
         counts["students"] += created
+        if created:
+            created_here.add(id_of(student))
+        elif row.external_id and student.external_id != row.external_id:
+            matched.append(row.name)
         partnership = partnership_for(session=session, student_id=id_of(student))
         for member in row.members:
             person = _seat(session, school, partnership, member, counts)
@@ -263,6 +323,7 @@ def import_roster(
         staff=counts["staff"],
         memberships=counts["memberships"],
         invites=tuple(invites),
+        matched=tuple(matched),
     )
 
 

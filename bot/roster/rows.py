@@ -24,6 +24,10 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _PHONE = re.compile(r"\+?[0-9 ()./-]+")
 _TELEGRAM = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*")
+#: zh-TW, zh-HK, zh-MO, zh-Hant(-…): written in Traditional characters, which no catalog has yet.
+_TRADITIONAL_CHINESE = re.compile(
+    r"zh[-_](hant([-_]\w+)?|tw|hk|mo)|繁體中文|正體中文|traditional chinese", re.I
+)
 
 T = TypeVar("T")
 
@@ -140,7 +144,10 @@ def read_csv(
     OneRoster allows extension columns, so it is not strict.
     """
     canonical = {name.casefold(): name for name in columns}
-    reader = csv.reader(io.StringIO(text))
+    first_line = text.split("\n", 1)[0]
+    # Excel saves "CSV" with ";" where the decimal comma is usual (Spanish, French…): read either.
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     header = next(reader, None)
     if not header:
         problems.add(source, "is empty; its first row must name the columns")
@@ -203,6 +210,11 @@ def parse_language(value: str) -> str | None:
     """A supported BCP 47 tag from a tag in any case, a regional variant or a language name."""
     if not value:
         return None
+    if _TRADITIONAL_CHINESE.fullmatch(value):
+        raise ValueError(
+            f"language {value!r} (Traditional Chinese) is not supported yet; "
+            f"use one of {', '.join(LANGUAGES)}, or leave it empty for the school's default"
+        )
     known = _language_names().get(value.casefold())
     if known is None and _LANGUAGE_TAG.fullmatch(value):
         known = normalise_language(value, default="") or None

@@ -86,6 +86,9 @@ def test_a_scripted_console_conversation_in_arabic(tmp_path):
     assert "  3) العربية" in chat.stdout
     lines = chat.stdout.splitlines()
     assert sum(1 for line in lines if re.search("[\u0600-\u06ff]{3}", line)) > 20
+    # The terminal stands in for her phone's chat: no "Console" (وحدة التحكم) as a channel name.
+    assert Speaker("ar")._("Where to reach you: {channel}").format(channel="هذه المحادثة") in chat.stdout
+    assert "وحدة التحكم" not in chat.stdout
 
 
 def test_bare_partnerbot_sets_up_the_demo_and_prints_an_invite(tmp_path):
@@ -102,7 +105,84 @@ def test_chat_as_a_person_of_the_school(tmp_path):
     _cli(tmp_path, "demo")
     result = _cli(tmp_path, "chat", "--as", "emma", stdin="/help\n")
     assert "/settings" in result.stdout
-    assert _cli(tmp_path, "chat", "--as", "nobody", stdin="").returncode == 1
+    assert "You are Emma Clarke (teacher; " in result.stderr
+    assert "Ctrl-D" in result.stderr
+    nobody = _cli(tmp_path, "chat", "--as", "nobody", stdin="")
+    assert (nobody.returncode, nobody.stderr.strip()) == (
+        2,
+        "0 people match 'nobody': give the full name (`partnerbot people list`).",
+    )
+
+
+POSTCARD_TO_YUSUF = (
+    "/postcard\n4\nCounting stairs\nCount the stairs together out loud.\nIt makes numbers real.\n1\n1\n"
+)
+WE_TRIED_IT = "2\n1\nعددنا الدرج معًا\n1\n"
+
+
+def test_two_terminals_show_both_sides_of_a_postcard(tmp_path):
+    """Each console person has their own address: Emma's terminal never prints Amina's postcard,
+    and Amina's shows it when she comes back, with her buttons working."""
+    assert _cli(tmp_path, "demo").returncode == 0
+    assert _cli(tmp_path, "chat", "--as", "amina").returncode == 0  # she has opened her chat once
+    emma = _cli(tmp_path, "chat", "--as", "emma", stdin=POSTCARD_TO_YUSUF)
+    assert "Sent to 1 person." in emma.stdout
+    assert "Count the stairs together out loud.\n\n" not in emma.stdout.split("Sent to 1 person.")[1]
+    amina = _cli(tmp_path, "chat", "--as", "amina", stdin=WE_TRIED_IT)
+    ar = Speaker("ar")
+    assert amina.stdout.startswith(
+        ar._("Something to try at home, for {student}, from {author}").format(
+            student="Yusuf Haddad", author="Emma Clarke"
+        )
+    )
+    assert f"  1) {ar._('Got it')}" in amina.stdout
+    assert "Sent to 1 person." not in amina.stdout
+    back = _cli(tmp_path, "chat", "--as", "emma")
+    assert back.stdout.startswith("Something we tried at home, from Amina Haddad")
+    assert "عددنا الدرج معًا" in back.stdout
+
+
+def test_as_switches_person_in_one_terminal_unless_turned_off(tmp_path):
+    assert _cli(tmp_path, "demo").returncode == 0
+    assert _cli(tmp_path, "chat", "--as", "amina").returncode == 0
+    one = _cli(tmp_path, "chat", "--as", "emma", stdin=POSTCARD_TO_YUSUF + "/as Amina Haddad\n1\n")
+    assert "You are Amina Haddad (parent; Yusuf Haddad)" in one.stderr
+    _, after = one.stdout.split("Sent to 1 person.")
+    assert "“Counting stairs”" in after
+    assert Speaker("ar")._("Got it") in after
+    off = _cli(tmp_path, "chat", "--as", "emma", stdin="/as amina\n", PARTNERBOT_CONSOLE_SWITCH="0")
+    assert "/as switches person only while trying partnerbot out; it is off here." in off.stdout
+    assert "You are Amina" not in off.stderr
+
+
+def test_chat_without_as_is_a_new_unlinked_account_each_time(tmp_path):
+    code = re.search(r"/start ([a-z2-7-]{32})", _cli(tmp_path).stderr).group(1)
+    joined = _cli(tmp_path, "chat", stdin=f"/start {code}\n")
+    assert "Amina Haddad" in joined.stdout
+    second = _cli(tmp_path, "chat", stdin="hello\n")
+    assert "To join, send the invite code" in second.stdout
+    assert "Amina" not in second.stdout
+
+
+def test_the_demo_never_traps_a_newcomer(tmp_path):
+    """Wrong codes lock out that run's account only; the next run's code works, and once Amina
+    has joined, running the demo again is Amina again, with no new code."""
+    first = _cli(tmp_path, stdin="".join(f"/start {'a' * 4}-{'b' * 27}\n" for _ in range(6)))
+    assert "Too many wrong codes." in first.stdout
+    assert "run `partnerbot` again" in first.stderr
+    code = re.search(r"/start ([a-z2-7-]{32})", (second := _cli(tmp_path, stdin="")).stderr).group(1)
+    assert second.returncode == 0
+    assert "Amina Haddad" in _cli(tmp_path, stdin=f"/start {code}\n").stdout
+    again = _cli(tmp_path, stdin="/help\n")
+    assert "/start " not in again.stderr
+    assert "Amina Haddad has joined already." in again.stderr
+    assert "/settings" in again.stdout
+
+
+def test_demo_and_chat_bring_the_embedded_sqlite_up_to_date(tmp_path):
+    assert _cli(tmp_path, "chat", "--as", "emma").returncode == 2  # migrated, but no demo school yet
+    assert _cli(tmp_path, "demo").returncode == 0
+    assert _cli(tmp_path, "chat", "--as", "emma").returncode == 0
 
 
 def test_run_refuses_an_out_of_date_schema(tmp_path):

@@ -236,7 +236,7 @@ def test_bad_rows_are_all_reported_by_line_and_nothing_is_imported(db, settings,
         (
             "student,class,family_member,e-mail\n",
             "roster.csv: unknown column e-mail; the columns are "
-            "student, class, family_member, relationship, language, email, phone, telegram, student_id",
+            "student, class, family_member, relationship, language, email, phone, telegram, student_id, role",
         ),
         (
             "student,family_member\n",
@@ -546,3 +546,85 @@ def test_names_lose_the_invisible_characters_that_would_disguise_them(db, settin
     _import(db, settings, clock, roster)
     names = set(session.execute(select(Person.name)).scalars())
     assert {"Amina Haddad", "Mehr\u200cnaz Karimi"} <= names
+
+
+def test_a_semicolon_csv_from_a_spanish_or_french_excel_is_read(db, settings, clock, session, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "student;class;family_member;relationship;language;email\n"
+        "Sofía García;Class 3B;Carlos García;padre;es;carlos@example.org\n",
+        encoding="utf-8",
+    )
+    assert _counts(_import(db, settings, clock, path))[:3] == (1, 1, 1)
+    assert _member(session, "Carlos García", "Sofía García").relationship == "padre"
+
+
+@pytest.mark.parametrize("given", ["zh-TW", "zh_Hant", "zh-HK", "繁體中文"])
+def test_traditional_chinese_is_reported_not_mapped_to_simplified(db, settings, clock, tmp_path, given):
+    with pytest.raises(RosterError) as raised:
+        _import(db, settings, clock, _csv(tmp_path, f"Wei Chen,4A,Li Chen,father,{given},,,,"))
+
+    assert raised.value.problems == [
+        f"roster.csv line 2: language {given!r} (Traditional Chinese) is not supported yet; use one of "
+        "en, es, ar, zh-Hans, vi, fr, or leave it empty for the school's default"
+    ]
+
+
+def test_the_csv_imports_staff_for_a_student_or_a_whole_class(db, settings, clock, session, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text(
+        "student,class,family_member,relationship,email,role\n"
+        "Oliver Bennett,Class 3B,Sarah Bennett,mother,sarah@example.org,\n"
+        "Yusuf Haddad,Class 3B,Amina Haddad,mother,amina@example.org,\n"
+        ",Class 3B,Emma Clarke,class teacher,emma@school.example,teacher\n"
+        "Yusuf Haddad,Class 3B,Priya Patel,speech therapist,,external\n"
+        "Yusuf Haddad,Class 3B,Bob Stone,,,janitor\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RosterError) as raised:
+        _import(db, settings, clock, path)
+    assert raised.value.problems == [
+        "roster.csv line 6: unknown role 'janitor' (leave it empty for family, or use teacher, "
+        "support, leader or external)"
+    ]
+    path.write_text(
+        path.read_text(encoding="utf-8").rsplit("Yusuf Haddad,Class 3B,Bob", 1)[0], encoding="utf-8"
+    )
+
+    summary = _import(db, settings, clock, path)
+
+    assert (summary.family, summary.staff) == (2, 2)
+    assert "2 staff members" in str(summary)
+    assert {i.person.name for i in summary.invites} == {"Sarah Bennett", "Amina Haddad"}
+    emma = _person(session, "Emma Clarke")
+    assert emma.role is Role.TEACHER
+    assert sorted(m.student_name for m in memberships_of(session=session, person_id=emma.id)) == [
+        "Oliver Bennett",
+        "Yusuf Haddad",
+    ]
+    priya = _member(session, "Priya Patel", "Yusuf Haddad")
+    assert (priya.relationship, priya.involvement) == ("speech therapist", "adviser")
+    assert _person(session, "Priya Patel").role is Role.EXTERNAL
+
+
+def test_the_csv_then_the_oneroster_export_of_one_school_makes_no_duplicate_students(
+    db, settings, clock, session, tmp_path
+):
+    _import(db, settings, clock, EXAMPLES / "roster.csv")
+
+    summary = _import(db, settings, clock, EXAMPLES / "oneroster")
+
+    assert summary.matched == ("Oliver Bennett", "Sofía García", "Yusuf Haddad")
+    assert "Matched 3 students already there by name and class (their ids differ)" in str(summary)
+    for name in summary.matched:
+        assert len(find_students(session=session, name=name)) == 1
+    assert summary.family == 0  # the parents were matched too, by e-mail
+    (yusuf,) = find_students(session=session, name="Yusuf Haddad")
+    school_side = {p.name for p in _school_side(session, yusuf.id)}
+    assert "Emma Clarke" in school_side
+
+
+def _school_side(session, student_id):
+    from storage.people import school_side_of
+
+    return school_side_of(session=session, student_id=student_id)

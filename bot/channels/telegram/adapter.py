@@ -336,7 +336,10 @@ class TelegramChannel:
                 return True
             except (NetworkError, RetryAfter) as exc:
                 failures += 1
-                _LOGGER.warning("Telegram not reachable yet (%s): %s", type(exc).__name__, exc)
+                log = _LOGGER.warning if failures == 1 else _LOGGER.debug  # one line, not one a try
+                log(
+                    "Telegram not reachable yet (%s): %s; trying again with back-off", type(exc).__name__, exc
+                )
                 await self._pause(after_s(exc) or self._backoff_s(failures))
         return False
 

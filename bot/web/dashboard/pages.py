@@ -31,6 +31,7 @@ from bot.web.dashboard.compose import compose_routes
 from bot.web.dashboard.inbox import inbox_routes
 from bot.web.dashboard.invites import invites_routes
 from bot.web.dashboard.links import COOKIE, PREFIX, SESSION_TTL
+from bot.web.dashboard.postcard import postcard_routes
 from bot.web.dashboard.reach import reach_routes
 from bot.web.dashboard.render import HEADERS, STATIC_DIR, field, page
 from bot.web.dashboard.roster import roster_routes
@@ -104,6 +105,7 @@ class Dashboard:
                     Route("/messages/{message_id:int}/nudge", self.nudge, methods=["POST"]),
                     *inbox_routes(self),
                     *compose_routes(self),
+                    *postcard_routes(self),
                     *reach_routes(self),
                     *roster_routes(self),
                     *invites_routes(self),

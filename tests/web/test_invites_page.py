@@ -7,29 +7,8 @@ import re
 
 from sqlmodel import func, select
 
-from storage.db import session_scope
-from storage.ids import id_of
-from storage.models import ClassGroup, Invite, Involvement, Person, Role
-from storage.people import find_students
-from storage.school import add_member, add_person, partnership_for
-from tests.web.conftest import csrf_of, sign_in
-
-
-def _a_grandmother_not_joined(db) -> None:  # type: ignore[no-untyped-def]
-    """Hoda Haddad, Yusuf's grandmother (Class 3B), reads Arabic and has no account yet."""
-    with session_scope(db) as session:
-        yusuf = find_students(session=session, name="Yusuf Haddad")[0]
-        hoda = add_person(
-            session=session,
-            person=Person(school_id=yusuf.school_id, name="Hoda Haddad", role=Role.PARENT, language="ar"),
-        )
-        add_member(
-            session=session,
-            partnership=partnership_for(session=session, student_id=id_of(yusuf)),
-            person=hoda,
-            involvement=Involvement.INFORMED,
-            relationship="grandmother",
-        )
+from storage.models import ClassGroup, Invite
+from tests.web.conftest import a_grandmother_not_joined, csrf_of, sign_in
 
 
 def _invites(session) -> int:  # type: ignore[no-untyped-def]
@@ -37,7 +16,7 @@ def _invites(session) -> int:  # type: ignore[no-untyped-def]
 
 
 async def test_a_teacher_prints_cards_for_the_families_not_yet_joined(people, others, web, db, session, chat):
-    _a_grandmother_not_joined(db)
+    a_grandmother_not_joined(db)
     await sign_in(web, people["Emma"])
     before = _invites(session)
     form = await web.get("/dashboard/invites")
@@ -55,7 +34,7 @@ async def test_a_teacher_prints_cards_for_the_families_not_yet_joined(people, ot
     assert "Hoda Haddad" in card and "Yusuf Haddad" in card
     assert "<svg" in card and "<title>" in card
     assert "Or send this code" not in card  # in Arabic, her language
-    code = re.search(r'<p class="code">([^<]+)</p>', card)
+    code = re.search(r'<p class="code" dir="ltr">([^<]+)</p>', card)
     assert code
     assert _invites(session) == before + 1
     joined = await chat("hoda").say(f"/start {code.group(1)}")

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channels.base import MakesJoinLinks
-from bot.i18n import Speaker
+from bot.i18n import Speaker, isolate
 from bot.roster.invites import IssuedInvite, issue_invites
 from bot.web.dashboard.reach import channel_name
 from bot.web.dashboard.render import field, page
@@ -122,8 +122,8 @@ def _card(invite: IssuedInvite, students: str, links: dict[str, tuple[str, str]]
     return Card(
         language=speaker.language,
         rtl=speaker.is_rtl,
-        greeting=_("Hello {name}!").format(name=invite.person.name),
-        why=_("The school would like to keep in touch with you about {child}.").format(child=students),
+        greeting=_("Hello {name}!").format(name=isolate(invite.person.name)),
+        why=_("The school would like to keep in touch with you about {child}.").format(child=isolate(students)),
         scan=_("Scan the code with your phone to open {channel}.").format(
             channel=channel_name(speaker, channel)
         )

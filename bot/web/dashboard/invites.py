@@ -123,7 +123,9 @@ def _card(invite: IssuedInvite, students: str, links: dict[str, tuple[str, str]]
         language=speaker.language,
         rtl=speaker.is_rtl,
         greeting=_("Hello {name}!").format(name=isolate(invite.person.name)),
-        why=_("The school would like to keep in touch with you about {child}.").format(child=isolate(students)),
+        why=_("The school would like to keep in touch with you about {child}.").format(
+            child=isolate(students)
+        ),
         scan=_("Scan the code with your phone to open {channel}.").format(
             channel=channel_name(speaker, channel)
         )

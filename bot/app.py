@@ -15,7 +15,7 @@ from sqlalchemy import Engine as DbEngine
 from sqlmodel import Session
 from starlette.applications import Starlette
 
-from bot.channels.base import Channel, FetchesFiles, WebRoute
+from bot.channels.base import Channel, FetchesFiles, MakesJoinLinks, WebRoute
 from bot.database import in_thread
 from bot.delivery.dispatcher import Dispatcher
 from bot.engine import Clock, Engine
@@ -100,6 +100,7 @@ class App:
             channels=self.channel_names,
             wake=self.dispatcher.wake,
             translator=self.translation,
+            join_links={n: c for n, c in self.channels.items() if isinstance(c, MakesJoinLinks)},
         )
         return make_web_app(routes, dashboard, down=self.dispatcher.down_channels)
 

@@ -412,3 +412,24 @@ def inbox_message(*, session: Session, person: Person, message_id: int) -> Messa
             col(Person.role).in_((Role.PARENT, Role.STUDENT)),
         )
     ).first()
+
+
+def families_to_invite(*, session: Session, class_id: int) -> list[tuple[Person, str]]:
+    """The parents and carers of a class's students with no active account yet (who still need an
+    invite), each with their child's name, by child then name; a parent of two is on each card."""
+    joined = select(col(ChannelAccount.person_id)).where(
+        col(ChannelAccount.active), col(ChannelAccount.person_id).is_not(None)
+    )
+    rows = session.exec(
+        select(Person, Student.name)
+        .join(PartnershipMember, col(PartnershipMember.person_id) == Person.id)
+        .join(Partnership, col(Partnership.id) == PartnershipMember.partnership_id)
+        .join(Student, col(Student.id) == Partnership.student_id)
+        .where(
+            Student.class_id == class_id,
+            Person.role == Role.PARENT,
+            col(Person.id).not_in(joined),
+        )
+        .order_by(col(Student.name), col(Person.name))
+    ).all()
+    return [(person, name) for person, name in rows]

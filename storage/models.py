@@ -157,7 +157,11 @@ class Person(SQLModel, table=True):
 class ChannelAccount(SQLModel, table=True):
     """A chat account on one channel; `person_id` is None until an invite links it."""
 
-    __table_args__ = (UniqueConstraint("channel", "address"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "address"),
+        # a person's account to reach them on, read from the index alone (the Reach page, per family)
+        Index("ix_channelaccount_reach", "person_id", "active", "preferred", "id", "channel"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     channel: str
     address: str
@@ -334,6 +338,8 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (
         Index("ix_delivery_due", "status", "channel", "not_before"),
         Index("ix_delivery_queue", "status", "priority", "id"),
+        # "was this person ever reached" without reading the rows (the Reach page, per family)
+        Index("ix_delivery_person_status", "person_id", "status", "message_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(foreign_key="message.id", index=True)

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, case, func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.ids import id_of
 from storage.models import Delivery, DeliveryStatus, Message, MessageKind, Person, Role
@@ -119,21 +120,27 @@ def visible_messages(
 ) -> list[Message]:
     """Reported messages a staff member may see (all, or just `message_id`): a leader's whole
     school; otherwise their classes, their students' partnerships, and what they wrote themselves."""
+    query = visible_messages_query(session=session, person=person)
+    if message_id is not None:
+        query = query.where(Message.id == message_id)
+    query = query.order_by(col(Message.id).desc())
+    return list(session.exec(query.limit(limit) if limit else query).all())
+
+
+def visible_messages_query(*, session: Session, person: Person) -> SelectOfScalar[Message]:
+    """The query behind `visible_messages`, for pages that count in the database what it finds."""
     query = select(Message).where(
         col(Message.kind).in_(REPORTED_KINDS), Message.school_id == person.school_id
     )
-    if message_id is not None:
-        query = query.where(Message.id == message_id)
-    if person.role != Role.LEADER:
-        class_ids = [c.id for c in classes_for_staff(session=session, person=person)]
-        student_ids = [s.id for s in students_of(session=session, person_id=id_of(person))]
-        query = query.where(
-            col(Message.class_id).in_(class_ids)
-            | col(Message.student_id).in_(student_ids)
-            | (Message.author_id == person.id)
-        )
-    query = query.order_by(col(Message.id).desc())
-    return list(session.exec(query.limit(limit) if limit else query).all())
+    if person.role == Role.LEADER:
+        return query
+    class_ids = [c.id for c in classes_for_staff(session=session, person=person)]
+    student_ids = [s.id for s in students_of(session=session, person_id=id_of(person))]
+    return query.where(
+        col(Message.class_id).in_(class_ids)
+        | col(Message.student_id).in_(student_ids)
+        | (Message.author_id == person.id)
+    )
 
 
 def all_reported(*, session: Session, message_id: int | None = None, limit: int = 20) -> list[Message]:

@@ -112,3 +112,20 @@ async def others(db, join, school) -> dict[str, object]:  # type: ignore[no-unty
 def student_id(db, name: str) -> int:  # type: ignore[no-untyped-def]
     with session_scope(db) as session:
         return id_of(find_students(session=session, name=name)[0])
+
+
+def a_grandmother_not_joined(db) -> None:  # type: ignore[no-untyped-def]
+    """Hoda Haddad, Yusuf's grandmother (Class 3B), reads Arabic and has no account yet."""
+    with session_scope(db) as session:
+        yusuf = find_students(session=session, name="Yusuf Haddad")[0]
+        hoda = add_person(
+            session=session,
+            person=Person(school_id=yusuf.school_id, name="Hoda Haddad", role=Role.PARENT, language="ar"),
+        )
+        add_member(
+            session=session,
+            partnership=partnership_for(session=session, student_id=id_of(yusuf)),
+            person=hoda,
+            involvement=Involvement.INFORMED,
+            relationship="grandmother",
+        )

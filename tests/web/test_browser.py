@@ -26,7 +26,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from bot.i18n import Speaker
 from bot.settings import Settings
 from bot.web.app import make_web_server
-from tests.web.conftest import LINK
+from tests.web.conftest import LINK, a_grandmother_not_joined
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 AR = Speaker("ar")
@@ -171,7 +171,7 @@ HIGHLIGHTS = "We planted beans and measured them every day. Ask your child what 
 
 
 async def test_sign_in_send_highlights_see_acks_change_and_read_a_partnership_in_arabic(
-    people, served, browser, screenshots
+    people, served, browser, screenshots, db
 ):
     emma, sarah, amina = people["Emma"], people["Sarah"], people["Amina"]
 
@@ -214,6 +214,20 @@ async def test_sign_in_send_highlights_see_acks_change_and_read_a_partnership_in
     await _in_browser(_shoot, browser, screenshots / "inbox.png")
     await _in_browser(_press, browser, "Reach")
     await _in_browser(_shoot, browser, screenshots / "reach.png")
+    await _in_browser(_press, browser, "Compose")
+    await _in_browser(_press, browser, "Or write a postcard: Something to try at home")
+    await _in_browser(_type, browser, "#title", "Counting stairs")
+    await _in_browser(_type, browser, "#steps", "Count the stairs together.\nSay each number out loud.")
+    await _in_browser(_type, browser, "#why", "Counting real things makes numbers stick.")
+    await _in_browser(_press, browser, "Preview")
+    assert "Counting stairs" in await _in_browser(_text, browser, "#preview-es + div")
+    await _in_browser(_shoot, browser, screenshots / "compose-postcard.png")
+    a_grandmother_not_joined(db)
+    await _in_browser(_press, browser, "Invites")
+    await _in_browser(_press, browser, "Make the cards")
+    assert "Hoda Haddad" in await _in_browser(_text, browser, ".invite")
+    await _in_browser(_shoot, browser, screenshots / "invites.png")
+    await _in_browser(_shoot, browser, screenshots / "invites-phone.png", 390)
     await _in_browser(_press, browser, "Students")
     await _in_browser(_press, browser, "Yusuf Haddad")
     await _in_browser(_shoot, browser, screenshots / "partnership.png")

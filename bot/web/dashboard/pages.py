@@ -9,7 +9,7 @@ carries a CSRF token bound to the session (or, for signing in, to the link); wit
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.channels.base import MakesJoinLinks
 from bot.i18n import Speaker
 from bot.messages.fanout import nudge
 from bot.settings import Settings
@@ -28,9 +29,12 @@ from bot.translation import TranslationService
 from bot.web.dashboard import links
 from bot.web.dashboard.compose import compose_routes
 from bot.web.dashboard.inbox import inbox_routes
+from bot.web.dashboard.invites import invites_routes
 from bot.web.dashboard.links import COOKIE, PREFIX, SESSION_TTL
+from bot.web.dashboard.postcard import postcard_routes
 from bot.web.dashboard.reach import reach_routes
 from bot.web.dashboard.render import HEADERS, STATIC_DIR, field, page
+from bot.web.dashboard.roster import roster_routes
 from bot.web.dashboard.setup import setup_routes
 from bot.web.signing import BadToken, Signer
 from storage.dashboard import (
@@ -86,6 +90,8 @@ class Dashboard:
     channels: frozenset[str]
     wake: Callable[[], None]
     translator: TranslationService
+    #: The channels that make join links (a printed invite's QR code opens one), by name.
+    join_links: Mapping[str, MakesJoinLinks]
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -100,8 +106,11 @@ class Dashboard:
                     Route("/messages/{message_id:int}/nudge", self.nudge, methods=["POST"]),
                     *inbox_routes(self),
                     *compose_routes(self),
+                    *postcard_routes(self),
                     *reach_routes(self),
                     *setup_routes(self),
+                    *roster_routes(self),
+                    *invites_routes(self),
                     Route("/students", self.students, methods=["GET"]),
                     Route("/students/{student_id:int}", self.partnership, methods=["GET"]),
                     Route("/students/{student_id:int}/photos/{message_id:int}", self.photo, methods=["GET"]),
@@ -406,6 +415,7 @@ def make_dashboard(
     channels: frozenset[str],
     wake: Callable[[], None],
     translator: TranslationService,
+    join_links: Mapping[str, MakesJoinLinks],
 ) -> list[BaseRoute]:
     """The dashboard's routes, mounted under /dashboard in the web app."""
     return Dashboard(
@@ -416,4 +426,5 @@ def make_dashboard(
         channels=channels,
         wake=wake,
         translator=translator,
+        join_links=join_links,
     ).routes()

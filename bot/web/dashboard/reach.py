@@ -46,7 +46,7 @@ class ReachPage:
             return dashboard.signed_out()
         since = dashboard.clock() - timedelta(weeks=WEEKS)
         with session_scope(dashboard.db) as session:
-            found = reach(session=session, person=viewer.person, since=since)
+            found = reach(session=session, person=viewer.person, since=since, never_shown=NEVER_SHOWN)
         speaker, _ = viewer.speaker, viewer.speaker._
         tables = [
             (
@@ -78,7 +78,6 @@ class ReachPage:
             tables=tables,
             on_channel=on_channel,
             weeks=WEEKS,
-            never_shown=NEVER_SHOWN,
             week_labels=[format_skeleton("MMMd", week, locale=speaker.locale) for week, _ in found.by_week],
         )
 

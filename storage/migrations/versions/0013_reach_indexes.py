@@ -1,15 +1,15 @@
 """reach indexes: who was ever reached and on which account, answered from indexes alone
 
-Revision ID: dash1
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03 17:00:00
 """
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = 'dash1'
-down_revision: str | None = '0011'
+revision: str = '0013'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

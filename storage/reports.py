@@ -106,6 +106,91 @@ def ack_summaries(
     return summaries
 
 
+@dataclass(frozen=True, slots=True)
+class AckCounts:
+    """How far one message got, counted by the database, with the first names (by name) of those
+    still waiting and of those not reached: what /acks shows, whatever the size of the class."""
+
+    acknowledged: int = 0
+    waiting: int = 0  # reached (or about to be), not acknowledged: the people a nudge is for
+    unreached: int = 0  # the address is gone, or sending kept failing
+    waiting_names: tuple[str, ...] = ()
+    unreached_names: tuple[str, ...] = ()
+
+
+#: The status groups /acks counts, each of _STATUS's values in one.
+_GROUP = {
+    "acknowledged": "acknowledged",
+    "delivered": "waiting",
+    "pending": "waiting",
+    "unreached": "unreached",
+    "failed": "unreached",
+}
+
+
+def ack_counts(
+    *, session: Session, message_ids: Sequence[int], channels: Collection[str], names: int
+) -> dict[int, AckCounts]:
+    """Each message's recipients counted per status group in one grouped query, and up to `names`
+    names of the waiting and of the unreached in one more (numbered per message and group by the
+    database): a class of 100,000 sends back a few dozen rows, not 100,000 (that took 1.4 s).
+    `channels`: those this installation runs (see _STATUS). A class group's copy has no one to
+    count."""
+    if not message_ids:
+        return {}
+    session.flush()
+    connection = session.connection()
+    params = {"channels": list(channels)}
+    ours = col(Delivery.message_id).in_(message_ids) & col(Delivery.person_id).is_not(None)
+    counted: dict[int, dict[str, int]] = {mid: {} for mid in message_ids}
+    status = _STATUS.label("status")
+    for message_id, state, count in connection.execute(
+        select(Delivery.message_id, status, func.count())
+        .where(ours)
+        .group_by(col(Delivery.message_id), status),
+        params,
+    ):
+        group = _GROUP[state]
+        counted[message_id][group] = counted[message_id].get(group, 0) + count
+    named: dict[tuple[int, str], list[str]] = defaultdict(list)
+    if names > 0:
+        grouped = case(
+            (_STATUS.in_(("delivered", "pending")), "waiting"),
+            (_STATUS.in_(("unreached", "failed")), "unreached"),
+            else_=None,
+        ).label("grouped")
+        ranked = (
+            select(
+                Delivery.message_id,
+                grouped,
+                Person.name,
+                func.row_number()
+                .over(partition_by=(col(Delivery.message_id), grouped), order_by=col(Person.name))
+                .label("place"),
+            )
+            .join(Person, col(Person.id) == Delivery.person_id)
+            .where(ours, col(Delivery.acknowledged_at).is_(None))
+            .subquery()
+        )
+        for message_id, group, name in connection.execute(
+            select(ranked.c.message_id, ranked.c.grouped, ranked.c.name)
+            .where(ranked.c.place <= names, ranked.c.grouped.is_not(None))
+            .order_by(ranked.c.message_id, ranked.c.grouped, ranked.c.place),
+            params,
+        ):
+            named[(message_id, group)].append(name)
+    return {
+        mid: AckCounts(
+            acknowledged=counts.get("acknowledged", 0),
+            waiting=counts.get("waiting", 0),
+            unreached=counts.get("unreached", 0),
+            waiting_names=tuple(named[(mid, "waiting")]),
+            unreached_names=tuple(named[(mid, "unreached")]),
+        )
+        for mid, counts in counted.items()
+    }
+
+
 def by_language(summary: AckSummary) -> dict[str, dict[str, int]]:
     """Counts per language community, so staff see if one is being left behind."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

@@ -13,10 +13,10 @@ configured"), so /acks and reports show them unreached and no nudge or reminder 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, time, timedelta
-from functools import cache
 from typing import Any, cast
 
 from sqlmodel import Session
@@ -131,13 +131,15 @@ async def send(
 
     `recipients` is a list of people, or, for a big class, batches of them read as they are
     stored (with `languages`, all they read): memory stays the same for 1,000 or 100,000."""
+    few = False
     if languages is None:
         people = cast("Sequence[Person | Contact]", recipients)
         recipients, languages = [people], {p.language for p in people}
+        few = len(people) + len(chats) <= FEW
     batches = cast("Iterable[Sequence[Person | Contact]]", recipients)
     languages = tuple(sorted({*languages} | ({chat_language} if chats else set())))
     versions, backends = await _versions(translator, outgoing, languages)
-    return await asyncio.to_thread(
+    store = functools.partial(
         _store,
         session=session,
         outgoing=outgoing,
@@ -150,6 +152,13 @@ async def send(
         chats=chats,
         chat_language=chat_language,
     )
+    return store() if few else await asyncio.to_thread(store)
+
+
+#: Up to this many deliveries are stored on the event loop: a reply to a teacher or two takes
+#: less than a millisecond to store, and handing it to a thread cost more (on a busy machine, a
+#: wait of several for the thread to run).
+FEW = 20
 
 
 def _store(
@@ -166,8 +175,8 @@ def _store(
     chat_language: str,
 ) -> SendReport:
     """The message, its translations and its deliveries, in the turn's transaction. Run in a
-    thread: rendering and inserting for a whole school takes a second the event loop must not
-    lose (the turn waits for it, and nothing else uses its session meanwhile)."""
+    thread unless they are FEW: rendering and inserting for a whole school takes a second the
+    event loop must not lose (the turn waits for it, and nothing else uses its session meanwhile)."""
     original = Version(language=outgoing.language, text=outgoing.text, title=outgoing.title, why=outgoing.why)
     message_id = add_message(
         session=session,
@@ -217,7 +226,7 @@ def _store(
         answers_id=outgoing.answers_id,
     )
 
-    @cache
+    @functools.cache
     def rendered(
         language: str, zone: str, family: bool
     ) -> tuple[dict[str, Any], tuple[tuple[str, str], ...], bool]:
@@ -230,7 +239,7 @@ def _store(
             content, buttons = render_for_staff(speaker, ctx, versions[language], original)
         return content.to_json(), tuple((b.label, b.payload) for b in buttons), speaker.is_rtl
 
-    @cache
+    @functools.cache
     def quiet(zone: str, start: time | None, end: time | None) -> datetime | None:
         return None if outgoing.urgent else quiet_until(now, zone=zone, start=start, end=end)
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from datetime import time as daytime
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, insert, make_url, text
@@ -41,6 +42,18 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:54329/"
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 CHANNEL = "test"
 
+#: (zone, quiet hours, frequency) a varied roster's parents are spread over: at NOW some are in
+#: their quiet hours, some get a digest, so fan-out works out each zone's and each rhythm's rows.
+VARIETY = (
+    ("Europe/London", None, None, Frequency.IMMEDIATE),
+    ("Europe/Madrid", daytime(22), daytime(8), Frequency.IMMEDIATE),
+    ("America/New_York", daytime(21), daytime(7), Frequency.IMMEDIATE),
+    ("Asia/Shanghai", daytime(22), daytime(7), Frequency.DAILY),
+    ("Africa/Cairo", None, None, Frequency.WEEKLY),
+    ("Asia/Ho_Chi_Minh", daytime(21), daytime(6), Frequency.IMMEDIATE),
+    ("America/Los_Angeles", None, None, Frequency.DAILY),
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Figure:
@@ -52,14 +65,27 @@ class Figure:
     value: float
     unit: str
     target: str = ""
+    spread: tuple[float, float] | None = None  # (min, max) of the runs `value` is the median of
 
     def line(self) -> str:
-        value = f"{self.value:>12,.1f}"
-        return f"{self.bench:<9} {self.database:<10} {self.metric:<44} {value} {self.unit:<6} {self.target}"
+        places = 2 if self.unit == "×" else 1
+        value = f"{self.value:>12,.{places}f}"
+        runs = f"({self.spread[0]:,.{places}f}–{self.spread[1]:,.{places}f})" if self.spread else ""
+        return (
+            f"{self.bench:<9} {self.database:<10} {self.metric:<44} {value} {runs:<22} {self.unit:<6} "
+            f"{self.target}"
+        )
+
+
+def of_runs(
+    bench: str, database: str, metric: str, samples: Sequence[float], unit: str, target: str = ""
+) -> Figure:
+    """The median of several runs' `samples`, printed with their min and max."""
+    return Figure(bench, database, metric, median(samples), unit, target, (min(samples), max(samples)))
 
 
 def header() -> str:
-    return f"{'bench':<9} {'database':<10} {'metric':<44} {'value':>12} {'unit':<6} target"
+    return f"{'bench':<9} {'database':<10} {'metric':<44} {'value':>12} {'(min–max)':<22} {'unit':<6} target"
 
 
 def print_figures(figures: Sequence[Figure]) -> None:
@@ -152,11 +178,13 @@ def populate(
     with_accounts: bool = True,
     channel: str = CHANNEL,
     address: str = "parent-{pid}",
+    varied: bool = False,
 ) -> Roster:
     """A school with one teacher (linked on `channel`) and `families` families spread over
     `classes` classes: one student, one partnership, one parent (languages round-robin) each, and
     each parent's chat account on `channel`, its address `address` formatted with the person id
-    (Telegram needs numeric chat ids). Bulk Core inserts, so 50,000 take seconds."""
+    (Telegram needs numeric chat ids). `varied`: parents spread over VARIETY's zones, quiet hours
+    and frequencies (else all in London, straight away). Bulk Core inserts, so 50,000 take seconds."""
     created = NOW
     class_ids = tuple(range(1, classes + 1))
     teacher_id = 1
@@ -165,6 +193,7 @@ def populate(
         _person(teacher_id, "Emma Clarke", Role.TEACHER, "en", created),
         *(
             _person(pid, f"Parent {pid:06d}", Role.PARENT, LANGUAGES[i % len(LANGUAGES)], created)
+            | (_varied(i) if varied else {})
             for i, pid in enumerate(parent_ids)
         ),
     ]
@@ -283,6 +312,11 @@ def _person(pid: int, name: str, role: Role, language: str, created: datetime) -
         "frequency": Frequency.IMMEDIATE.value,
         "created_at": created,
     }
+
+
+def _varied(i: int) -> dict[str, object]:
+    zone, start, end, frequency = VARIETY[i % len(VARIETY)]
+    return {"timezone": zone, "quiet_start": start, "quiet_end": end, "frequency": frequency.value}
 
 
 def _account(aid: int, pid: int, channel: str, address: str, created: datetime) -> dict[str, object]:

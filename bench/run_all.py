@@ -18,12 +18,14 @@ from bench import (
     pacing,
     responsiveness,
     slack_acks,
+    telegram_dispatch,
 )
 from bench._common import Figure, parser, print_figures
 
 BENCHMARKS: dict[str, Callable[..., list[Figure]]] = {
     "fan-out": fanout.run,
     "dispatch": dispatch.run,
+    "telegram dispatch": telegram_dispatch.run,
     "pacing": pacing.run,
     "inbound": inbound.run,
     "acks": acks.run,

@@ -107,6 +107,90 @@ def ack_summaries(
     return summaries
 
 
+@dataclass(frozen=True, slots=True)
+class AckCounts:
+    """How far one message got, counted by the database, with the first names (by name) of those
+    still waiting and of those not reached: what /acks shows, whatever the size of the class."""
+
+    acknowledged: int = 0
+    waiting: int = 0  # reached (or about to be), not acknowledged: the people a nudge is for
+    unreached: int = 0  # the address is gone, or sending kept failing
+    waiting_names: tuple[str, ...] = ()
+    unreached_names: tuple[str, ...] = ()
+
+
+#: The status groups /acks counts, each of _STATUS's values in one.
+_GROUP = {
+    "acknowledged": "acknowledged",
+    "delivered": "waiting",
+    "pending": "waiting",
+    "unreached": "unreached",
+    "failed": "unreached",
+}
+
+
+#: The groups whose first names /acks shows, and the statuses in each.
+_NAMED = {"waiting": ("delivered", "pending"), "unreached": ("unreached", "failed")}
+
+
+def ack_counts(
+    *, session: Session, message_ids: Sequence[int], channels: Collection[str], names: int
+) -> dict[int, AckCounts]:
+    """Each message's recipients counted per status group in one grouped query, and up to `names`
+    names of the waiting and of the unreached, a query for each that has any (the database keeps
+    just the first `names` as it sorts; numbering every waiting row with a window function took
+    twice as long): a class of 100,000 sends back a few dozen rows, not 100,000 (that took 1.4 s).
+    `channels`: those this installation runs (see _STATUS). A class group's copy has no one to
+    count."""
+    if not message_ids:
+        return {}
+    session.flush()
+    connection = session.connection()
+    params = {"channels": list(channels)}
+    ours = col(Delivery.message_id).in_(message_ids) & col(Delivery.person_id).is_not(None)
+    counted: dict[int, dict[str, int]] = {mid: {} for mid in message_ids}
+    status = _STATUS.label("status")
+    for message_id, state, count in connection.execute(
+        select(Delivery.message_id, status, func.count())
+        .where(ours)
+        .group_by(col(Delivery.message_id), status),
+        params,
+    ):
+        group = _GROUP[state]
+        counted[message_id][group] = counted[message_id].get(group, 0) + count
+    named: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for (message_id, group), statuses in (
+        ((mid, group), statuses)
+        for mid in message_ids
+        for group, statuses in _NAMED.items()
+        if names > 0 and counted[mid].get(group)
+    ):
+        named[(message_id, group)] = list(
+            connection.execute(
+                select(Person.name)
+                .join(Delivery, col(Delivery.person_id) == Person.id)
+                .where(
+                    Delivery.message_id == message_id,
+                    col(Delivery.acknowledged_at).is_(None),
+                    _STATUS.in_(statuses),
+                )
+                .order_by(col(Person.name))
+                .limit(names),
+                params,
+            ).scalars()
+        )
+    return {
+        mid: AckCounts(
+            acknowledged=counts.get("acknowledged", 0),
+            waiting=counts.get("waiting", 0),
+            unreached=counts.get("unreached", 0),
+            waiting_names=tuple(named[(mid, "waiting")]),
+            unreached_names=tuple(named[(mid, "unreached")]),
+        )
+        for mid, counts in counted.items()
+    }
+
+
 def by_language(summary: AckSummary) -> dict[str, dict[str, int]]:
     """Counts per language community, so staff see if one is being left behind."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

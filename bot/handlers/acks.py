@@ -13,7 +13,7 @@ from bot.messages.render import Version, render_original
 from storage.ids import id_of
 from storage.messages import Ack, acknowledge
 from storage.models import Message
-from storage.reports import AckSummary, ack_summaries, visible_messages
+from storage.reports import AckCounts, ack_counts, visible_messages
 
 RECENT = 5
 NAMES_SHOWN = 10
@@ -54,9 +54,9 @@ async def on_show_original(turn: Turn) -> StepResult:
     return None
 
 
-def describe(turn: Turn, message: Message, summary: AckSummary) -> tuple[str, list[Button]]:
-    """The report on one message and its Nudge button; each list of names is made once (from
-    thousands of recipients for a big class)."""
+def describe(turn: Turn, message: Message, summary: AckCounts) -> tuple[str, list[Button]]:
+    """The report on one message and its Nudge button: counts and the first names, as the
+    database gave them (a big class's thousands of recipients are never loaded)."""
     _ = turn._
     waiting, unreached = summary.waiting, summary.unreached
     snippet = (message.details.get("title") or message.text).replace("\n", " ")
@@ -65,24 +65,25 @@ def describe(turn: Turn, message: Message, summary: AckSummary) -> tuple[str, li
         " · "
         f"“{snippet[:60]}{'…' if len(snippet) > 60 else ''}”",
         _("Got it: {acked} · Not yet: {waiting} · Can't be reached: {unreached}").format(
-            acked=len(summary.acknowledged), waiting=len(waiting), unreached=len(unreached)
+            acked=summary.acknowledged, waiting=waiting, unreached=unreached
         ),
     ]
     if waiting:
-        lines.append(_("Not yet: {names}").format(names=_names(waiting)))
+        lines.append(_("Not yet: {names}").format(names=_names(summary.waiting_names, waiting)))
     if unreached:
-        lines.append(_("Can't be reached: {names}").format(names=_names(unreached)))
+        lines.append(_("Can't be reached: {names}").format(names=_names(summary.unreached_names, unreached)))
     buttons = (
-        [Button(label=_("Nudge {count}").format(count=len(waiting)), payload=f"nudge:{message.id}")]
+        [Button(label=_("Nudge {count}").format(count=waiting), payload=f"nudge:{message.id}")]
         if waiting
         else []
     )
     return "\n".join(lines), buttons
 
 
-def _names(names: list[str]) -> str:
+def _names(names: tuple[str, ...], count: int) -> str:
+    """The first names of `count` people, and how many more there are."""
     shown = ", ".join(isolate(name) for name in names[:NAMES_SHOWN])
-    return shown + (f" (+{len(names) - NAMES_SHOWN})" if len(names) > NAMES_SHOWN else "")
+    return shown + (f" (+{count - NAMES_SHOWN})" if count > NAMES_SHOWN else "")
 
 
 async def show_acks(turn: Turn) -> StepResult:
@@ -93,8 +94,11 @@ async def show_acks(turn: Turn) -> StepResult:
     if not messages:
         turn.reply(turn._("No highlights or postcards have been sent yet."))
         return None
-    summaries = ack_summaries(
-        session=turn.session, message_ids=[id_of(m) for m in messages], channels=turn.channels
+    summaries = ack_counts(
+        session=turn.session,
+        message_ids=[id_of(m) for m in messages],
+        channels=turn.channels,
+        names=NAMES_SHOWN,
     )
     for message in messages:
         turn.reply(*describe(turn, message, summaries[id_of(message)]))

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 
 from bot.events import Button, Content, Outbound, Section
 from bot.handlers import highlights, postcards
-from bot.handlers.acks import RECENT, describe
+from bot.handlers.acks import NAMES_SHOWN, RECENT, describe
 from bot.handlers.flow import Command, Entries, Goto, StepResult, Turn
 from bot.handlers.permissions import is_staff, refuse_unless_staff
 from storage.ids import id_of
 from storage.people import classes_for_staff, memberships_of
-from storage.reports import ack_summaries, visible_messages
+from storage.reports import ack_counts, visible_messages
 
 
 def show(turn: Turn, sections: Sequence[Section], buttons: Sequence[Button] = (), heading: str = "") -> None:
@@ -36,8 +36,11 @@ async def show_home(turn: Turn) -> StepResult:
                 Section(paragraphs=(_("Your classes: {classes}").format(classes=", ".join(classes)),))
             )
         messages = visible_messages(session=turn.session, person=person, limit=RECENT)
-        summaries = ack_summaries(
-            session=turn.session, message_ids=[id_of(m) for m in messages], channels=turn.channels
+        summaries = ack_counts(
+            session=turn.session,
+            message_ids=[id_of(m) for m in messages],
+            channels=turn.channels,
+            names=NAMES_SHOWN,
         )
         for message in messages:
             text, nudge = describe(turn, message, summaries[id_of(message)])

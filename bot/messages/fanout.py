@@ -13,11 +13,11 @@ configured"), so /acks and reports show them unreached and no nudge or reminder 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Sequence
+import functools
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from sqlmodel import Session
 
@@ -32,7 +32,7 @@ from storage.ids import id_of
 from storage.messages import add_photo, save_translations
 from storage.models import ChannelAccount, ClassGroup, Delivery, Frequency, Message, MessageKind, Person, Role
 from storage.outbox import NOT_CONFIGURED, DeliveryDraft, MessageDraft, add_deliveries, add_message
-from storage.people import Contact, families_of_class, people_by_id
+from storage.people import Contact, family_batches, family_languages_of_class, people_by_id
 from storage.reports import reminded_since, waiting_deliveries
 
 _FAMILY = frozenset({Role.PARENT, Role.STUDENT})
@@ -119,22 +119,32 @@ async def send(
     session: Session,
     translator: TranslationService,
     outgoing: Outgoing,
-    recipients: Sequence[Person | Contact],
+    recipients: Sequence[Person | Contact] | Iterable[Sequence[Person | Contact]],
     now: datetime,
     channels: Collection[str],
     chats: Sequence[ChannelAccount] = (),
     chat_language: str = "en",
+    languages: Collection[str] | None = None,
 ) -> SendReport:
     """Store the message, its translations and one delivery per recipient (and per group chat,
     in `chat_language`, without personal buttons); nothing is sent here (the dispatcher does
-    that), so a failure rolls the whole message back."""
-    languages = tuple(sorted({p.language for p in recipients} | ({chat_language} if chats else set())))
+    that), so a failure rolls the whole message back.
+
+    `recipients` is a list of people, or, for a big class, batches of them read as they are
+    stored (with `languages`, all they read): memory stays the same for 1,000 or 100,000."""
+    few = False
+    if languages is None:
+        people = cast("Sequence[Person | Contact]", recipients)
+        recipients, languages = [people], {p.language for p in people}
+        few = len(people) + len(chats) <= FEW
+    batches = cast("Iterable[Sequence[Person | Contact]]", recipients)
+    languages = tuple(sorted({*languages} | ({chat_language} if chats else set())))
     versions, backends = await _versions(translator, outgoing, languages)
-    return await asyncio.to_thread(
+    store = functools.partial(
         _store,
         session=session,
         outgoing=outgoing,
-        recipients=recipients,
+        batches=batches,
         versions=versions,
         backends=backends,
         languages=languages,
@@ -143,13 +153,20 @@ async def send(
         chats=chats,
         chat_language=chat_language,
     )
+    return store() if few else await asyncio.to_thread(store)
+
+
+#: Up to this many deliveries are stored on the event loop: a reply to a teacher or two takes
+#: less than a millisecond to store, and handing it to a thread cost more (on a busy machine, a
+#: wait of several for the thread to run).
+FEW = 20
 
 
 def _store(
     *,
     session: Session,
     outgoing: Outgoing,
-    recipients: Sequence[Person | Contact],
+    batches: Iterable[Sequence[Person | Contact]],
     versions: dict[str, Version],
     backends: dict[str, str],
     languages: tuple[str, ...],
@@ -159,8 +176,8 @@ def _store(
     chat_language: str,
 ) -> SendReport:
     """The message, its translations and its deliveries, in the turn's transaction. Run in a
-    thread: rendering and inserting for a whole school takes a second the event loop must not
-    lose (the turn waits for it, and nothing else uses its session meanwhile)."""
+    thread unless they are FEW: rendering and inserting for a whole school takes a second the
+    event loop must not lose (the turn waits for it, and nothing else uses its session meanwhile)."""
     original = Version(language=outgoing.language, text=outgoing.text, title=outgoing.title, why=outgoing.why)
     message_id = add_message(
         session=session,
@@ -210,11 +227,8 @@ def _store(
         answers_id=outgoing.answers_id,
         held_on=outgoing.held_on,
     )
-    accounts = reachable_accounts(
-        session=session, person_ids=[id_of(p) for p in recipients], channels=channels
-    )
 
-    @cache
+    @functools.cache
     def rendered(
         language: str, zone: str, family: bool
     ) -> tuple[dict[str, Any], tuple[tuple[str, str], ...], bool]:
@@ -227,33 +241,41 @@ def _store(
             content, buttons = render_for_staff(speaker, ctx, versions[language], original)
         return content.to_json(), tuple((b.label, b.payload) for b in buttons), speaker.is_rtl
 
-    @cache
+    @functools.cache
     def quiet(zone: str, start: time | None, end: time | None) -> datetime | None:
         return None if outgoing.urgent else quiet_until(now, zone=zone, start=start, end=end)
 
     holdable = not outgoing.urgent and outgoing.kind != MessageKind.REPLY
-    drafts = []
-    for person in recipients:
-        content, buttons, rtl = rendered(person.language, person.timezone, person.role in _FAMILY)
-        drafts.append(
-            DeliveryDraft(
-                not_before=quiet(person.timezone, person.quiet_start, person.quiet_end),
-                held=holdable and person.frequency != Frequency.IMMEDIATE,
-                person_id=person.id,
-                **_to(accounts.get(id_of(person))),
-                language=person.language,
-                content=content,
-                buttons=buttons,
-                rtl=rtl,
-            )
+    recipients = unreached = 0
+    for batch in _batches(batches):
+        accounts = reachable_accounts(
+            session=session, person_ids=[id_of(p) for p in batch], channels=channels
         )
+        drafts = []
+        for person in batch:
+            content, buttons, rtl = rendered(person.language, person.timezone, person.role in _FAMILY)
+            drafts.append(
+                DeliveryDraft(
+                    not_before=quiet(person.timezone, person.quiet_start, person.quiet_end),
+                    held=holdable and person.frequency != Frequency.IMMEDIATE,
+                    person_id=person.id,
+                    **_to(accounts.get(id_of(person))),
+                    language=person.language,
+                    content=content,
+                    buttons=buttons,
+                    rtl=rtl,
+                )
+            )
+        recipients += len(drafts)
+        unreached += sum(1 for d in drafts if d.why_unreached)
+        _insert(session, message_id, drafts, now, outgoing)
     if chats:
         chat_speaker = Speaker(chat_language)
         chat_content, _ = render_for_family(
             chat_speaker, ctx, versions.get(chat_language, original), outgoing.language
         )
         chat_json = chat_content.to_json()
-        drafts += [
+        chat_drafts = [
             DeliveryDraft(
                 person_id=None,
                 account_id=chat.id,
@@ -266,6 +288,25 @@ def _store(
             )
             for chat in chats
         ]
+        _insert(session, message_id, chat_drafts, now, outgoing)
+    return SendReport(message_id=message_id, recipients=recipients, unreached=unreached, languages=languages)
+
+
+#: Deliveries built and inserted at a time: big enough that the per-statement cost vanishes,
+#: small enough that a fan-out's memory does not grow with the class.
+BATCH = 2_000
+
+
+def _batches(batches: Iterable[Sequence[Person | Contact]]) -> Iterator[Sequence[Person | Contact]]:
+    """The recipients again, at most BATCH at a time (a caller's one list of a whole school too)."""
+    for batch in batches:
+        for start in range(0, len(batch), BATCH):
+            yield batch[start : start + BATCH]
+
+
+def _insert(
+    session: Session, message_id: int, drafts: Sequence[DeliveryDraft], now: datetime, outgoing: Outgoing
+) -> None:
     add_deliveries(
         session=session,
         message_id=message_id,
@@ -274,12 +315,6 @@ def _store(
         urgent=outgoing.urgent,
         reply=outgoing.kind == MessageKind.REPLY,
         with_photo=outgoing.photo is not None,
-    )
-    return SendReport(
-        message_id=message_id,
-        recipients=len(recipients),
-        unreached=sum(1 for d in drafts if d.person_id is not None and d.why_unreached),
-        languages=languages,
     )
 
 
@@ -310,8 +345,10 @@ async def send_highlights(
     channels: Collection[str],
     urgent: bool = False,
 ) -> SendReport:
-    """A class's learning highlights to every family of the class, each in their own language."""
-    families = await asyncio.to_thread(families_of_class, session=session, class_id=id_of(group))
+    """A class's learning highlights to every family of the class, each in their own language,
+    the families streamed in batches as their deliveries are stored."""
+    class_id = id_of(group)
+    languages = await asyncio.to_thread(family_languages_of_class, session=session, class_id=class_id)
     outgoing = Outgoing(
         kind=MessageKind.HIGHLIGHT,
         author=author,
@@ -322,14 +359,16 @@ async def send_highlights(
         urgent=urgent,
         keep=(author.name, group.name),
     )
+    families = family_batches(session=session, class_id=class_id, size=BATCH)
     return await send(
         session=session,
         translator=translator,
         outgoing=outgoing,
-        recipients=[r.person for r in families],
+        recipients=([r.person for r in batch] for batch in families),
+        languages=languages,
         now=now,
         channels=channels,
-        chats=class_chats(session=session, class_id=id_of(group)),
+        chats=class_chats(session=session, class_id=class_id),
         chat_language=school_language(session=session, school_id=author.school_id),
     )
 

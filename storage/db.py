@@ -86,8 +86,12 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to `revision`."""
-    command.upgrade(alembic_config(engine), revision)
+    """Apply migrations up to `revision`, one process at a time on PostgreSQL (several starting
+    together: the first migrates, the others wait for it and then find nothing to do)."""
+    from storage.locks import exclusive
+
+    with exclusive(engine, "migrations"):
+        command.upgrade(alembic_config(engine), revision)
 
 
 def head_revision() -> str | None:

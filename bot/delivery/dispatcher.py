@@ -19,7 +19,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from typing import TypeVar
@@ -130,6 +130,12 @@ class Dispatcher:
         self._drained = asyncio.Event()
         self._draining = self._again = False
         self._stopping = False
+        self._may_send: Callable[[], Collection[str]] = lambda: self._channels.keys()
+
+    def send_only(self, channels: Callable[[], Collection[str]]) -> None:
+        """Claim only for the channels `channels()` names at each claim (those this process is the
+        elected sender of, so each channel's limits hold across processes)."""
+        self._may_send = channels
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -222,7 +228,10 @@ class Dispatcher:
         return await in_thread(self._db, work, what="dispatching", sleep=self._sleep)
 
     async def _claim(self, limit: int) -> list[Claimed]:
-        channels, now = list(self._channels), self._clock()
+        allowed = self._may_send()
+        channels, now = [c for c in self._channels if c in allowed], self._clock()
+        if not channels:
+            return []
         claimed = await self._in_thread(
             lambda session: claim_due(
                 session=session, channels=channels, now=now, lease=self._lease, limit=limit

@@ -89,13 +89,20 @@ def _leads(running: Running) -> bool:
 
 
 async def test_killing_the_leader_hands_polling_to_another_within_the_bound(api, db, settings, tmp_path):
-    env = telegram_environment(
-        settings.database_url, api, PARTNERBOT_CLUSTER_CHECK_S="0.5", PARTNERBOT_LOG_LEVEL="INFO"
+    one_env, two_env, three_env = (
+        telegram_environment(
+            settings.database_url,
+            api,
+            PARTNERBOT_CLUSTER_CHECK_S="0.5",
+            PARTNERBOT_LOG_LEVEL="INFO",
+            PARTNERBOT_WEB_PORT=str(_free_port()),
+        )
+        for _ in range(3)
     )
     async with (
-        partnerbot_run(env, tmp_path) as one,
-        partnerbot_run(env, tmp_path) as two,
-        partnerbot_run(env, tmp_path) as three,
+        partnerbot_run(one_env, tmp_path) as one,
+        partnerbot_run(two_env, tmp_path) as two,
+        partnerbot_run(three_env, tmp_path) as three,
     ):
         runs = [one, two, three]
         await api.wait_for(lambda: len(api.calls_to("getUpdates")) >= 5, timeout_s=30)

@@ -35,7 +35,7 @@ from bot.translation.backends import make_translator
 from bot.web.app import make_web_app
 from bot.web.dashboard.pages import make_dashboard
 from bot.web.signing import signer_for
-from storage.db import ensure_current, make_engine
+from storage.db import ensure_current, make_engine, schema_problem
 from storage.locks import has_advisory_locks
 from storage.models import utcnow
 
@@ -104,7 +104,18 @@ class App:
             wake=self.dispatcher.wake,
             translator=self.translation,
         )
-        return make_web_app(routes, dashboard, down=self.dispatcher.down_channels)
+        return make_web_app(
+            routes,
+            dashboard,
+            down=self.dispatcher.down_channels,
+            channels=sorted(self.channels),
+            problems=self._problems,
+        )
+
+    async def _problems(self) -> list[str]:
+        """What keeps this process from serving (for /readyz): the database, its schema."""
+        problem = await asyncio.to_thread(schema_problem, self.db)
+        return [problem] if problem else []
 
     async def _job(self, work: Callable[[Session, datetime], int]) -> int:
         """One scheduler run: do `work` in a transaction, in a thread (a digest or a reminder round

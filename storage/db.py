@@ -103,6 +103,17 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def schema_problem(engine: Engine) -> str | None:
+    """Why this database cannot serve this code now (unreachable, schema not current); None: it can."""
+    try:
+        current = current_revision(engine)
+    except (OperationalError, DBAPIError):
+        return "database: unreachable"
+    if current != head_revision():
+        return f"migrations: at {current or 'none'}, need {head_revision()}"
+    return None
+
+
 def ensure_current(engine: Engine) -> None:
     """Refuse to run on a schema older (or newer) than this code's migrations."""
     current = current_revision(engine)

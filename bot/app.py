@@ -29,14 +29,16 @@ from bot.jobs.prompts import send_highlight_prompts
 from bot.jobs.reminders import send_reminders
 from bot.jobs.reviews import send_review_summaries, send_reviews
 from bot.jobs.scheduler import make_scheduler
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.translation import TranslationService, Translator
 from bot.translation.backends import make_translator
 from bot.web.app import make_web_app
 from bot.web.dashboard.pages import make_dashboard
 from bot.web.signing import signer_for
-from storage.db import ensure_current, make_engine, schema_problem
+from storage.db import ensure_current, make_engine, schema_problem, session_scope
 from storage.locks import has_advisory_locks
+from storage.metrics import Outbox, outbox
 from storage.models import utcnow
 
 _LOGGER = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ class App:
     channels: Mapping[str, Channel]
     clock: Clock
     translation: TranslationService
+    metrics: Metrics
     intake: Intake = field(init=False)
 
     def __post_init__(self) -> None:
@@ -62,7 +65,10 @@ class App:
     async def receive(self, inbound: Inbound) -> bool:
         """The sink every channel calls: returns once the event is recorded (False: it was before);
         its turn follows, and the dispatcher sends the replies (before any broadcast waiting)."""
-        return await self.intake.receive(inbound)
+        recorded = await self.intake.receive(inbound)
+        if recorded:
+            self.metrics.inbound.labels(inbound.channel).inc()
+        return recorded
 
     async def receive_and_answer(self, inbound: Inbound) -> None:
         """The sink of a foreground channel (the console): one person at a terminal sees the answer
@@ -110,6 +116,7 @@ class App:
             down=self.dispatcher.down_channels,
             channels=sorted(self.channels),
             problems=self._problems,
+            metrics=lambda: asyncio.to_thread(self.metrics.exposition),
         )
 
     async def _problems(self) -> list[str]:
@@ -302,8 +309,10 @@ def build_app(
     engine = Engine(
         db=db, settings=settings, clock=clock, translator=translation, channels=frozenset(channels)
     )
+    metrics = Metrics(lambda: _read_outbox(db, clock))
     dispatcher = Dispatcher(
         db=db,
+        metrics=metrics,
         channels=channels,
         clock=clock,
         lease=timedelta(seconds=settings.dispatch_lease_s),
@@ -320,4 +329,10 @@ def build_app(
         channels=channels,
         clock=clock,
         translation=translation,
+        metrics=metrics,
     )
+
+
+def _read_outbox(db: DbEngine, clock: Clock) -> Outbox:
+    with session_scope(db) as session:
+        return outbox(session=session, now=clock())

@@ -15,6 +15,8 @@ from bot.channels.base import WebRoute
 
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 #: What keeps the process from serving now (the database, its schema), one reason a line.
 Problems = Callable[[], Awaitable[Sequence[str]]]
@@ -35,6 +37,7 @@ def make_web_app(
     down: Callable[[], frozenset[str]] = _nothing_down,
     channels: Sequence[str] = (),
     problems: Problems = _no_problems,
+    metrics: Callable[[], Awaitable[bytes]] | None = None,
 ) -> Starlette:
     """GET /healthz, GET /readyz, each channel's routes, given the raw request, and `pages` (the
     dashboard's). /healthz answers 200, or 503 naming the channels whose platform cannot be reached
@@ -59,10 +62,20 @@ def make_web_app(
         ready = not found and not unreachable
         return PlainTextResponse("\n".join(lines) + "\n", status_code=200 if ready else 503)
 
+    routes_of_metrics: list[BaseRoute] = []
+    if metrics is not None:
+        read = metrics
+
+        async def exposition(request: Request) -> Response:
+            return Response(await read(), media_type=METRICS_CONTENT_TYPE)
+
+        routes_of_metrics.append(Route(METRICS_PATH, exposition, methods=["GET"]))
+
     return Starlette(
         routes=[
             Route(HEALTH_PATH, healthz, methods=["GET"]),
             Route(READY_PATH, readyz, methods=["GET"]),
+            *routes_of_metrics,
             *(Route(route.path, route.endpoint, methods=list(route.methods)) for route in routes),
             *pages,
         ]

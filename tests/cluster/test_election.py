@@ -16,9 +16,11 @@ class Told:
 
     def __init__(self) -> None:
         self.changes: list[frozenset[str]] = []
+        self.changed = asyncio.Event()
 
     async def __call__(self, held: frozenset[str]) -> None:
         self.changes.append(held)
+        self.changed.set()
 
 
 def _on_postgres(db: Engine) -> None:
@@ -69,9 +71,8 @@ async def test_a_holder_whose_connection_dies_stops_at_its_next_check_and_a_peer
             connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
             connection.commit()
         running = asyncio.create_task(second.run())
-        async with asyncio.timeout(5):
-            while second.held != {LEADER}:
-                await asyncio.sleep(0.01)
+        await asyncio.wait_for(second_told.changed.wait(), timeout=5)
+        assert second.held == {LEADER}
         assert await first.check() == frozenset()  # it knows at once, and stops the singletons
         assert first_told.changes == [{LEADER}, frozenset()]
         second.stop()

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import uvicorn
 from sqlalchemy import Engine as DbEngine
@@ -16,6 +17,8 @@ from sqlmodel import Session
 from starlette.applications import Starlette
 
 from bot.channels.base import Channel, FetchesFiles, MakesJoinLinks, WebRoute
+from bot.cluster.election import Elections
+from bot.cluster.singletons import Singletons
 from bot.database import in_thread
 from bot.delivery.dispatcher import Dispatcher
 from bot.engine import Clock, Engine
@@ -27,13 +30,16 @@ from bot.jobs.prompts import send_highlight_prompts
 from bot.jobs.reminders import send_reminders
 from bot.jobs.reviews import send_review_summaries, send_reviews
 from bot.jobs.scheduler import make_scheduler
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.translation import TranslationService, Translator
 from bot.translation.backends import make_translator
 from bot.web.app import make_web_app
 from bot.web.dashboard.pages import make_dashboard
 from bot.web.signing import signer_for
-from storage.db import ensure_current, make_engine
+from storage.db import ensure_current, make_engine, schema_problem, session_scope
+from storage.locks import has_advisory_locks
+from storage.metrics import Outbox, outbox
 from storage.models import utcnow
 
 _LOGGER = logging.getLogger(__name__)
@@ -51,6 +57,7 @@ class App:
     channels: Mapping[str, Channel]
     clock: Clock
     translation: TranslationService
+    metrics: Metrics
     intake: Intake = field(init=False)
 
     def __post_init__(self) -> None:
@@ -59,7 +66,10 @@ class App:
     async def receive(self, inbound: Inbound) -> bool:
         """The sink every channel calls: returns once the event is recorded (False: it was before);
         its turn follows, and the dispatcher sends the replies (before any broadcast waiting)."""
-        return await self.intake.receive(inbound)
+        recorded = await self.intake.receive(inbound)
+        if recorded:
+            self.metrics.inbound.labels(inbound.channel).inc()
+        return recorded
 
     async def receive_and_answer(self, inbound: Inbound) -> None:
         """The sink of a foreground channel (the console): one person at a terminal sees the answer
@@ -102,7 +112,19 @@ class App:
             translator=self.translation,
             join_links={n: c for n, c in self.channels.items() if isinstance(c, MakesJoinLinks)},
         )
-        return make_web_app(routes, dashboard, down=self.dispatcher.down_channels)
+        return make_web_app(
+            routes,
+            dashboard,
+            down=self.dispatcher.down_channels,
+            channels=sorted(self.channels),
+            problems=self._problems,
+            metrics=lambda: asyncio.to_thread(self.metrics.exposition),
+        )
+
+    async def _problems(self) -> list[str]:
+        """What keeps this process from serving (for /readyz): the database, its schema."""
+        problem = await asyncio.to_thread(schema_problem, self.db)
+        return [problem] if problem else []
 
     async def _job(self, work: Callable[[Session, datetime], int]) -> int:
         """One scheduler run: do `work` in a transaction, in a thread (a digest or a reminder round
@@ -182,7 +204,9 @@ class App:
         self, *, web: uvicorn.Server | None = None, stop: asyncio.Event | None = None
     ) -> None:
         """Run every channel, the dispatcher, the scheduler and the web app until `stop` is set (a
-        clean stop: see `_stop_cleanly`) or until cancelled."""
+        clean stop: see `_stop_cleanly`) or until cancelled. With several processes on one
+        PostgreSQL, the scheduler and the channels that receive alone run on the elected leader,
+        and each rate-limited channel is sent on by its elected sender (bot/cluster/)."""
         await self.engine.replay_unhandled()
         scheduler = make_scheduler(
             digests=self.run_digests,
@@ -192,24 +216,37 @@ class App:
             plans=self.run_plans,
             replay=self.run_replay,
         )
-        scheduler.start()
+        scheduler.start(paused=True)
+        singletons = Singletons(self.channels, self.receive, scheduler, self.dispatcher.wake)
+        self.dispatcher.send_only(lambda: singletons.sending)
+        elections = Elections(
+            self.db, singletons.roles, singletons.on_change, check_s=self.settings.cluster_check_s
+        )
+        await elections.check()  # before dispatching: what this process may send on
         tasks = [asyncio.create_task(self.dispatcher.run(), name="dispatcher")]
-        tasks += [asyncio.create_task(c.start(self.receive), name=name) for name, c in self.channels.items()]
+        tasks += [asyncio.create_task(elections.run(), name="elections")]
+        tasks += [
+            asyncio.create_task(c.start(self.receive), name=n) for n, c in singletons.everywhere.items()
+        ]
         if web is not None:
             tasks.append(asyncio.create_task(web.serve(), name="web"))
-        stopping = asyncio.create_task((stop or asyncio.Event()).wait(), name="stop")
+        stopping: asyncio.Future[Any] = asyncio.create_task((stop or asyncio.Event()).wait(), name="stop")
+        watched: list[asyncio.Future[Any]] = [*tasks, stopping, singletons.died]
         try:
-            done, _ = await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
             if stopping in done:
                 await self._stop_cleanly(dispatching=tasks[0], web=web)
             for task in done - {stopping}:
                 task.result()  # a channel or server that died takes the process down, loudly
         finally:
             stopping.cancel()
+            await singletons.step_down()
+            elections.stop()
+            await asyncio.wait([tasks[1]], timeout=5)  # gives its roles up for a peer to take at once
             scheduler.shutdown(wait=False)
             if web is not None:
                 web.should_exit = True
-            for channel in self.channels.values():
+            for channel in singletons.everywhere.values():
                 await channel.stop()
             await self.intake.stop()
             if web is not None:  # uvicorn ends its connections and lifespan itself, if given a moment
@@ -286,12 +323,17 @@ def build_app(
     engine = Engine(
         db=db, settings=settings, clock=clock, translator=translation, channels=frozenset(channels)
     )
+    metrics = Metrics(lambda: _read_outbox(db, clock))
     dispatcher = Dispatcher(
         db=db,
+        metrics=metrics,
         channels=channels,
         clock=clock,
         lease=timedelta(seconds=settings.dispatch_lease_s),
         give_up_after=timedelta(hours=settings.dispatch_give_up_after_h),
+        # With peers on PostgreSQL, a reply another process queued wakes only that one: the
+        # elected sender looks every second.
+        idle_s=1.0 if has_advisory_locks(db) else 5.0,
     )
     return App(
         settings=settings,
@@ -301,4 +343,10 @@ def build_app(
         channels=channels,
         clock=clock,
         translation=translation,
+        metrics=metrics,
     )
+
+
+def _read_outbox(db: DbEngine, clock: Clock) -> Outbox:
+    with session_scope(db) as session:
+        return outbox(session=session, now=clock())

@@ -98,6 +98,13 @@ class Settings(_channel_settings()):  # type: ignore[misc]  # channel fields com
         description="Hours a delivery that keeps failing for a passing reason is tried again before "
         "it is marked failed.",
     )
+    cluster_check_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="Seconds between two checks of the elected roles (the leader, each channel's "
+        "sender) on PostgreSQL: a dead process's roles are taken over within about this.",
+    )
     dispatch_lease_s: float = Field(
         default=120,
         ge=1,

@@ -107,8 +107,12 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to `revision`."""
-    command.upgrade(alembic_config(engine), revision)
+    """Apply migrations up to `revision`, one process at a time on PostgreSQL (several starting
+    together: the first migrates, the others wait for it and then find nothing to do)."""
+    from storage.locks import exclusive
+
+    with exclusive(engine, "migrations"):
+        command.upgrade(alembic_config(engine), revision)
 
 
 def head_revision() -> str | None:
@@ -118,6 +122,17 @@ def head_revision() -> str | None:
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why this database cannot serve this code now (unreachable, schema not current); None: it can."""
+    try:
+        current = current_revision(engine)
+    except (OperationalError, DBAPIError):
+        return "database: unreachable"
+    if current != head_revision():
+        return f"migrations: at {current or 'none'}, need {head_revision()}"
+    return None
 
 
 def ensure_current(engine: Engine) -> None:

@@ -43,8 +43,14 @@ async def api() -> AsyncIterator[FakeTelegram]:
 async def broadcast(db: Engine, settings: Settings, tmp_path: Path) -> dict[str, int]:
     """A class of 2,000 families, each linked on Telegram, and one highlight queued to all of them.
     Returns chat id → delivery id."""
+    return await queue_broadcast(db, settings, tmp_path, FAMILIES)
+
+
+async def queue_broadcast(db: Engine, settings: Settings, tmp_path: Path, families: int) -> dict[str, int]:
+    """A class of `families` families, each linked on Telegram, and one highlight queued to all of
+    them. Returns chat id → delivery id."""
     roster = tmp_path / "roster.csv"
-    rows = [f"Student {n:04d},Class 5,Parent {n:04d},mother" for n in range(FAMILIES)]
+    rows = [f"Student {n:04d},Class 5,Parent {n:04d},mother" for n in range(families)]
     roster.write_text("student,class,family_member,relationship\n" + "\n".join(rows) + "\n")
     now = utcnow()
     with session_scope(db) as session:
@@ -72,7 +78,7 @@ async def broadcast(db: Engine, settings: Settings, tmp_path: Path) -> dict[str,
             now=now,
             channels={"telegram"},
         )
-    assert (report.recipients, report.unreached) == (FAMILIES, 0)
+    assert (report.recipients, report.unreached) == (families, 0)
     with session_scope(db) as session:
         return {d.address: d.id or 0 for d in session.exec(select(Delivery))}
 

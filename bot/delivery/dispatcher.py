@@ -19,7 +19,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from typing import TypeVar
@@ -42,6 +42,7 @@ from bot.delivery.ratelimit import Monotonic, RateLimiter
 from bot.engine import Clock
 from bot.events import Attachment, Button, Content, Outbound, Section
 from bot.i18n import Speaker
+from bot.metrics import Metrics
 from storage.messages import photo_of
 from storage.models import DeliveryStatus, utcnow
 from storage.outbox import (
@@ -111,8 +112,10 @@ class Dispatcher:
         concurrency: int = CONCURRENCY,
         monotonic: Monotonic = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        metrics: Metrics | None = None,
     ) -> None:
         self._db = db
+        self._metrics = metrics
         self._channels = channels
         self._clock = clock
         self._lease = lease
@@ -131,6 +134,12 @@ class Dispatcher:
         self._drained = asyncio.Event()
         self._draining = self._again = False
         self._stopping = False
+        self._may_send: Callable[[], Collection[str]] = lambda: self._channels.keys()
+
+    def send_only(self, channels: Callable[[], Collection[str]]) -> None:
+        """Claim only for the channels `channels()` names at each claim (those this process is the
+        elected sender of, so each channel's limits hold across processes)."""
+        self._may_send = channels
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -223,7 +232,10 @@ class Dispatcher:
         return await in_thread(self._db, work, what="dispatching", sleep=self._sleep)
 
     async def _claim(self, limit: int) -> list[Claimed]:
-        channels, now = list(self._channels), self._clock()
+        allowed = self._may_send()
+        channels, now = [c for c in self._channels if c in allowed], self._clock()
+        if not channels:
+            return []
         narrow = next(
             ((n, c.own_addresses()) for n, c in self._channels.items() if isinstance(c, ServesSomeAddresses)),
             None,
@@ -359,8 +371,14 @@ class Dispatcher:
             if paused_s > 0:
                 await self._put_back(delivery, paused_s)
                 return False
-            sent = await channel.send(delivery.address, out)
+            started_s = time.monotonic()
+            try:
+                sent = await channel.send(delivery.address, out)
+            finally:
+                if self._metrics is not None:
+                    self._metrics.send_seconds.labels(delivery.channel).observe(time.monotonic() - started_s)
         except RetryLater as exc:
+            self._count(delivery.channel, "retry", limited=exc.after_s is not None)
             await self._retry(delivery, str(exc), exc.after_s, pause=exc)
         except AddressChanged as exc:
             _LOGGER.info("delivery %s: chat moved on %s", delivery_id, delivery.channel)
@@ -374,13 +392,16 @@ class Dispatcher:
             self.wake()  # they are due again now, at the new address
         except Rejected as exc:
             _LOGGER.warning("delivery %s rejected by %s: %s", delivery_id, delivery.channel, exc)
+            self._count(delivery.channel, "failed")
             await self._give_up(delivery_id, DeliveryStatus.FAILED, str(exc))
         except PermanentFailure as exc:
             _LOGGER.warning("delivery %s unreachable on %s: %s", delivery_id, delivery.channel, exc)
+            self._count(delivery.channel, "unreached")
             await self._give_up(delivery_id, DeliveryStatus.UNREACHED, str(exc))
         except AmbiguousSend as exc:
             # No idempotency key on chat platforms: assume it arrived rather than risk a duplicate.
             _LOGGER.warning("delivery %s ambiguous on %s: %s", delivery_id, delivery.channel, exc)
+            self._count(delivery.channel, "ambiguous")
             at, reason = self._clock(), str(exc)
             await self._in_thread(
                 lambda session: confirm_sent(
@@ -389,14 +410,22 @@ class Dispatcher:
             )
         except Exception as exc:
             _LOGGER.exception("delivery %s failed on %s", delivery_id, delivery.channel)
+            self._count(delivery.channel, "error")
             await self._retry(delivery, type(exc).__name__, None)
         else:
+            self._count(delivery.channel, "sent")
             if self._down.pop(delivery.channel, None) is not None:
                 _LOGGER.warning("channel %s is reachable again", delivery.channel)
             accepted.append(Sent(delivery_id, sent.provider_id, self._clock()))
             if len(accepted) >= CONFIRM_EVERY:
                 await self._confirm(accepted)
         return True
+
+    def _count(self, channel: str, outcome: str, *, limited: bool = False) -> None:
+        if self._metrics is not None:
+            self._metrics.sends.labels(channel, outcome).inc()
+            if limited:
+                self._metrics.rate_limited.labels(channel).inc()
 
     async def _photo(self, delivery: Claimed) -> Attachment | None:
         photo = await self._in_thread(

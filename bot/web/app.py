@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 import uvicorn
 from starlette.applications import Starlette
@@ -14,10 +14,20 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.base import WebRoute
 
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+#: What keeps the process from serving now (the database, its schema), one reason a line.
+Problems = Callable[[], Awaitable[Sequence[str]]]
 
 
 def _nothing_down() -> frozenset[str]:
     return frozenset()
+
+
+async def _no_problems() -> Sequence[str]:
+    return ()
 
 
 def make_web_app(
@@ -25,11 +35,16 @@ def make_web_app(
     pages: Sequence[BaseRoute] = (),
     *,
     down: Callable[[], frozenset[str]] = _nothing_down,
+    channels: Sequence[str] = (),
+    problems: Problems = _no_problems,
+    metrics: Callable[[], Awaitable[bytes]] | None = None,
 ) -> Starlette:
-    """GET /healthz, each channel's routes, given the raw request, and `pages` (the dashboard's).
-    /healthz answers 200, or 503 naming the channels whose platform cannot be reached (`down`: the
-    dispatcher's view)."""
-    paths = [HEALTH_PATH, *(route.path for route in routes)]
+    """GET /healthz, GET /readyz, each channel's routes, given the raw request, and `pages` (the
+    dashboard's). /healthz answers 200, or 503 naming the channels whose platform cannot be reached
+    (`down`: the dispatcher's view). /readyz (for a load balancer or a rolling restart) answers 200
+    only when the database is reachable, its migrations current and every channel up; each line
+    says one part's state and why."""
+    paths = [HEALTH_PATH, READY_PATH, *(route.path for route in routes)]
     if len(set(paths)) != len(paths):
         raise ValueError(f"two routes for one path among {', '.join(paths)}")
 
@@ -38,9 +53,29 @@ def make_web_app(
             return PlainTextResponse(f"down: {', '.join(sorted(unreachable))}", status_code=503)
         return PlainTextResponse("ok")
 
+    async def readyz(request: Request) -> Response:
+        found, unreachable = list(await problems()), down()
+        lines = found or ["database: ok", "migrations: current"]
+        for name in sorted(channels):
+            state = "down (platform unreachable)" if name in unreachable else "up"
+            lines.append(f"channel {name}: {state}")
+        ready = not found and not unreachable
+        return PlainTextResponse("\n".join(lines) + "\n", status_code=200 if ready else 503)
+
+    routes_of_metrics: list[BaseRoute] = []
+    if metrics is not None:
+        read = metrics
+
+        async def exposition(request: Request) -> Response:
+            return Response(await read(), media_type=METRICS_CONTENT_TYPE)
+
+        routes_of_metrics.append(Route(METRICS_PATH, exposition, methods=["GET"]))
+
     return Starlette(
         routes=[
             Route(HEALTH_PATH, healthz, methods=["GET"]),
+            Route(READY_PATH, readyz, methods=["GET"]),
+            *routes_of_metrics,
             *(Route(route.path, route.endpoint, methods=list(route.methods)) for route in routes),
             *pages,
         ]

@@ -96,6 +96,9 @@ class FakeTelegram(UpdateFactory):
         self._arrived = asyncio.Event()
         self._closing = asyncio.Event()
         self._allowed: list[str] | None = None
+        self._polling = 0
+        #: getUpdates refused because another was under way (two bot instances polling at once).
+        self.conflicts = 0
 
     # -- scripting ------------------------------------------------------------------------------
 
@@ -256,6 +259,16 @@ class FakeTelegram(UpdateFactory):
     async def _api_getUpdates(self, call: Call) -> Any:
         if self.webhook is not None:
             raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
+        if self._polling:
+            self.conflicts += 1
+            raise ApiError(409, "Conflict: terminated by other getUpdates request")
+        self._polling += 1
+        try:
+            return await self._poll(call)
+        finally:
+            self._polling -= 1
+
+    async def _poll(self, call: Call) -> Any:
         offset = int(call.params.get("offset") or 0)
         self.offsets.append(offset or None)
         if "allowed_updates" in call.params:

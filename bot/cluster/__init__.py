@@ -1,0 +1,1 @@
+"""Several `partnerbot run` on one PostgreSQL: what must run in one process at a time is elected."""

@@ -22,6 +22,8 @@ def _plain(text: str) -> str:
 
 
 async def _press(fake, chat: int, label: str) -> None:
+    """Press `label` once a message offering it has arrived (a step may answer in two messages)."""
+    await fake.wait_for(lambda: label in buttons(fake, chat), timeout_s=10)
     before = len(fake.sent_to(chat))
     fake.push_callback(chat, buttons(fake, chat)[label])
     await fake.wait_for(lambda: len(fake.sent_to(chat)) > before, timeout_s=10)

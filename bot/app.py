@@ -15,11 +15,11 @@ from sqlalchemy import Engine as DbEngine
 from sqlmodel import Session
 from starlette.applications import Starlette
 
-from bot.channels.base import Channel, FetchesFiles, WebRoute
+from bot.channels.base import Channel, FetchesFiles, SendError, WebRoute
 from bot.database import in_thread
 from bot.delivery.dispatcher import Dispatcher
 from bot.engine import Clock, Engine
-from bot.events import Inbound
+from bot.events import Inbound, Outbound
 from bot.intake import Intake
 from bot.jobs.digests import send_digests
 from bot.jobs.prompts import send_highlight_prompts
@@ -53,7 +53,9 @@ class App:
     intake: Intake = field(init=False)
 
     def __post_init__(self) -> None:
-        self.intake = Intake(engine=self.engine, prepare=self._with_file, handled=self._wake)
+        self.intake = Intake(
+            engine=self.engine, prepare=self._with_file, handled=self._wake, open_now=self._open_forms
+        )
 
     async def receive(self, inbound: Inbound) -> bool:
         """The sink every channel calls: returns once the event is recorded (False: it was before);
@@ -69,6 +71,24 @@ class App:
 
     def _wake(self) -> None:
         self.dispatcher.wake()
+
+    async def _open_forms(self, inbound: Inbound, forms: list[Outbound]) -> None:
+        """Open the forms a turn answered with, through its channel at once: not behind the chat's
+        pace in the outbox (Slack's trigger_id lasts 3 s). One that fails is only logged: the
+        trigger is gone, and the person presses or types the command again."""
+        channel = self.channels.get(inbound.channel)
+        for form in forms:
+            try:
+                if channel is None:
+                    raise SendError("no such channel")
+                await channel.send(inbound.address, form)
+            except Exception as exc:  # the log names the error only: a send error may quote the form
+                _LOGGER.warning(
+                    "could not open a form for event %s/%s: %s",
+                    inbound.channel,
+                    inbound.event_id,
+                    type(exc).__name__,
+                )
 
     async def _with_file(self, inbound: Inbound) -> Inbound:
         """Fetch a photo's bytes from its platform, so it is stored with the postcard."""

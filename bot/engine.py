@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine as DbEngine
 from sqlmodel import Session
 
-from bot.events import Attachment, Inbound
+from bot.events import Attachment, Inbound, Outbound
 from bot.handlers import groups, join, replies
 from bot.handlers.flow import Command, Goto, StepResult, Turn
 from bot.handlers.registry import ACTIONS, COMMANDS, FLOWS
@@ -157,10 +157,12 @@ class Engine:
         with session_scope(self._db) as session:
             release_inbound(session=session, event_ids=event_ids)
 
-    async def process(self, event_id: int, inbound: Inbound) -> None:
-        """Handle an event recorded as `event_id`."""
+    async def process(self, event_id: int, inbound: Inbound) -> list[Outbound]:
+        """Handle an event recorded as `event_id`; returns the forms its answer opens, to be shown
+        now by the caller (a trigger lasts seconds: they do not wait in the outbox behind a chat's
+        pace, and a form no longer openable is not worth keeping)."""
         with Session(self._db, expire_on_commit=False) as session:
-            await self._process(session, event_id, inbound)
+            return await self._process(session, event_id, inbound)
 
     async def handle(self, inbound: Inbound) -> bool:
         """Record and handle one event at once; False if it was seen before."""
@@ -188,7 +190,7 @@ class Engine:
             if len(claimed) < REPLAY_BATCH:
                 return replayed
 
-    async def _process(self, session: Session, event_id: int, inbound: Inbound) -> None:
+    async def _process(self, session: Session, event_id: int, inbound: Inbound) -> list[Outbound]:
         """Two transactions in one session: the event's account first, then the turn, marked
         handled with it. The turn writes nothing before it translates (SQLite allows one writer: the
         translation cache is another)."""
@@ -201,7 +203,7 @@ class Engine:
         )
         session.commit()
         try:
-            await self._handle_in(session, event_id, inbound, account, person)
+            forms = await self._handle_in(session, event_id, inbound, account, person)
             session.commit()
         except _HandledElsewhere:
             session.rollback()
@@ -210,6 +212,9 @@ class Engine:
             session.rollback()
             _LOGGER.exception("event %s from %s failed", event_id, inbound.channel)
             self._apologise(event_id, inbound, type(exc).__name__)
+        else:
+            return forms
+        return []
 
     async def _handle_in(
         self,
@@ -218,8 +223,9 @@ class Engine:
         inbound: Inbound,
         account: ChannelAccount,
         person: Person | None,
-    ) -> None:
-        """The turn; `person` is who `account` is linked to, and in a group the sender speaks."""
+    ) -> list[Outbound]:
+        """The turn; `person` is who `account` is linked to, and in a group the sender speaks.
+        Returns the forms it opens (the other replies are queued)."""
         now = self._clock()
         if inbound.sender:
             speaker = find_account(session=session, channel=inbound.channel, address=inbound.sender)
@@ -244,6 +250,7 @@ class Engine:
         self._queue_replies(session, turn)
         if not mark_handled(session=session, event_id=event_id, at=now):
             raise _HandledElsewhere
+        return [out for out in turn.replies if out.content.form is not None]
 
     async def _route(
         self, turn: Turn, flow_name: str | None, state: str | None
@@ -314,9 +321,12 @@ class Engine:
 
     @staticmethod
     def _queue_replies(session: Session, turn: Turn) -> None:
-        """What a handler said back to the speaker becomes reply messages on the same account."""
+        """What a handler said back to the speaker becomes reply messages on the same account
+        (but for forms: `process` returns them, to be opened at once)."""
         account: ChannelAccount = turn.account
         for out in turn.replies:
+            if out.content.form is not None:
+                continue
             draft = DeliveryDraft(
                 account_id=account.id,
                 person_id=account.person_id,

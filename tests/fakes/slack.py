@@ -13,7 +13,7 @@ It answers as Slack does, learnt from bolt-python's tests/mock_web_api_server an
 tests/adapter_tests/socket_mode/mock_socket_mode_server.py and Slack's API reference:
 `{"ok": true, ...}` or HTTP 200 with `{"ok": false, "error": "..."}`, HTTP 429 with
 `Retry-After`; tokens checked (`invalid_auth`), Block Kit checked by slack_sdk's own models
-(`invalid_blocks`), a trigger_id usable once and only if the fake issued it. Socket Mode:
+(`invalid_blocks`), a trigger_id usable once, within 3 s, and only if the fake issued it. Socket Mode:
 apps.connections.open (with the xapp- token) hands out a ws:// URL; the socket says hello,
 then carries envelopes (`events_api`, `slash_commands`, `interactive`) and the app's acks
 (`{"envelope_id": ...}`); `disconnect()` asks the client to reconnect, as Slack does hourly.
@@ -85,7 +85,8 @@ class FakeSlack:
         self.connections = 0  # WebSockets opened so far
         self._scripts: list[_Scripted] = []
         self._sockets: list[web.WebSocketResponse] = []
-        self._triggers: dict[str, str] = {}  # trigger id → the user it was issued to
+        self.trigger_lifetime_s = 3.0  # Slack's: views.open after that answers expired_trigger_id
+        self._triggers: dict[str, tuple[str, float]] = {}  # trigger id → its user, when issued
         self._pending_files: dict[str, int] = {}  # file id → the length announced for it
         self._ts = itertools.count(1)
         self._changed = asyncio.Event()
@@ -519,8 +520,8 @@ class FakeSlack:
         return {"view": {"id": f"V{next(self._ts)}", **view}}
 
     def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
-        user = self._triggers.pop(str(params.get("trigger_id", "")), None)
-        if user is None:
+        user, issued_s = self._triggers.pop(str(params.get("trigger_id", "")), (None, 0.0))
+        if user is None or time.monotonic() - issued_s > self.trigger_lifetime_s:
             return {"ok": False, "error": "expired_trigger_id"}
         view = _decoded(params.get("view")) or {}
         if view.get("type") != "modal" or _blocks_problem(view.get("blocks", []), limit=100):
@@ -596,7 +597,7 @@ class FakeSlack:
 
     def _trigger(self, user_id: str) -> str:
         trigger = f"{next(self._ts)}.{uuid.uuid4().hex[:12]}"
-        self._triggers[trigger] = user_id
+        self._triggers[trigger] = (user_id, time.monotonic())
         return trigger
 
     def _next_ts(self) -> str:

@@ -351,3 +351,29 @@ async def test_a_postcard_typed_in_the_dm_carries_the_photo_emma_shares(served, 
     postcard = families.sent["sarah"][-1]
     assert "Counting stairs" in postcard.text
     assert postcard.attachment is not None and postcard.attachment.data == PHOTO
+
+
+@pytest.fixture
+async def paced(settings, db, clock, slack, staff_emails) -> AsyncIterator[App]:
+    """The app serving Slack with Slack's own pace: about a message a second per DM."""
+    channel = SlackChannel(bot_token=slack.bot_token, app_token=slack.app_token, base_url=slack.base_url)
+    app = build_app(settings, {"slack": channel}, db=db, clock=clock)
+    serving = asyncio.create_task(app.serve_forever())
+    await slack.connected()
+    yield app
+    serving.cancel()
+    await asyncio.gather(serving, return_exceptions=True)
+
+
+async def test_a_modal_opens_within_the_trigger_while_the_dm_is_busy(paced, slack):
+    """Emma's DM has answers waiting for their turn (a message a second); the modal of her next
+    command opens at once, within the trigger's 3 s, not after them. Before, it waited in the
+    outbox behind them and Slack answered expired_trigger_id."""
+    seen = await linked_emma(slack)
+    for _ in range(8):  # eight answers: several seconds of the DM's pace
+        await slack.acked(await slack.push_command(EMMA, "help"))
+    await slack.acked(await slack.push_command(EMMA, "highlights"))
+    await slack.wait_for(lambda: slack.opened.get(EMMA), timeout_s=slack.trigger_lifetime_s)
+    assert slack.opened[EMMA][0]["title"]["text"] == "Learning highlights"
+    assert len(slack.posted_to(EMMA)) < seen + 8  # it did not wait for the answers before it
+    assert len(slack.calls_to("views.open")) == 1

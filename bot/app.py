@@ -18,8 +18,9 @@ from starlette.applications import Starlette
 from bot.channels.base import Channel, FetchesFiles, SendError, WebRoute
 from bot.database import in_thread
 from bot.delivery.dispatcher import Dispatcher
-from bot.engine import Clock, Engine
-from bot.events import Inbound, Outbound
+from bot.engine import Clock, Engine, Handled
+from bot.events import Inbound
+from bot.home_pages import HomePages
 from bot.intake import Intake
 from bot.jobs.digests import send_digests
 from bot.jobs.prompts import send_highlight_prompts
@@ -51,11 +52,14 @@ class App:
     clock: Clock
     translation: TranslationService
     intake: Intake = field(init=False)
+    homes: HomePages = field(init=False)
 
     def __post_init__(self) -> None:
         self.intake = Intake(
-            engine=self.engine, prepare=self._with_file, handled=self._wake, open_now=self._open_forms
+            engine=self.engine, prepare=self._with_file, handled=self._wake, answered=self._answered
         )
+        keeping = frozenset(name for name, c in self.channels.items() if c.capabilities.home_page)
+        self.homes = HomePages(db=self.db, channels=keeping, receive=self.receive)
 
     async def receive(self, inbound: Inbound) -> bool:
         """The sink every channel calls: returns once the event is recorded (False: it was before);
@@ -72,12 +76,13 @@ class App:
     def _wake(self) -> None:
         self.dispatcher.wake()
 
-    async def _open_forms(self, inbound: Inbound, forms: list[Outbound]) -> None:
-        """Open the forms a turn answered with, through its channel at once: not behind the chat's
-        pace in the outbox (Slack's trigger_id lasts 3 s). One that fails is only logged: the
-        trigger is gone, and the person presses or types the command again."""
+    async def _answered(self, inbound: Inbound, handled: Handled) -> None:
+        """After a turn: open its forms through the channel at once, not behind the chat's pace in
+        the outbox (Slack's trigger_id lasts 3 s; one that fails is only logged: the trigger is
+        gone, the person presses or types the command again); changed home pages shown again soon."""
+        self.homes.changed(handled.homes_changed)
         channel = self.channels.get(inbound.channel)
-        for form in forms:
+        for form in handled.forms:
             try:
                 if channel is None:
                     raise SendError("no such channel")
@@ -219,6 +224,7 @@ class App:
                 web.should_exit = True
             for channel in self.channels.values():
                 await channel.stop()
+            await self.homes.stop()
             await self.intake.stop()
             if web is not None:  # uvicorn ends its connections and lifespan itself, if given a moment
                 await asyncio.wait([tasks[-1]], timeout=5)
@@ -267,6 +273,7 @@ class App:
             scheduler.shutdown(wait=False)
             if web is not None:
                 web.should_exit = True
+            await self.homes.stop()
             await self.intake.stop()
             dispatching.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -103,6 +103,17 @@ def _from_payload(payload: dict[str, Any]) -> Inbound:
     return Inbound(**fields)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Handled:
+    """What a handled turn leaves for its caller to do at once: open its `forms` through the
+    channel (a trigger lasts seconds: they do not wait in the outbox behind a chat's pace, and a
+    form no longer openable is not worth keeping), and show again the home pages of the people
+    in `homes_changed`."""
+
+    forms: tuple[Outbound, ...] = ()
+    homes_changed: frozenset[int] = frozenset()
+
+
 class Engine:
     """Turns inbound events into state changes and outbox rows. Knows no platform."""
 
@@ -157,10 +168,8 @@ class Engine:
         with session_scope(self._db) as session:
             release_inbound(session=session, event_ids=event_ids)
 
-    async def process(self, event_id: int, inbound: Inbound) -> list[Outbound]:
-        """Handle an event recorded as `event_id`; returns the forms its answer opens, to be shown
-        now by the caller (a trigger lasts seconds: they do not wait in the outbox behind a chat's
-        pace, and a form no longer openable is not worth keeping)."""
+    async def process(self, event_id: int, inbound: Inbound) -> Handled:
+        """Handle an event recorded as `event_id`; returns what the caller does at once: see Handled."""
         with Session(self._db, expire_on_commit=False) as session:
             return await self._process(session, event_id, inbound)
 
@@ -190,7 +199,7 @@ class Engine:
             if len(claimed) < REPLAY_BATCH:
                 return replayed
 
-    async def _process(self, session: Session, event_id: int, inbound: Inbound) -> list[Outbound]:
+    async def _process(self, session: Session, event_id: int, inbound: Inbound) -> Handled:
         """Two transactions in one session: the event's account first, then the turn, marked
         handled with it. The turn writes nothing before it translates (SQLite allows one writer: the
         translation cache is another)."""
@@ -203,7 +212,7 @@ class Engine:
         )
         session.commit()
         try:
-            forms = await self._handle_in(session, event_id, inbound, account, person)
+            handled = await self._handle_in(session, event_id, inbound, account, person)
             session.commit()
         except _HandledElsewhere:
             session.rollback()
@@ -213,8 +222,8 @@ class Engine:
             _LOGGER.exception("event %s from %s failed", event_id, inbound.channel)
             self._apologise(event_id, inbound, type(exc).__name__)
         else:
-            return forms
-        return []
+            return handled
+        return Handled()
 
     async def _handle_in(
         self,
@@ -223,9 +232,8 @@ class Engine:
         inbound: Inbound,
         account: ChannelAccount,
         person: Person | None,
-    ) -> list[Outbound]:
-        """The turn; `person` is who `account` is linked to, and in a group the sender speaks.
-        Returns the forms it opens (the other replies are queued)."""
+    ) -> Handled:
+        """The turn; `person` is who `account` is linked to, and in a group the sender speaks."""
         now = self._clock()
         if inbound.sender:
             speaker = find_account(session=session, channel=inbound.channel, address=inbound.sender)
@@ -250,7 +258,10 @@ class Engine:
         self._queue_replies(session, turn)
         if not mark_handled(session=session, event_id=event_id, at=now):
             raise _HandledElsewhere
-        return [out for out in turn.replies if out.content.form is not None]
+        return Handled(
+            forms=tuple(out for out in turn.replies if out.content.form is not None),
+            homes_changed=frozenset(turn.homes_changed),
+        )
 
     async def _route(
         self, turn: Turn, flow_name: str | None, state: str | None

@@ -15,8 +15,8 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.database import retrying
-from bot.engine import Engine, storable
-from bot.events import Inbound, Outbound
+from bot.engine import Engine, Handled, storable
+from bot.events import Inbound
 from storage.db import is_transient
 
 _LOGGER = logging.getLogger(__name__)
@@ -33,12 +33,12 @@ class Intake:
         engine: Engine,
         prepare: Callable[[Inbound], Awaitable[Inbound]],
         handled: Callable[[], None],
-        open_now: Callable[[Inbound, list[Outbound]], Awaitable[None]] | None = None,
+        answered: Callable[[Inbound, Handled], Awaitable[None]] | None = None,
     ) -> None:
         self._engine = engine
         self._prepare = prepare  # e.g. fetch a photo's bytes, after the event is safely recorded
         self._handled = handled  # e.g. wake the dispatcher for the replies
-        self._open_now = open_now  # the forms a turn opens: shown at once, while the trigger lasts
+        self._answered = answered  # what a turn leaves to do at once (open its forms: a trigger lasts 3 s)
         self._queue: asyncio.Queue[tuple[int, Inbound]] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
 
@@ -102,9 +102,9 @@ class Intake:
         while True:
             event_id, inbound = await self._queue.get()
             try:
-                forms = await self._engine.process(event_id, await self._prepare(inbound))
-                if forms and self._open_now is not None:
-                    await self._open_now(inbound, forms)
+                handled = await self._engine.process(event_id, await self._prepare(inbound))
+                if self._answered is not None:
+                    await self._answered(inbound, handled)
                 self._handled()
             except Exception:  # the engine apologises for a failed turn; this is a bug around it
                 _LOGGER.exception("event %s could not be handled", event_id)

@@ -213,6 +213,7 @@ async def _send_to_home(turn: Turn) -> None:
         now=turn.now,
         channels=turn.channels,
     )
+    turn.homes_changed.add(id_of(turn.me))
     turn.reply(sent_summary(turn, report.recipients, report.unreached))
 
 

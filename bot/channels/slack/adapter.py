@@ -60,7 +60,9 @@ class SlackChannel:
     id is the address (chat.postMessage to a user id lands in the app's DM with them)."""
 
     name = CHANNEL
-    capabilities = Capabilities(max_text_length=40_000, buttons=True, attachments=True, threading=True)
+    capabilities = Capabilities(
+        max_text_length=40_000, buttons=True, attachments=True, threading=True, home_page=True
+    )
 
     def __init__(
         self,

@@ -377,3 +377,25 @@ async def test_a_modal_opens_within_the_trigger_while_the_dm_is_busy(paced, slac
     assert slack.opened[EMMA][0]["title"]["text"] == "Learning highlights"
     assert len(slack.posted_to(EMMA)) < seen + 8  # it did not wait for the answers before it
     assert len(slack.calls_to("views.open")) == 1
+
+
+async def test_the_app_home_is_shown_again_when_families_press_got_it(served, slack):
+    """Emma's App Home is republished by itself: after she sends highlights, and once for the two
+    Got it presses of the same moment (coalesced), with the new count."""
+    app, families = served
+    app.homes.window_s = 1.0  # both presses fall within one window
+    await linked_emma(slack)
+    await slack.acked(await slack.push_command(EMMA, "highlights"))
+    await slack.wait_for(lambda: slack.opened.get(EMMA))
+    await slack.acked(await slack.push_submission(EMMA, {"text": HIGHLIGHTS}))
+    await slack.wait_for(lambda: EMMA in slack.views)  # never opened: shown because she sent something
+    assert "Got it: 0" in shown(slack.views[EMMA])
+    await slack.wait_for(lambda: families.sent["sarah"] and families.sent["carlos"])
+    published = len(slack.calls_to("views.publish"))
+
+    for family in ("sarah", "carlos"):
+        got_it = next(b for b in families.sent[family][-1].buttons if b.label in ("Got it", "Entendido"))
+        await families.sink(Chat(app, families, family).inbound("", payload=got_it.payload))  # type: ignore[misc]
+    await slack.wait_for(lambda: "Got it: 2" in shown(slack.views[EMMA]))
+    await app.intake.settled()
+    assert len(slack.calls_to("views.publish")) == published + 1

@@ -80,6 +80,7 @@ def _form(turn: Turn, classes: list[Button]) -> Form:
                 label=_("What did the class learn, and how can families talk about it at home?"),
                 multiline=True,
                 max_length=MAX_LENGTH,
+                initial=turn.inbound.quoted or "",
             ),
             FormField(name="urgent", label=_("Send as urgent"), checkbox=True, required=False),
         ),

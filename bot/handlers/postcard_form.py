@@ -33,6 +33,7 @@ def form(turn: Turn, targets: list[Button]) -> Form:
                 label=_("What should the family try? Short steps, one per line."),
                 multiline=True,
                 max_length=1500,
+                initial=turn.inbound.quoted or "",
             ),
             FormField(
                 name="why",

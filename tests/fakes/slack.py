@@ -290,6 +290,23 @@ class FakeSlack:
         }
         return await self.push("interactive", payload)
 
+    async def push_shortcut(self, user_id: str, callback_id: str, text: str) -> str:
+        """A message shortcut used on a message in a channel, the text as Slack escapes it."""
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        payload = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "trigger_id": self._trigger(user_id),
+            "action_ts": f"{time.time():.6f}",
+            "team": {"id": TEAM_ID, "domain": "school"},
+            "user": {"id": user_id, "team_id": TEAM_ID, "name": self.users.get(user_id, {}).get("name", "")},
+            "channel": {"id": "C0STAFF", "name": "staffroom"},
+            "message": {"type": "message", "user": user_id, "ts": self._next_ts(), "text": escaped},
+            "response_url": f"http://127.0.0.1:{self._port}/response",
+            "token": "verification-token",
+        }
+        return await self.push("interactive", payload)
+
     async def push_submission(self, user_id: str, answers: dict[str, str | bool]) -> str:
         """The user submits the latest modal opened for them: for each input block (by block_id),
         a text, an option's value, or True to tick a checkbox; what is not in `answers` is empty."""
@@ -300,8 +317,8 @@ class FakeSlack:
                 continue
             element, answer = block["element"], answers.get(block["block_id"])
             state: dict[str, Any] = {"type": element["type"]}
-            if element["type"] == "plain_text_input":
-                state["value"] = answer if isinstance(answer, str) else None
+            if element["type"] == "plain_text_input":  # left as it was: its initial text, if any
+                state["value"] = answer if isinstance(answer, str) else element.get("initial_value")
             elif element["type"] == "static_select":
                 chosen = [o for o in element["options"] if o["value"] == answer]
                 if not chosen and element.get("initial_option"):

@@ -51,6 +51,8 @@ def _input(field: FormField) -> dict[str, Any]:
             element["initial_option"] = options[0]
     else:
         element = {"type": "plain_text_input", "multiline": field.multiline, "max_length": field.max_length}
+        if field.initial:
+            element["initial_value"] = field.initial[: field.max_length]
     return {
         "type": "input",
         "block_id": field.name,

@@ -143,6 +143,30 @@ def from_command(body: Mapping[str, Any], person: Person | None = None) -> Inbou
     )
 
 
+#: Our message shortcuts (the manifest's callback_ids) and the command each one starts.
+SHORTCUTS = {"pb:highlights": "highlights", "pb:postcard": "postcard"}
+
+
+def from_shortcut(body: Mapping[str, Any], person: Person | None = None) -> Inbound | None:
+    """A message shortcut of ours on a Slack message → its command, with the message's text
+    (Slack's escaping undone) to start the form with. Keyed on the trigger_id."""
+    user, trigger = (body.get("user") or {}).get("id"), body.get("trigger_id")
+    command = SHORTCUTS.get(str(body.get("callback_id")))
+    if body.get("type") != "message_action" or command is None or not isinstance(user, str) or not trigger:
+        return None
+    text = str((body.get("message") or {}).get("text") or "")
+    quoted = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+    return make_inbound(
+        person,
+        address=user,
+        event_id=f"sc:{trigger}",
+        text=f"/{command}",
+        command=command,
+        trigger=str(trigger),
+        quoted=quoted or None,
+    )
+
+
 def from_action(body: Mapping[str, Any], person: Person | None = None) -> Inbound | None:
     """A pressed button of ours → Inbound with its opaque value as payload and its label as text.
     The presser is the address: the engine checks the value against them."""

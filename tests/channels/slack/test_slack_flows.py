@@ -399,3 +399,25 @@ async def test_the_app_home_is_shown_again_when_families_press_got_it(served, sl
     await slack.wait_for(lambda: "Got it: 2" in shown(slack.views[EMMA]))
     await app.intake.settled()
     assert len(slack.calls_to("views.publish")) == published + 1
+
+
+async def test_a_message_shortcut_opens_the_modal_with_the_message_in_it(served, slack):
+    """Emma uses "Send as class highlights" on a message of the staff channel: the highlights
+    modal opens with its text (Slack's escaping undone); she sends it as it is."""
+    _app, families = served
+    seen = await linked_emma(slack)
+    await slack.acked(await slack.push_shortcut(EMMA, "pb:highlights", HIGHLIGHTS))
+    await slack.wait_for(lambda: slack.opened.get(EMMA))
+    [modal] = slack.opened[EMMA]
+    assert modal["title"]["text"] == "Learning highlights"
+    assert modal["blocks"][1]["element"]["initial_value"] == HIGHLIGHTS
+    await slack.acked(await slack.push_submission(EMMA, {}))  # the class is the only one; text kept
+    assert (await said(slack, EMMA, seen + 1))[-1].startswith("Sent to 3 people.")
+    await slack.wait_for(lambda: families.sent["sarah"] and HIGHLIGHTS in families.sent["sarah"][-1].text)
+
+    await slack.acked(await slack.push_shortcut(EMMA, "pb:postcard", "Count the stairs together."))
+    await slack.wait_for(lambda: len(slack.opened[EMMA]) == 2)
+    postcard = slack.opened[EMMA][-1]
+    assert postcard["title"]["text"] == "Something to try at home"
+    steps = next(b for b in postcard["blocks"] if b["block_id"] == "steps")
+    assert steps["element"]["initial_value"] == "Count the stairs together."

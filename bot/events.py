@@ -77,8 +77,9 @@ class Section:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FormField:
     """One question of a form: free text (`multiline` for a paragraph), a choice of `options`
-    (label, value), or with `checkbox` a yes/no box whose label is the option's; `initial`: the
-    text already written in it (the person changes or keeps it)."""
+    (label, value), or with `checkbox` a yes/no box whose label is the option's, or with `photo`
+    a photo to add (it comes back as the Inbound's attachment); `initial`: the text already
+    written in it (the person changes or keeps it)."""
 
     name: str
     label: str
@@ -87,18 +88,23 @@ class FormField:
     required: bool = True
     options: tuple[tuple[str, str], ...] = ()
     checkbox: bool = False
+    photo: bool = False
     initial: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "label": self.label,
-            "multiline": self.multiline,
-            "max_length": self.max_length,
-            "required": self.required,
-            "options": [list(option) for option in self.options],
-            "checkbox": self.checkbox,
-        } | ({"initial": self.initial} if self.initial else {})
+        return (
+            {
+                "name": self.name,
+                "label": self.label,
+                "multiline": self.multiline,
+                "max_length": self.max_length,
+                "required": self.required,
+                "options": [list(option) for option in self.options],
+                "checkbox": self.checkbox,
+            }
+            | ({"initial": self.initial} if self.initial else {})
+            | ({"photo": True} if self.photo else {})
+        )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FormField:
@@ -110,6 +116,7 @@ class FormField:
             required=data.get("required", True),
             options=tuple((label, value) for label, value in data.get("options", ())),
             checkbox=data.get("checkbox", False),
+            photo=data.get("photo", False),
             initial=data.get("initial", ""),
         )
 

@@ -211,14 +211,15 @@ class FakeSlack:
             "event_ts": self._next_ts(),
         }
         if photo is not None:
-            file_id = f"F{next(self._ts)}"
-            self.shared[file_id] = photo
-            url = f"http://127.0.0.1:{self._port}/files-pri/{TEAM_ID}-{file_id}/photo.jpg"
-            event |= {
-                "subtype": "file_share",
-                "files": [{"id": file_id, "name": "photo.jpg", "mimetype": "image/jpeg", "url_private": url}],
-            }
+            event |= {"subtype": "file_share", "files": [self._share(photo, "photo.jpg")]}
         return await self.push_event(event, **push)
+
+    def _share(self, data: bytes, name: str) -> dict[str, str]:
+        """A file a user shared: served at its url_private (with the bot token only)."""
+        file_id = f"F{next(self._ts)}"
+        self.shared[file_id] = data
+        url = f"http://127.0.0.1:{self._port}/files-pri/{TEAM_ID}-{file_id}/{name}"
+        return {"id": file_id, "name": name, "mimetype": "image/jpeg", "url_private": url}
 
     async def push_home_opened(self, user_id: str) -> str:
         return await self.push_event(
@@ -307,9 +308,10 @@ class FakeSlack:
         }
         return await self.push("interactive", payload)
 
-    async def push_submission(self, user_id: str, answers: dict[str, str | bool]) -> str:
+    async def push_submission(self, user_id: str, answers: dict[str, str | bool | bytes]) -> str:
         """The user submits the latest modal opened for them: for each input block (by block_id),
-        a text, an option's value, or True to tick a checkbox; what is not in `answers` is empty."""
+        a text, an option's value, True to tick a checkbox, or a file's bytes; what is not in
+        `answers` is empty."""
         view = self.opened[user_id][-1]
         values: dict[str, dict[str, Any]] = {}
         for block in view.get("blocks", []):
@@ -326,6 +328,8 @@ class FakeSlack:
                 state["selected_option"] = chosen[0] if chosen else None
             elif element["type"] == "checkboxes":
                 state["selected_options"] = element["options"][:1] if answer is True else []
+            elif element["type"] == "file_input":  # bytes: a photo the user added, shared as Slack does
+                state["files"] = [self._share(answer, "photo.jpg")] if isinstance(answer, bytes) else []
             values[block["block_id"]] = {element["action_id"]: state}
         payload = {
             "type": "view_submission",

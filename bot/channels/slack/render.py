@@ -109,12 +109,12 @@ def from_message(body: Mapping[str, Any], person: Person | None = None) -> Inbou
         text=text,
         command=command,
         args=args,
-        attachment=_photo(event.get("files") or []),
+        attachment=shared_photo(event.get("files") or []),
         reply_to=str(thread) if thread and thread != event.get("ts") else None,
     )
 
 
-def _photo(files: list[Mapping[str, Any]]) -> Attachment | None:
+def shared_photo(files: list[Mapping[str, Any]]) -> Attachment | None:
     """The first image shared with the message, by its private URL (fetched later with the token)."""
     for shared in files:
         url = shared.get("url_private_download") or shared.get("url_private")

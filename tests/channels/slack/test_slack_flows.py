@@ -421,3 +421,31 @@ async def test_a_message_shortcut_opens_the_modal_with_the_message_in_it(served,
     assert postcard["title"]["text"] == "Something to try at home"
     steps = next(b for b in postcard["blocks"] if b["block_id"] == "steps")
     assert steps["element"]["initial_value"] == "Count the stairs together."
+
+
+async def test_a_photo_added_in_the_postcard_modal_reaches_the_families(served, slack):
+    """The postcard modal has a photo field (Slack's file input); the photo Emma adds there is
+    fetched with the bot token and reaches the families with the postcard, as on Telegram."""
+    _app, families = served
+    seen = await linked_emma(slack)
+    await slack.acked(await slack.push_command(EMMA, "postcard"))
+    await slack.wait_for(lambda: slack.opened.get(EMMA))
+    [modal] = slack.opened[EMMA]
+    photo = next(b for b in modal["blocks"] if b["block_id"] == "photo")
+    assert (photo["element"]["type"], photo["optional"]) == ("file_input", True)
+    assert photo["label"]["text"] == "A photo (you can leave this empty)"
+    targets = {o["text"]["text"]: o["value"] for o in modal["blocks"][0]["element"]["options"]}
+    answers = {
+        "target": targets["Whole class: Class 3B"],
+        "title": "Counting stairs",
+        "steps": "Count the stairs together.",
+        "why": "Touching makes numbers real.",
+        "photo": PHOTO,
+    }
+    await slack.acked(await slack.push_submission(EMMA, answers))
+    assert (await said(slack, EMMA, seen + 1))[-1].startswith("Sent to")
+    await slack.wait_for(
+        lambda: families.sent["sarah"] and "Counting stairs" in families.sent["sarah"][-1].text
+    )
+    postcard = families.sent["sarah"][-1]
+    assert postcard.attachment is not None and postcard.attachment.data == PHOTO

@@ -40,6 +40,8 @@ _LOGGER = logging.getLogger(__name__)
 
 #: A clean stop (SIGTERM) finishes within this; systemd's own default before SIGKILL is 90 s.
 STOP_TIMEOUT_S = 10.0
+#: A form not open by then will not open (Slack's trigger_id lasts 3 s): given up.
+FORM_OPEN_TIMEOUT_S = 3.0
 
 
 @dataclass(slots=True)
@@ -86,7 +88,8 @@ class App:
             try:
                 if channel is None:
                     raise SendError("no such channel")
-                await channel.send(inbound.address, form)
+                async with asyncio.timeout(FORM_OPEN_TIMEOUT_S):  # the next turns wait meanwhile
+                    await channel.send(inbound.address, form)
             except Exception as exc:  # the log names the error only: a send error may quote the form
                 _LOGGER.warning(
                     "could not open a form for event %s/%s: %s",

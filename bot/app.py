@@ -16,13 +16,14 @@ from sqlalchemy import Engine as DbEngine
 from sqlmodel import Session
 from starlette.applications import Starlette
 
-from bot.channels.base import Channel, FetchesFiles, MakesJoinLinks, WebRoute
+from bot.channels.base import Channel, FetchesFiles, MakesJoinLinks, SendError, WebRoute
 from bot.cluster.election import Elections
 from bot.cluster.singletons import Singletons
 from bot.database import in_thread
 from bot.delivery.dispatcher import Dispatcher
-from bot.engine import Clock, Engine
+from bot.engine import Clock, Engine, Handled
 from bot.events import Inbound
+from bot.home_pages import HomePages
 from bot.intake import Intake
 from bot.jobs.digests import send_digests
 from bot.jobs.plans import send_plans
@@ -46,6 +47,8 @@ _LOGGER = logging.getLogger(__name__)
 
 #: A clean stop (SIGTERM) finishes within this; systemd's own default before SIGKILL is 90 s.
 STOP_TIMEOUT_S = 10.0
+#: A form not open by then will not open (Slack's trigger_id lasts 3 s): given up.
+FORM_OPEN_TIMEOUT_S = 3.0
 
 
 @dataclass(slots=True)
@@ -59,9 +62,14 @@ class App:
     translation: TranslationService
     metrics: Metrics
     intake: Intake = field(init=False)
+    homes: HomePages = field(init=False)
 
     def __post_init__(self) -> None:
-        self.intake = Intake(engine=self.engine, prepare=self._with_file, handled=self._wake)
+        self.intake = Intake(
+            engine=self.engine, prepare=self._with_file, handled=self._wake, answered=self._answered
+        )
+        keeping = frozenset(name for name, c in self.channels.items() if c.capabilities.home_page)
+        self.homes = HomePages(db=self.db, channels=keeping, receive=self.receive)
 
     async def receive(self, inbound: Inbound) -> bool:
         """The sink every channel calls: returns once the event is recorded (False: it was before);
@@ -80,6 +88,26 @@ class App:
 
     def _wake(self) -> None:
         self.dispatcher.wake()
+
+    async def _answered(self, inbound: Inbound, handled: Handled) -> None:
+        """After a turn: open its forms through the channel at once, not behind the chat's pace in
+        the outbox (Slack's trigger_id lasts 3 s; one that fails is only logged: the trigger is
+        gone, the person presses or types the command again); changed home pages shown again soon."""
+        self.homes.changed(handled.homes_changed)
+        channel = self.channels.get(inbound.channel)
+        for form in handled.forms:
+            try:
+                if channel is None:
+                    raise SendError("no such channel")
+                async with asyncio.timeout(FORM_OPEN_TIMEOUT_S):  # the next turns wait meanwhile
+                    await channel.send(inbound.address, form)
+            except Exception as exc:  # the log names the error only: a send error may quote the form
+                _LOGGER.warning(
+                    "could not open a form for event %s/%s: %s",
+                    inbound.channel,
+                    inbound.event_id,
+                    type(exc).__name__,
+                )
 
     async def _with_file(self, inbound: Inbound) -> Inbound:
         """Fetch a photo's bytes from its platform, so it is stored with the postcard."""
@@ -248,6 +276,7 @@ class App:
                 web.should_exit = True
             for channel in singletons.everywhere.values():
                 await channel.stop()
+            await self.homes.stop()
             await self.intake.stop()
             if web is not None:  # uvicorn ends its connections and lifespan itself, if given a moment
                 await asyncio.wait([tasks[-1]], timeout=5)
@@ -298,6 +327,7 @@ class App:
             scheduler.shutdown(wait=False)
             if web is not None:
                 web.should_exit = True
+            await self.homes.stop()
             await self.intake.stop()
             dispatching.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine as DbEngine
 from sqlmodel import Session
 
-from bot.events import Attachment, Inbound
+from bot.events import Attachment, Inbound, Outbound
 from bot.handlers import groups, join, replies
 from bot.handlers.flow import Command, Goto, StepResult, Turn
 from bot.handlers.registry import ACTIONS, COMMANDS, FLOWS
@@ -103,6 +103,17 @@ def _from_payload(payload: dict[str, Any]) -> Inbound:
     return Inbound(**fields)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Handled:
+    """What a handled turn leaves for its caller to do at once: open its `forms` through the
+    channel (a trigger lasts seconds: they do not wait in the outbox behind a chat's pace, and a
+    form no longer openable is not worth keeping), and show again the home pages of the people
+    in `homes_changed`."""
+
+    forms: tuple[Outbound, ...] = ()
+    homes_changed: frozenset[int] = frozenset()
+
+
 class Engine:
     """Turns inbound events into state changes and outbox rows. Knows no platform."""
 
@@ -157,10 +168,10 @@ class Engine:
         with session_scope(self._db) as session:
             release_inbound(session=session, event_ids=event_ids)
 
-    async def process(self, event_id: int, inbound: Inbound) -> None:
-        """Handle an event recorded as `event_id`."""
+    async def process(self, event_id: int, inbound: Inbound) -> Handled:
+        """Handle an event recorded as `event_id`; returns what the caller does at once: see Handled."""
         with Session(self._db, expire_on_commit=False) as session:
-            await self._process(session, event_id, inbound)
+            return await self._process(session, event_id, inbound)
 
     async def handle(self, inbound: Inbound) -> bool:
         """Record and handle one event at once; False if it was seen before."""
@@ -188,7 +199,7 @@ class Engine:
             if len(claimed) < REPLAY_BATCH:
                 return replayed
 
-    async def _process(self, session: Session, event_id: int, inbound: Inbound) -> None:
+    async def _process(self, session: Session, event_id: int, inbound: Inbound) -> Handled:
         """Two transactions in one session: the event's account first, then the turn, marked
         handled with it. The turn writes nothing before it translates (SQLite allows one writer: the
         translation cache is another)."""
@@ -201,7 +212,7 @@ class Engine:
         )
         session.commit()
         try:
-            await self._handle_in(session, event_id, inbound, account, person)
+            handled = await self._handle_in(session, event_id, inbound, account, person)
             session.commit()
         except _HandledElsewhere:
             session.rollback()
@@ -210,6 +221,9 @@ class Engine:
             session.rollback()
             _LOGGER.exception("event %s from %s failed", event_id, inbound.channel)
             self._apologise(event_id, inbound, type(exc).__name__)
+        else:
+            return handled
+        return Handled()
 
     async def _handle_in(
         self,
@@ -218,7 +232,7 @@ class Engine:
         inbound: Inbound,
         account: ChannelAccount,
         person: Person | None,
-    ) -> None:
+    ) -> Handled:
         """The turn; `person` is who `account` is linked to, and in a group the sender speaks."""
         now = self._clock()
         if inbound.sender:
@@ -244,6 +258,10 @@ class Engine:
         self._queue_replies(session, turn)
         if not mark_handled(session=session, event_id=event_id, at=now):
             raise _HandledElsewhere
+        return Handled(
+            forms=tuple(out for out in turn.replies if out.content.form is not None),
+            homes_changed=frozenset(turn.homes_changed),
+        )
 
     async def _route(
         self, turn: Turn, flow_name: str | None, state: str | None
@@ -314,9 +332,12 @@ class Engine:
 
     @staticmethod
     def _queue_replies(session: Session, turn: Turn) -> None:
-        """What a handler said back to the speaker becomes reply messages on the same account."""
+        """What a handler said back to the speaker becomes reply messages on the same account
+        (but for forms: `process` returns them, to be opened at once)."""
         account: ChannelAccount = turn.account
         for out in turn.replies:
+            if out.content.form is not None:
+                continue
             draft = DeliveryDraft(
                 account_id=account.id,
                 person_id=account.person_id,

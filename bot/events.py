@@ -37,6 +37,7 @@ class Inbound:
     verified_email: str | None = None  # the address the platform vouches for (Slack's workspace e-mail)
     trigger: str | None = None  # lets the answer open a form now (Slack's trigger_id, valid 3 s)
     form_values: dict[str, str] | None = None  # a submitted form's answers, by field name
+    quoted: str | None = None  # a message brought into a command (a Slack shortcut): its form starts so
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -76,7 +77,9 @@ class Section:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FormField:
     """One question of a form: free text (`multiline` for a paragraph), a choice of `options`
-    (label, value), or with `checkbox` a yes/no box whose label is the option's."""
+    (label, value), or with `checkbox` a yes/no box whose label is the option's, or with `photo`
+    a photo to add (it comes back as the Inbound's attachment); `initial`: the text already
+    written in it (the person changes or keeps it)."""
 
     name: str
     label: str
@@ -85,17 +88,23 @@ class FormField:
     required: bool = True
     options: tuple[tuple[str, str], ...] = ()
     checkbox: bool = False
+    photo: bool = False
+    initial: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "label": self.label,
-            "multiline": self.multiline,
-            "max_length": self.max_length,
-            "required": self.required,
-            "options": [list(option) for option in self.options],
-            "checkbox": self.checkbox,
-        }
+        return (
+            {
+                "name": self.name,
+                "label": self.label,
+                "multiline": self.multiline,
+                "max_length": self.max_length,
+                "required": self.required,
+                "options": [list(option) for option in self.options],
+                "checkbox": self.checkbox,
+            }
+            | ({"initial": self.initial} if self.initial else {})
+            | ({"photo": True} if self.photo else {})
+        )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FormField:
@@ -107,6 +116,8 @@ class FormField:
             required=data.get("required", True),
             options=tuple((label, value) for label, value in data.get("options", ())),
             checkbox=data.get("checkbox", False),
+            photo=data.get("photo", False),
+            initial=data.get("initial", ""),
         )
 
 

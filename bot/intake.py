@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.database import retrying
-from bot.engine import Engine, storable
+from bot.engine import Engine, Handled, storable
 from bot.events import Inbound
 from storage.db import is_transient
 
@@ -33,10 +33,12 @@ class Intake:
         engine: Engine,
         prepare: Callable[[Inbound], Awaitable[Inbound]],
         handled: Callable[[], None],
+        answered: Callable[[Inbound, Handled], Awaitable[None]] | None = None,
     ) -> None:
         self._engine = engine
         self._prepare = prepare  # e.g. fetch a photo's bytes, after the event is safely recorded
         self._handled = handled  # e.g. wake the dispatcher for the replies
+        self._answered = answered  # what a turn leaves to do at once (open its forms: a trigger lasts 3 s)
         self._queue: asyncio.Queue[tuple[int, Inbound]] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
 
@@ -100,7 +102,9 @@ class Intake:
         while True:
             event_id, inbound = await self._queue.get()
             try:
-                await self._engine.process(event_id, await self._prepare(inbound))
+                handled = await self._engine.process(event_id, await self._prepare(inbound))
+                if self._answered is not None:
+                    await self._answered(inbound, handled)
                 self._handled()
             except Exception:  # the engine apologises for a failed turn; this is a bug around it
                 _LOGGER.exception("event %s could not be handled", event_id)

@@ -86,12 +86,14 @@ class RateLimits:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Capabilities:
     """What a channel can carry; `threading`: an inbound reply can name the message it answers
-    (`Inbound.reply_to`, the provider id that channel's `send` returned for it)."""
+    (`Inbound.reply_to`, the provider id that channel's `send` returned for it); `home_page`: it
+    keeps a page per person (Slack's App Home), shown again when something on it changes."""
 
     max_text_length: int = 4096
     buttons: bool = True
     attachments: bool = True
     threading: bool = False
+    home_page: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,7 +11,7 @@ from bot.i18n import isolate
 from bot.messages.fanout import next_nudge_at, nudge
 from bot.messages.render import Version, render_original
 from storage.ids import id_of
-from storage.messages import Ack, acknowledge
+from storage.messages import Ack, acknowledge, get_message
 from storage.models import Message
 from storage.reports import AckCounts, ack_counts, visible_messages
 
@@ -38,6 +38,9 @@ async def on_got_it(turn: Turn) -> StepResult:
         turn.reply(turn._("Already noted, thank you."))
     else:
         turn.reply(turn._("Thank you, noted."))
+        message = get_message(session=turn.session, message_id=message_id) if message_id else None
+        if message is not None and message.author_id is not None:
+            turn.homes_changed.add(message.author_id)  # their Got it count
     return None
 
 

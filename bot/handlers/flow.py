@@ -73,6 +73,8 @@ class Turn:
     channels: frozenset[str]
     data: dict[str, Any] = field(default_factory=dict)
     replies: list[Outbound] = field(default_factory=list)
+    #: The people whose home page (Slack's App Home) this turn changed: shown again soon.
+    homes_changed: set[int] = field(default_factory=set)
 
     @property
     def me(self) -> Person:

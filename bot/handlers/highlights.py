@@ -16,6 +16,7 @@ from bot.events import Button, Content, Form, FormField, Outbound
 from bot.handlers.flow import Command, Entries, Flow, StepResult, Turn
 from bot.handlers.permissions import refuse_unless_staff
 from bot.messages.fanout import send_highlights
+from storage.ids import id_of
 from storage.people import classes_for_staff, families_of_class
 
 MAX_LENGTH = 3000
@@ -79,6 +80,7 @@ def _form(turn: Turn, classes: list[Button]) -> Form:
                 label=_("What did the class learn, and how can families talk about it at home?"),
                 multiline=True,
                 max_length=MAX_LENGTH,
+                initial=turn.inbound.quoted or "",
             ),
             FormField(name="urgent", label=_("Send as urgent"), checkbox=True, required=False),
         ),
@@ -110,6 +112,7 @@ async def on_form(turn: Turn) -> StepResult:
         channels=turn.channels,
         urgent=values.get("urgent") == "yes",
     )
+    turn.homes_changed.add(id_of(turn.me))
     turn.reply(sent_summary(turn, report.recipients, report.unreached))
     return None
 
@@ -182,6 +185,7 @@ async def on_confirm(turn: Turn) -> StepResult:
         channels=turn.channels,
         urgent=choice == "urgent",
     )
+    turn.homes_changed.add(id_of(turn.me))
     turn.reply(sent_summary(turn, report.recipients, report.unreached))
     return None
 

@@ -11,7 +11,7 @@ FORM = "pform"
 
 
 def form(turn: Turn, targets: list[Button]) -> Form:
-    """The whole postcard at once (without a photo): who for, title, steps, why; see `on_form`."""
+    """The whole postcard at once: who for, title, steps, why, a photo if wanted; see `on_form`."""
     _ = turn._
     return Form(
         payload=FORM,
@@ -33,12 +33,16 @@ def form(turn: Turn, targets: list[Button]) -> Form:
                 label=_("What should the family try? Short steps, one per line."),
                 multiline=True,
                 max_length=1500,
+                initial=turn.inbound.quoted or "",
             ),
             FormField(
                 name="why",
                 label=_("Why does it help? One or two sentences."),
                 multiline=True,
                 max_length=1500,
+            ),
+            FormField(
+                name="photo", label=_("A photo (you can leave this empty)"), photo=True, required=False
             ),
         ),
     )

@@ -115,6 +115,8 @@ async def on_form(turn: Turn) -> StepResult:
         "about": about.get(values["target"], names[values["target"]]),
     }
     turn.data |= fields
+    if turn.inbound.attachment is not None and not take_photo(turn):
+        return None  # it did not come through, or is too large: said why; the form can be sent again
     await _send_to_home(turn)
     return None
 
@@ -213,6 +215,7 @@ async def _send_to_home(turn: Turn) -> None:
         now=turn.now,
         channels=turn.channels,
     )
+    turn.homes_changed.add(id_of(turn.me))
     turn.reply(sent_summary(turn, report.recipients, report.unreached))
 
 

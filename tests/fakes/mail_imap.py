@@ -5,6 +5,7 @@ MockImapServer needs pytz, which this project does not install, and knows no UNS
     async with FakeImap.running(idle=True) as imap:
         uid = imap.deliver(raw_bytes)     # a new mail; a client in IDLE is told at once
         imap.seen()                       # UIDs flagged \\Seen
+        imap.fetched                      # UIDs whose whole mail was fetched (RFC822.SIZE is not)
         imap.commands                     # e.g. ["CAPABILITY", "LOGIN", "SELECT", "UID SEARCH", …]
 """
 
@@ -35,6 +36,7 @@ class FakeImap:
         self.port = 0
         self.mails: list[_Mail] = []
         self.commands: list[str] = []
+        self.fetched: list[int] = []  # UIDs whose whole mail a client fetched
         self.logins = 0
         self._server: asyncio.Server | None = None
         self._idlers: set[asyncio.StreamWriter] = set()
@@ -115,14 +117,19 @@ class FakeImap:
             write(f"* SEARCH {unseen}\r\n{tag} OK SEARCH completed\r\n".encode())
         elif name == "UID FETCH":
             for number, mail in enumerate(self.mails, 1):
-                if str(mail.uid) == args[0]:
-                    write(f"* {number} FETCH (UID {mail.uid} BODY[] {{{len(mail.data)}}}\r\n".encode())
-                    write(mail.data + b")\r\n")
+                if str(mail.uid) != args[0]:
+                    continue
+                if args[1].upper() == "(RFC822.SIZE)":
+                    write(f"* {number} FETCH (UID {mail.uid} RFC822.SIZE {len(mail.data)})\r\n".encode())
+                    continue
+                self.fetched.append(mail.uid)
+                write(f"* {number} FETCH (UID {mail.uid} BODY[] {{{len(mail.data)}}}\r\n".encode())
+                write(mail.data + b")\r\n")
             write(f"{tag} OK FETCH completed\r\n".encode())
         elif name == "UID STORE":
             for number, mail in enumerate(self.mails, 1):
                 if str(mail.uid) == args[0]:
-                    mail.flags.update(args[2].strip("()").split())
+                    mail.flags.update(" ".join(args[2:]).strip("()").split())
                     write(f"* {number} FETCH (UID {mail.uid} FLAGS ({' '.join(mail.flags)}))\r\n".encode())
             write(f"{tag} OK STORE completed\r\n".encode())
         elif name == "IDLE" and self.idle:

@@ -13,7 +13,7 @@ It answers as Slack does, learnt from bolt-python's tests/mock_web_api_server an
 tests/adapter_tests/socket_mode/mock_socket_mode_server.py and Slack's API reference:
 `{"ok": true, ...}` or HTTP 200 with `{"ok": false, "error": "..."}`, HTTP 429 with
 `Retry-After`; tokens checked (`invalid_auth`), Block Kit checked by slack_sdk's own models
-(`invalid_blocks`), a trigger_id usable once and only if the fake issued it. Socket Mode:
+(`invalid_blocks`), a trigger_id usable once, within 3 s, and only if the fake issued it. Socket Mode:
 apps.connections.open (with the xapp- token) hands out a ws:// URL; the socket says hello,
 then carries envelopes (`events_api`, `slash_commands`, `interactive`) and the app's acks
 (`{"envelope_id": ...}`); `disconnect()` asks the client to reconnect, as Slack does hourly.
@@ -85,7 +85,8 @@ class FakeSlack:
         self.connections = 0  # WebSockets opened so far
         self._scripts: list[_Scripted] = []
         self._sockets: list[web.WebSocketResponse] = []
-        self._triggers: dict[str, str] = {}  # trigger id → the user it was issued to
+        self.trigger_lifetime_s = 3.0  # Slack's: views.open after that answers expired_trigger_id
+        self._triggers: dict[str, tuple[str, float]] = {}  # trigger id → its user, when issued
         self._pending_files: dict[str, int] = {}  # file id → the length announced for it
         self._ts = itertools.count(1)
         self._changed = asyncio.Event()
@@ -210,14 +211,15 @@ class FakeSlack:
             "event_ts": self._next_ts(),
         }
         if photo is not None:
-            file_id = f"F{next(self._ts)}"
-            self.shared[file_id] = photo
-            url = f"http://127.0.0.1:{self._port}/files-pri/{TEAM_ID}-{file_id}/photo.jpg"
-            event |= {
-                "subtype": "file_share",
-                "files": [{"id": file_id, "name": "photo.jpg", "mimetype": "image/jpeg", "url_private": url}],
-            }
+            event |= {"subtype": "file_share", "files": [self._share(photo, "photo.jpg")]}
         return await self.push_event(event, **push)
+
+    def _share(self, data: bytes, name: str) -> dict[str, str]:
+        """A file a user shared: served at its url_private (with the bot token only)."""
+        file_id = f"F{next(self._ts)}"
+        self.shared[file_id] = data
+        url = f"http://127.0.0.1:{self._port}/files-pri/{TEAM_ID}-{file_id}/{name}"
+        return {"id": file_id, "name": name, "mimetype": "image/jpeg", "url_private": url}
 
     async def push_home_opened(self, user_id: str) -> str:
         return await self.push_event(
@@ -289,9 +291,27 @@ class FakeSlack:
         }
         return await self.push("interactive", payload)
 
-    async def push_submission(self, user_id: str, answers: dict[str, str | bool]) -> str:
+    async def push_shortcut(self, user_id: str, callback_id: str, text: str) -> str:
+        """A message shortcut used on a message in a channel, the text as Slack escapes it."""
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        payload = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "trigger_id": self._trigger(user_id),
+            "action_ts": f"{time.time():.6f}",
+            "team": {"id": TEAM_ID, "domain": "school"},
+            "user": {"id": user_id, "team_id": TEAM_ID, "name": self.users.get(user_id, {}).get("name", "")},
+            "channel": {"id": "C0STAFF", "name": "staffroom"},
+            "message": {"type": "message", "user": user_id, "ts": self._next_ts(), "text": escaped},
+            "response_url": f"http://127.0.0.1:{self._port}/response",
+            "token": "verification-token",
+        }
+        return await self.push("interactive", payload)
+
+    async def push_submission(self, user_id: str, answers: dict[str, str | bool | bytes]) -> str:
         """The user submits the latest modal opened for them: for each input block (by block_id),
-        a text, an option's value, or True to tick a checkbox; what is not in `answers` is empty."""
+        a text, an option's value, True to tick a checkbox, or a file's bytes; what is not in
+        `answers` is empty."""
         view = self.opened[user_id][-1]
         values: dict[str, dict[str, Any]] = {}
         for block in view.get("blocks", []):
@@ -299,8 +319,8 @@ class FakeSlack:
                 continue
             element, answer = block["element"], answers.get(block["block_id"])
             state: dict[str, Any] = {"type": element["type"]}
-            if element["type"] == "plain_text_input":
-                state["value"] = answer if isinstance(answer, str) else None
+            if element["type"] == "plain_text_input":  # left as it was: its initial text, if any
+                state["value"] = answer if isinstance(answer, str) else element.get("initial_value")
             elif element["type"] == "static_select":
                 chosen = [o for o in element["options"] if o["value"] == answer]
                 if not chosen and element.get("initial_option"):
@@ -308,6 +328,8 @@ class FakeSlack:
                 state["selected_option"] = chosen[0] if chosen else None
             elif element["type"] == "checkboxes":
                 state["selected_options"] = element["options"][:1] if answer is True else []
+            elif element["type"] == "file_input":  # bytes: a photo the user added, shared as Slack does
+                state["files"] = [self._share(answer, "photo.jpg")] if isinstance(answer, bytes) else []
             values[block["block_id"]] = {element["action_id"]: state}
         payload = {
             "type": "view_submission",
@@ -519,8 +541,8 @@ class FakeSlack:
         return {"view": {"id": f"V{next(self._ts)}", **view}}
 
     def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
-        user = self._triggers.pop(str(params.get("trigger_id", "")), None)
-        if user is None:
+        user, issued_s = self._triggers.pop(str(params.get("trigger_id", "")), (None, 0.0))
+        if user is None or time.monotonic() - issued_s > self.trigger_lifetime_s:
             return {"ok": False, "error": "expired_trigger_id"}
         view = _decoded(params.get("view")) or {}
         if view.get("type") != "modal" or _blocks_problem(view.get("blocks", []), limit=100):
@@ -596,7 +618,7 @@ class FakeSlack:
 
     def _trigger(self, user_id: str) -> str:
         trigger = f"{next(self._ts)}.{uuid.uuid4().hex[:12]}"
-        self._triggers[trigger] = user_id
+        self._triggers[trigger] = (user_id, time.monotonic())
         return trigger
 
     def _next_ts(self) -> str:

@@ -138,7 +138,7 @@ async def test_with_a_trigger_the_postcard_is_one_form_and_its_answers_are_check
     [form] = await emma.send(emma.inbound("/postcard", trigger="t1"))
     assert form.content.form is not None
     fields = {f.name: f for f in form.content.form.fields}
-    assert list(fields) == ["target", "title", "steps", "why"]
+    assert list(fields) == ["target", "title", "steps", "why", "photo"]
     targets = dict(fields["target"].options)
     payload = form.content.form.payload
     texts = {

@@ -4,6 +4,8 @@ of the page it opens; nothing else is needed (or trusted) to act on it."""
 from __future__ import annotations
 
 import hashlib
+import hmac
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,7 @@ UNSUBSCRIBE_PAYLOAD = "unsubscribe"
 REPLY = "email-reply"
 #: A link whose payload is a slash command sends that command (the footer's "Settings").
 SETTINGS = "/settings"
+_DAY_S = 24 * 3600
 #: A local part may have at most 64 characters (RFC 5321).
 _LOCAL_PART_LIMIT = 64
 
@@ -84,14 +87,26 @@ class Links:
         return data[0], data[1]
 
     def reply_address(self, address: str, domain: str) -> str | None:
-        """`reply+<token>@domain`: replies to it are known to come from whom the mail went to (the
-        token names a digest of the address, signed); None if it would not fit a local part."""
-        local = "reply+" + self._signer.dumps(REPLY, _digest(address))
+        """`reply+<token>@domain`: replies to it are known to come from whom the mail went to. The
+        token is a digest of the address, the day it was made and their signature, all lower-case
+        hex: mail clients and people change the case of an address, so it is read in any case."""
+        signed = f"{_digest(address)}{int(time.time() // _DAY_S):05x}"
+        local = f"reply+{signed}{self._signer.mac(REPLY, signed)}"
         return f"{local}@{domain}" if len(local) <= _LOCAL_PART_LIMIT else None
 
     def reply_sender(self, token: str, sender: str) -> bool | None:
         """Whether a reply token was made for `sender` (False: for someone else); None if it is not
-        one of ours at all (then it proves nothing either way)."""
+        one of ours at all, or too old (then it proves nothing either way)."""
+        lower = token.strip().lower()
+        signed, mac = lower[:13], lower[13:]
+        if len(lower) != 29 or not hmac.compare_digest(mac, self._signer.mac(REPLY, signed)):
+            return self._older_reply_sender(token, sender)
+        if time.time() // _DAY_S - int(signed[8:], 16) > self._unsubscribe_max_age_s // _DAY_S:
+            return None
+        return signed[:8] == _digest(sender)
+
+    def _older_reply_sender(self, token: str, sender: str) -> bool | None:
+        """A token of the mails sent before tokens were case-free (itsdangerous, in its case)."""
         try:
             data: Any = self._signer.loads(REPLY, token, max_age_s=self._unsubscribe_max_age_s)
         except BadToken:

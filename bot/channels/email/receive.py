@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from bot.channels.email.ingest import MAX_MAIL_BYTES, Arrived
 from bot.events import Inbound
 
 _LOGGER = logging.getLogger(__name__)
+#: A FETCH answer's size of the whole mail.
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 
 #: Reads one mail into its event (bot.channels.email.ingest.read, with the channel's token check).
 Reader = Callable[[Arrived], Inbound | None]
@@ -179,12 +182,27 @@ class ImapReader:
         found = _ok(await client.uid_search("UNSEEN", charset=None), "SEARCH")
         uids = [word for line in found.lines[:1] for word in bytes(line).split() if word.isdigit()]
         for uid in (u.decode() for u in uids):
+            if not await self._small_enough(client, uid):
+                continue
             fetched = _ok(await client.uid("fetch", uid, "BODY.PEEK[]"), "FETCH")
             data = next((bytes(line) for line in fetched.lines if isinstance(line, bytearray)), b"")
             inbound = self._read(Arrived(data=data))
             if inbound is not None:
                 await sink(inbound)  # raises: not marked seen, read again in the next session
             _ok(await client.uid("store", uid, "+FLAGS", "(\\Seen)"), "STORE")
+
+    async def _small_enough(self, client: aioimaplib.IMAP4, uid: str) -> bool:
+        """Whether the mail is within MAX_MAIL_BYTES, by its RFC822.SIZE: one beyond is not
+        fetched (it would not be read) but left in the mailbox seen and flagged, for the school."""
+        answer = _ok(await client.uid("fetch", uid, "(RFC822.SIZE)"), "FETCH")
+        sizes = [int(m.group(1)) for line in answer.lines if (m := _SIZE.search(bytes(line)))]
+        if not sizes or sizes[0] <= MAX_MAIL_BYTES:
+            return True
+        _LOGGER.warning(
+            "IMAP mail %s not fetched: %d bytes, over the %d-byte limit", uid, sizes[0], MAX_MAIL_BYTES
+        )
+        _ok(await client.uid("store", uid, "+FLAGS", "(\\Seen \\Flagged)"), "STORE")
+        return False
 
     async def _idle(self, client: aioimaplib.IMAP4, stopping: asyncio.Event) -> None:
         """IDLE until the server tells of a change, `poll_s` passes, or the reader is stopped."""

@@ -29,12 +29,14 @@ from bot.channels.slack.limits import OPEN_FORM, POST_MESSAGE, PUBLISH_HOME, UPL
 from bot.channels.slack.render import (
     ACTION_PREFIX,
     CHANNEL,
+    SHORTCUTS,
     SLASH_COMMAND,
     Person,
     from_action,
     from_command,
     from_home_opened,
     from_message,
+    from_shortcut,
     person_of,
     render,
     render_home,
@@ -60,7 +62,9 @@ class SlackChannel:
     id is the address (chat.postMessage to a user id lands in the app's DM with them)."""
 
     name = CHANNEL
-    capabilities = Capabilities(max_text_length=40_000, buttons=True, attachments=True, threading=True)
+    capabilities = Capabilities(
+        max_text_length=40_000, buttons=True, attachments=True, threading=True, home_page=True
+    )
 
     def __init__(
         self,
@@ -235,11 +239,16 @@ class SlackChannel:
         async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
             await self._receive(ack, body, from_action)
 
+        async def on_shortcut(ack: AsyncAck, body: dict[str, Any]) -> None:
+            await self._receive(ack, body, from_shortcut)
+
         app.event("message")(on_message)
         app.event("app_home_opened")(on_home_opened)
         app.view(FORM_CALLBACK)(on_submission)
         app.command(SLASH_COMMAND)(on_command)
         app.action(re.compile(f"^{re.escape(ACTION_PREFIX)}"))(on_action)
+        for callback_id in SHORTCUTS:
+            app.shortcut(callback_id)(on_shortcut)
         self._bolt_app = app
         return app
 

@@ -7,13 +7,15 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from bot.channels.slack.render import LABEL_LIMIT, Person, make_inbound
+from bot.channels.slack.render import LABEL_LIMIT, Person, make_inbound, shared_photo
 from bot.events import Form, FormField, Inbound
 
 #: Our modals' callback_id, and the action_id of each input in them (the block_id is the field's name).
 FORM_CALLBACK, FORM_ACTION = "pb:form", "v"
 #: Slack's limits on a modal: title and submit label, input label, options of a select, metadata.
 TITLE_LIMIT, INPUT_LABEL_LIMIT, OPTIONS_LIMIT, METADATA_LIMIT = 24, 2000, 100, 3000
+#: The files a photo field takes (Slack checks the extension; the flow checks type and size again).
+PHOTO_TYPES = ("jpg", "jpeg", "png", "gif", "webp", "heic")
 
 
 def render_form(form: Form) -> dict[str, Any]:
@@ -41,6 +43,8 @@ def _input(field: FormField) -> dict[str, Any]:
     if field.checkbox:
         option = {"text": {"type": "plain_text", "text": _cut(field.label, LABEL_LIMIT)}, "value": "yes"}
         element = {"type": "checkboxes", "options": [option]}
+    elif field.photo:
+        element = {"type": "file_input", "filetypes": list(PHOTO_TYPES), "max_files": 1}
     elif field.options:
         options = [
             {"text": {"type": "plain_text", "text": _cut(label, LABEL_LIMIT)}, "value": value}
@@ -51,6 +55,8 @@ def _input(field: FormField) -> dict[str, Any]:
             element["initial_option"] = options[0]
     else:
         element = {"type": "plain_text_input", "multiline": field.multiline, "max_length": field.max_length}
+        if field.initial:
+            element["initial_value"] = field.initial[: field.max_length]
     return {
         "type": "input",
         "block_id": field.name,
@@ -65,7 +71,8 @@ def _cut(text: str, limit: int) -> str:
 
 
 def from_submission(body: Mapping[str, Any], person: Person | None = None) -> Inbound | None:
-    """A submitted form of ours (view_submission) → Inbound with its payload and answers by field.
+    """A submitted form of ours (view_submission) → Inbound with its payload, answers by field and
+    the photo added, if any (by its private URL: fetched with the token after it is recorded).
     Keyed on the view's id: a view is submitted once."""
     user = (body.get("user") or {}).get("id")
     view = body.get("view") or {}
@@ -80,7 +87,18 @@ def from_submission(body: Mapping[str, Any], person: Person | None = None) -> In
         event_id=f"view:{view['id']}",
         payload=str(meta["payload"]),
         form_values=form_values(view),
+        attachment=shared_photo(form_files(view)),
     )
+
+
+def form_files(view: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The files added to a view's photo fields (Slack has them uploaded and shared already)."""
+    return [
+        shared
+        for actions in ((view.get("state") or {}).get("values") or {}).values()
+        if (actions.get(FORM_ACTION) or {}).get("type") == "file_input"
+        for shared in actions[FORM_ACTION].get("files") or []
+    ]
 
 
 def blank_fields(view: Mapping[str, Any]) -> dict[str, str]:

@@ -109,12 +109,12 @@ def from_message(body: Mapping[str, Any], person: Person | None = None) -> Inbou
         text=text,
         command=command,
         args=args,
-        attachment=_photo(event.get("files") or []),
+        attachment=shared_photo(event.get("files") or []),
         reply_to=str(thread) if thread and thread != event.get("ts") else None,
     )
 
 
-def _photo(files: list[Mapping[str, Any]]) -> Attachment | None:
+def shared_photo(files: list[Mapping[str, Any]]) -> Attachment | None:
     """The first image shared with the message, by its private URL (fetched later with the token)."""
     for shared in files:
         url = shared.get("url_private_download") or shared.get("url_private")
@@ -140,6 +140,30 @@ def from_command(body: Mapping[str, Any], person: Person | None = None) -> Inbou
         return make_inbound(person, address=user, event_id=event_id, text=words, trigger=trigger)
     return make_inbound(
         person, address=user, event_id=event_id, text="/" + words, command=command, args=args, trigger=trigger
+    )
+
+
+#: Our message shortcuts (the manifest's callback_ids) and the command each one starts.
+SHORTCUTS = {"pb:highlights": "highlights", "pb:postcard": "postcard"}
+
+
+def from_shortcut(body: Mapping[str, Any], person: Person | None = None) -> Inbound | None:
+    """A message shortcut of ours on a Slack message → its command, with the message's text
+    (Slack's escaping undone) to start the form with. Keyed on the trigger_id."""
+    user, trigger = (body.get("user") or {}).get("id"), body.get("trigger_id")
+    command = SHORTCUTS.get(str(body.get("callback_id")))
+    if body.get("type") != "message_action" or command is None or not isinstance(user, str) or not trigger:
+        return None
+    text = str((body.get("message") or {}).get("text") or "")
+    quoted = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+    return make_inbound(
+        person,
+        address=user,
+        event_id=f"sc:{trigger}",
+        text=f"/{command}",
+        command=command,
+        trigger=str(trigger),
+        quoted=quoted or None,
     )
 
 

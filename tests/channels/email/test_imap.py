@@ -115,3 +115,21 @@ async def test_auto_replies_and_bounces_without_a_mail_of_ours_are_marked_seen_a
             break
         await asyncio.sleep(0.01)
     assert dropped in imap.seen()
+
+
+async def test_a_mail_over_the_size_limit_is_not_fetched_but_left_flagged(imap, reading, caplog):
+    """Its RFC822.SIZE is asked first: a 25 MB mail is never downloaded, only logged and left in
+    the mailbox seen and flagged for the school; the mails after it are read."""
+    _, sink = reading
+    huge = imap.deliver(mails.with_photo(b"\xff\xd8" + b"\x00" * (25 * 1024 * 1024)))
+    small = imap.deliver(mails.GMAIL_EN)
+    [reply] = await sink.until(1)
+    assert reply.text == "We tried it last night and she loved it!"
+    assert imap.fetched == [small]
+    for _ in range(100):  # bounded: the STORE follows the sink's return
+        if imap.seen() == [huge, small]:
+            break
+        await asyncio.sleep(0.01)
+    assert imap.seen() == [huge, small]
+    assert r"\Flagged" in imap.mails[0].flags
+    assert any("not fetched" in r.getMessage() and "over the" in r.getMessage() for r in caplog.records)

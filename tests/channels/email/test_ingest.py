@@ -104,3 +104,21 @@ def test_a_reply_to_a_threads_address_from_another_sender_is_held():
     assert inbound(mails.mail("Hi\n"), reply_sender=links.reply_sender) is None
     # A bounce is not a reply: it is honoured only if it names a mail we sent to that address.
     assert inbound(mails.bounce(), reply_sender=links.reply_sender) is not None
+
+
+def test_a_reply_token_is_read_whatever_its_case():
+    """Mail clients and people change an address's case (REPLY+AB12…@SCHOOL): still ours, still
+    for the same family; an altered one is not ours."""
+    links = Links(public_url="https://bot.example", signer=Signer("k" * 40))
+    reply_to = links.reply_address(FAMILY, "riverside.example")
+    assert reply_to is not None and reply_to == reply_to.lower()
+    token = reply_to.partition("@")[0].removeprefix("reply+")
+    assert links.reply_sender(token.upper(), FAMILY.upper()) is True
+    assert (
+        inbound(mails.mail("Fine, thanks.\n", to=reply_to.upper()), reply_sender=links.reply_sender)
+        is not None
+    )
+    assert links.reply_sender(token.upper(), "someone@elsewhere.example") is False
+    altered = token[:-1] + ("0" if token[-1] != "0" else "1")
+    assert links.reply_sender(altered, FAMILY) is None
+    assert links.reply_sender(token, FAMILY) is True

@@ -14,7 +14,7 @@ from bot.channels.base import AddressKind, PermanentFailure, Quota, Rejected, Re
 from bot.channels.registry import configured_channels
 from bot.channels.slack.adapter import SlackChannel
 from bot.channels.slack.limits import slack_limits
-from bot.channels.slack.render import SLASH_COMMAND
+from bot.channels.slack.render import SHORTCUTS, SLASH_COMMAND
 from bot.channels.slack.settings import SlackSettings
 from bot.events import Attachment, Button, Content, Inbound, Outbound
 from bot.settings import Settings
@@ -271,6 +271,8 @@ def test_the_manifest_asks_for_exactly_what_the_channel_uses():
     assert _listed(manifest, "bot_events") == ["app_home_opened", "message.im"]  # the events listened to
     assert f"- command: {SLASH_COMMAND}" in manifest
     assert "socket_mode_enabled: true" in manifest
+    for callback_id in SHORTCUTS:  # the message shortcuts listened to
+        assert f"callback_id: {callback_id}" in manifest
 
 
 async def test_a_refused_token_at_start_is_named_and_retried_until_it_works(slack, caplog):

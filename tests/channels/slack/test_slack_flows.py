@@ -351,3 +351,101 @@ async def test_a_postcard_typed_in_the_dm_carries_the_photo_emma_shares(served, 
     postcard = families.sent["sarah"][-1]
     assert "Counting stairs" in postcard.text
     assert postcard.attachment is not None and postcard.attachment.data == PHOTO
+
+
+@pytest.fixture
+async def paced(settings, db, clock, slack, staff_emails) -> AsyncIterator[App]:
+    """The app serving Slack with Slack's own pace: about a message a second per DM."""
+    channel = SlackChannel(bot_token=slack.bot_token, app_token=slack.app_token, base_url=slack.base_url)
+    app = build_app(settings, {"slack": channel}, db=db, clock=clock)
+    serving = asyncio.create_task(app.serve_forever())
+    await slack.connected()
+    yield app
+    serving.cancel()
+    await asyncio.gather(serving, return_exceptions=True)
+
+
+async def test_a_modal_opens_within_the_trigger_while_the_dm_is_busy(paced, slack):
+    """Emma's DM has answers waiting for their turn (a message a second); the modal of her next
+    command opens at once, within the trigger's 3 s, not after them. Before, it waited in the
+    outbox behind them and Slack answered expired_trigger_id."""
+    seen = await linked_emma(slack)
+    for _ in range(8):  # eight answers: several seconds of the DM's pace
+        await slack.acked(await slack.push_command(EMMA, "help"))
+    await slack.acked(await slack.push_command(EMMA, "highlights"))
+    await slack.wait_for(lambda: slack.opened.get(EMMA), timeout_s=slack.trigger_lifetime_s)
+    assert slack.opened[EMMA][0]["title"]["text"] == "Learning highlights"
+    assert len(slack.posted_to(EMMA)) < seen + 8  # it did not wait for the answers before it
+    assert len(slack.calls_to("views.open")) == 1
+
+
+async def test_the_app_home_is_shown_again_when_families_press_got_it(served, slack):
+    """Emma's App Home is republished by itself: after she sends highlights, and once for the two
+    Got it presses of the same moment (coalesced), with the new count."""
+    app, families = served
+    app.homes.window_s = 1.0  # both presses fall within one window
+    await linked_emma(slack)
+    await slack.acked(await slack.push_command(EMMA, "highlights"))
+    await slack.wait_for(lambda: slack.opened.get(EMMA))
+    await slack.acked(await slack.push_submission(EMMA, {"text": HIGHLIGHTS}))
+    await slack.wait_for(lambda: EMMA in slack.views)  # never opened: shown because she sent something
+    assert "Got it: 0" in shown(slack.views[EMMA])
+    await slack.wait_for(lambda: families.sent["sarah"] and families.sent["carlos"])
+    published = len(slack.calls_to("views.publish"))
+
+    for family in ("sarah", "carlos"):
+        got_it = next(b for b in families.sent[family][-1].buttons if b.label in ("Got it", "Entendido"))
+        await families.sink(Chat(app, families, family).inbound("", payload=got_it.payload))  # type: ignore[misc]
+    await slack.wait_for(lambda: "Got it: 2" in shown(slack.views[EMMA]))
+    await app.intake.settled()
+    assert len(slack.calls_to("views.publish")) == published + 1
+
+
+async def test_a_message_shortcut_opens_the_modal_with_the_message_in_it(served, slack):
+    """Emma uses "Send as class highlights" on a message of the staff channel: the highlights
+    modal opens with its text (Slack's escaping undone); she sends it as it is."""
+    _app, families = served
+    seen = await linked_emma(slack)
+    await slack.acked(await slack.push_shortcut(EMMA, "pb:highlights", HIGHLIGHTS))
+    await slack.wait_for(lambda: slack.opened.get(EMMA))
+    [modal] = slack.opened[EMMA]
+    assert modal["title"]["text"] == "Learning highlights"
+    assert modal["blocks"][1]["element"]["initial_value"] == HIGHLIGHTS
+    await slack.acked(await slack.push_submission(EMMA, {}))  # the class is the only one; text kept
+    assert (await said(slack, EMMA, seen + 1))[-1].startswith("Sent to 3 people.")
+    await slack.wait_for(lambda: families.sent["sarah"] and HIGHLIGHTS in families.sent["sarah"][-1].text)
+
+    await slack.acked(await slack.push_shortcut(EMMA, "pb:postcard", "Count the stairs together."))
+    await slack.wait_for(lambda: len(slack.opened[EMMA]) == 2)
+    postcard = slack.opened[EMMA][-1]
+    assert postcard["title"]["text"] == "Something to try at home"
+    steps = next(b for b in postcard["blocks"] if b["block_id"] == "steps")
+    assert steps["element"]["initial_value"] == "Count the stairs together."
+
+
+async def test_a_photo_added_in_the_postcard_modal_reaches_the_families(served, slack):
+    """The postcard modal has a photo field (Slack's file input); the photo Emma adds there is
+    fetched with the bot token and reaches the families with the postcard, as on Telegram."""
+    _app, families = served
+    seen = await linked_emma(slack)
+    await slack.acked(await slack.push_command(EMMA, "postcard"))
+    await slack.wait_for(lambda: slack.opened.get(EMMA))
+    [modal] = slack.opened[EMMA]
+    photo = next(b for b in modal["blocks"] if b["block_id"] == "photo")
+    assert (photo["element"]["type"], photo["optional"]) == ("file_input", True)
+    assert photo["label"]["text"] == "A photo (you can leave this empty)"
+    targets = {o["text"]["text"]: o["value"] for o in modal["blocks"][0]["element"]["options"]}
+    answers = {
+        "target": targets["Whole class: Class 3B"],
+        "title": "Counting stairs",
+        "steps": "Count the stairs together.",
+        "why": "Touching makes numbers real.",
+        "photo": PHOTO,
+    }
+    await slack.acked(await slack.push_submission(EMMA, answers))
+    assert (await said(slack, EMMA, seen + 1))[-1].startswith("Sent to")
+    await slack.wait_for(
+        lambda: families.sent["sarah"] and "Counting stairs" in families.sent["sarah"][-1].text
+    )
+    postcard = families.sent["sarah"][-1]
+    assert postcard.attachment is not None and postcard.attachment.data == PHOTO

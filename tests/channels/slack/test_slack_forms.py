@@ -74,3 +74,41 @@ def test_blank_required_fields_get_the_forms_own_words():
         "text": "Veuillez écrire quelque chose.",
     }
     assert blank_fields({"private_metadata": "not json"}) == {}
+
+
+def test_a_photo_field_is_a_file_input_and_its_file_the_attachment():
+    form = Form(
+        payload="pform",
+        trigger="t1",
+        title="Une idée à essayer",
+        submit="Envoyer",
+        blank="Veuillez écrire quelque chose.",
+        fields=(FormField(name="photo", label="Une photo", photo=True, required=False),),
+    )
+    view = render_form(form)
+    View(**view).to_dict()
+    assert view["blocks"][0]["element"] == {
+        "type": "file_input",
+        "filetypes": ["jpg", "jpeg", "png", "gif", "webp", "heic"],
+        "max_files": 1,
+        "action_id": "v",
+    }
+    shared = {
+        "id": "F1",
+        "name": "stairs.jpg",
+        "mimetype": "image/jpeg",
+        "url_private": "https://files.slack.com/x",
+    }
+    values = {"photo": {"v": {"type": "file_input", "files": [shared]}}}
+    body = {
+        "type": "view_submission",
+        "user": {"id": "U1"},
+        "view": view | {"id": "V2", "state": {"values": values}},
+    }
+    inbound = from_submission(body)
+    assert inbound is not None and inbound.attachment is not None
+    assert (inbound.attachment.platform_ref, inbound.attachment.content_type) == (
+        "https://files.slack.com/x",
+        "image/jpeg",
+    )
+    assert inbound.form_values == {}

@@ -19,6 +19,7 @@ from bot.channels.slack.render import (
     from_command,
     from_home_opened,
     from_message,
+    from_shortcut,
     person_of,
     render,
     render_home,
@@ -217,3 +218,20 @@ def test_home_opened_and_home_view():
     assert view["type"] == "home" and len(view["blocks"]) == 100
     assert view["blocks"][0]["text"]["text"] == "*Hello*"
     assert view["blocks"][-1]["elements"][0]["value"] == "nudge:4"
+
+
+def test_a_message_shortcut_is_its_command_with_the_message_quoted():
+    body = {
+        "type": "message_action",
+        "callback_id": "pb:postcard",
+        "trigger_id": "t9",
+        "user": {"id": "U1"},
+        "message": {"text": "Count &lt;all&gt; the stairs &amp; the doors "},
+    }
+    inbound = from_shortcut(body)
+    assert inbound is not None
+    assert (inbound.command, inbound.trigger, inbound.event_id) == ("postcard", "t9", "sc:t9")
+    assert inbound.quoted == "Count <all> the stairs & the doors"
+    assert from_shortcut(body | {"callback_id": "someone_elses"}) is None
+    assert from_shortcut(body | {"type": "shortcut"}) is None  # a global shortcut: not ours
+    assert from_shortcut({**body, "message": {"text": ""}}).quoted is None  # type: ignore[union-attr]

@@ -1,6 +1,6 @@
-""""E-mail me a sign-in link", on the signed-out page where an e-mail channel runs: a staff member
-types their address and gets the same one-time link /dashboard sends, queued in the outbox to
-their e-mail account (the dispatcher sends it; this page never speaks SMTP).
+"""The "E-mail me a sign-in link" form on the signed-out page, where an e-mail channel runs: a
+staff member types their address and gets the same one-time link /dashboard sends, queued in the
+outbox to their e-mail account (the dispatcher sends it; this page never speaks SMTP).
 
 The page answers the same words whether or not the address is a staff member's, and logs only
 ids, so it tells nobody who works at the school. Requests are limited per address and overall,
@@ -96,7 +96,10 @@ class MailLinkPages:
                 speaker,
                 429,
                 _("Please wait a little"),
-                _("Too many links were asked for. Please try again in an hour, or send /dashboard to partnerbot."),
+                _(
+                    "Too many links were asked for. "
+                    "Please try again in an hour, or send /dashboard to partnerbot."
+                ),
             )
         person_id = await run_in_threadpool(self._queue, address)
         if person_id is None:

@@ -151,7 +151,9 @@ class Dashboard:
             status=401,
             viewer=None,
             title=_("Please sign in"),
-            text=_("To open the staff dashboard, send /dashboard to partnerbot. You will get a link to sign in."),
+            text=_(
+                "To open the staff dashboard, send /dashboard to partnerbot. You will get a link to sign in."
+            ),
             mail_csrf=links.mail_form_token(self.signer) if mailed else None,
         )
 

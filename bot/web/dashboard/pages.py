@@ -3,7 +3,8 @@ scanners open every link), sign-out, the messages page with Nudge, and a student
 
 Every page is limited to what the signed-in staff member may see (storage.dashboard decides);
 a page they may not see is a 404, so changing an id in the address learns nothing. Every POST
-carries a CSRF token bound to the session (or, for signing in, to the link); without it: 403.
+carries a CSRF token bound to the session (or, for signing in, to the link; the signed-out page's
+"E-mail me a sign-in link" form, which has neither, a signed token that expires); without it: 403.
 """
 
 from __future__ import annotations

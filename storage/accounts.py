@@ -6,11 +6,11 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, CursorResult, Integer, Select, any_, bindparam
+from sqlalchemy import ColumnElement, CursorResult, Integer, Select, any_, bindparam, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
-from storage.models import ChannelAccount, Person
+from storage.models import ChannelAccount, Person, Role
 
 # Built once: every inbound event looks up its account.
 _ACCOUNT_AND_PERSON = (
@@ -49,6 +49,25 @@ def account_and_person(
 def find_account(*, session: Session, channel: str, address: str) -> ChannelAccount | None:
     found = session.execute(_ACCOUNT_AND_PERSON, {"channel": channel, "address": address}).first()
     return found[0] if found else None
+
+
+def staff_email_account(*, session: Session, address: str) -> tuple[ChannelAccount, Person] | None:
+    """The active e-mail account at `address` (case-insensitive) and the staff member it is linked
+    to; None for a family's, an outside partner's, an unlinked or a stopped one (the dashboard's
+    "E-mail me a sign-in link" sends only to staff)."""
+    wanted = address.strip().lower()
+    found = session.exec(
+        select(ChannelAccount, Person)
+        .join(Person, col(Person.id) == col(ChannelAccount.person_id))
+        .where(
+            ChannelAccount.channel == "email",
+            func.lower(col(ChannelAccount.address)) == wanted,
+            ChannelAccount.active,
+            col(Person.role).in_([role for role in Role if role.is_staff]),
+        )
+        .order_by(col(ChannelAccount.id))
+    ).first()
+    return (found[0], found[1]) if found else None
 
 
 def link_account(*, session: Session, account: ChannelAccount, person: Person, at: datetime) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.handlers.flow import Command, Entries, StepResult, Turn
 from bot.handlers.permissions import refuse_unless_staff
-from bot.web.dashboard.links import LINK_TTL, sign_in_url
+from bot.web.dashboard.links import link_message, sign_in_url
 from bot.web.signing import signer_for
 from storage.ids import id_of
 
@@ -17,12 +17,7 @@ async def send_link(turn: Turn) -> StepResult:
     link = sign_in_url(
         settings=turn.settings, signer=signer_for(turn.settings), person_id=id_of(turn.me), now=turn.now
     )
-    turn.reply(
-        turn._(
-            "Here is your link to the staff dashboard. It is only for you and works once, "
-            "in the next {minutes} minutes:\n{link}"
-        ).format(minutes=int(LINK_TTL.total_seconds() // 60), link=link)
-    )
+    turn.reply(link_message(turn.speaker, link))
     return None
 
 

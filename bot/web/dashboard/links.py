@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.i18n import Speaker
 from bot.settings import Settings
 from bot.web.signing import BadToken, ExpiredToken, Signer
 
@@ -20,7 +21,10 @@ PREFIX = "/dashboard"
 LINK_TTL = timedelta(minutes=15)
 SESSION_TTL = timedelta(hours=8)
 COOKIE = "partnerbot_dashboard"
+#: How long the sign-in page's "E-mail me a sign-in link" form may be sent after it was shown.
+FORM_TTL = timedelta(minutes=30)
 _LINK, _SESSION, _CSRF = "dashboard-sign-in", "dashboard-session", "dashboard-csrf"
+_MAIL_FORM = "dashboard-mail-form"
 
 
 class LinkExpired(BadToken):
@@ -48,6 +52,14 @@ def sign_in_url(*, settings: Settings, signer: Signer, person_id: int, now: date
         _LINK, {"p": person_id, "n": secrets.token_urlsafe(16), "u": (now + LINK_TTL).timestamp()}
     )
     return f"{base_url(settings)}{PREFIX}/sign-in/{token}"
+
+
+def link_message(speaker: Speaker, link: str) -> str:
+    """The words a sign-in link comes with, in chat (/dashboard) or by e-mail."""
+    return speaker._(
+        "Here is your link to the staff dashboard. It is only for you and works once, "
+        "in the next {minutes} minutes:\n{link}"
+    ).format(minutes=int(LINK_TTL.total_seconds() // 60), link=link)
 
 
 def read_link(*, signer: Signer, token: str, now: datetime) -> SignInLink:
@@ -96,6 +108,22 @@ def csrf_ok(signer: Signer, token: str | None, bound_to: str) -> bool:
         return bool(signer.loads(_CSRF, token, max_age_s=int(SESSION_TTL.total_seconds())) == bound_to)
     except BadToken:
         return False
+
+
+def mail_form_token(signer: Signer) -> str:
+    """The CSRF token of the signed-out page's e-mail form: there is no session to bind it to, so
+    it is signed and expires (a page of ours shown within FORM_TTL)."""
+    return signer.dumps(_MAIL_FORM, secrets.token_urlsafe(8))
+
+
+def mail_form_ok(signer: Signer, token: str | None) -> bool:
+    if not token:
+        return False
+    try:
+        signer.loads(_MAIL_FORM, token, max_age_s=int(FORM_TTL.total_seconds()))
+    except BadToken:
+        return False
+    return True
 
 
 def secure_cookies(settings: Settings) -> bool:

@@ -3,7 +3,8 @@ scanners open every link), sign-out, the messages page with Nudge, and a student
 
 Every page is limited to what the signed-in staff member may see (storage.dashboard decides);
 a page they may not see is a 404, so changing an id in the address learns nothing. Every POST
-carries a CSRF token bound to the session (or, for signing in, to the link); without it: 403.
+carries a CSRF token bound to the session (or, for signing in, to the link; the signed-out page's
+"E-mail me a sign-in link" form, which has neither, a signed token that expires); without it: 403.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from bot.web.dashboard.compose import compose_routes
 from bot.web.dashboard.inbox import inbox_routes
 from bot.web.dashboard.invites import invites_routes
 from bot.web.dashboard.links import COOKIE, PREFIX, SESSION_TTL
+from bot.web.dashboard.mail_link import CHANNEL as MAIL_CHANNEL
+from bot.web.dashboard.mail_link import mail_link_routes
 from bot.web.dashboard.postcard import postcard_routes
 from bot.web.dashboard.reach import reach_routes
 from bot.web.dashboard.render import HEADERS, STATIC_DIR, field, page
@@ -101,6 +104,7 @@ class Dashboard:
                     Route("/", self.home, methods=["GET"]),
                     Route("/sign-in/{token}", self.sign_in, methods=["GET", "POST"]),
                     Route("/sign-out", self.sign_out, methods=["POST"]),
+                    *mail_link_routes(self),
                     Route("/messages", self.messages, methods=["GET"]),
                     Route("/messages/{message_id:int}", self.message, methods=["GET"]),
                     Route("/messages/{message_id:int}/nudge", self.nudge, methods=["POST"]),
@@ -139,12 +143,19 @@ class Dashboard:
         return Viewer(person, hashed, links.csrf_token(self.signer, hashed))
 
     def signed_out(self) -> Response:
+        """How to sign in; where e-mail runs, also a form to have the link e-mailed."""
         _ = self._default._
-        return self._notice(
-            self._default,
-            401,
-            _("Please sign in"),
-            _("To open the staff dashboard, send /dashboard to partnerbot. You will get a link to sign in."),
+        mailed = MAIL_CHANNEL in self.channels
+        return page(
+            "signed_out.html",
+            speaker=self._default,
+            status=401,
+            viewer=None,
+            title=_("Please sign in"),
+            text=_(
+                "To open the staff dashboard, send /dashboard to partnerbot. You will get a link to sign in."
+            ),
+            mail_csrf=links.mail_form_token(self.signer) if mailed else None,
         )
 
     async def home(self, request: Request) -> Response:

@@ -18,6 +18,7 @@ from bot.cli.demo import demo
 from bot.cli.glossary import glossary_cli
 from bot.cli.invite import invite_cli
 from bot.cli.report import report_cli
+from bot.cli.rights import audit, person_cli
 from bot.cli.roster import import_roster
 from bot.cli.run import run
 from bot.cli.send import send_cli
@@ -35,6 +36,8 @@ cli.add_typer(report_cli, name="report")
 cli.add_typer(glossary_cli, name="glossary")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(deliveries_cli, name="deliveries")
+cli.add_typer(person_cli, name="person")
+cli.command()(audit)
 
 
 @cli.callback(invoke_without_command=True)

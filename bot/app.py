@@ -24,6 +24,7 @@ from bot.intake import Intake
 from bot.jobs.digests import send_digests
 from bot.jobs.prompts import send_highlight_prompts
 from bot.jobs.reminders import send_reminders
+from bot.jobs.retention import Retention, apply_retention
 from bot.jobs.reviews import send_review_summaries, send_reviews
 from bot.jobs.scheduler import make_scheduler
 from bot.settings import Settings
@@ -160,6 +161,23 @@ class App:
         """The termly job: ask who is due, then summarise for coordinators."""
         return await self.run_reviews() + await self.run_review_summaries()
 
+    async def run_retention(self) -> int:
+        """Delete what the school's retention settings no longer keep."""
+        s = self.settings
+        retention = Retention.from_settings(
+            messages=s.retention_messages,
+            photos=s.retention_photos,
+            inbound=s.retention_inbound,
+            deliveries=s.retention_deliveries,
+            year_end=s.school_year_end,
+        )
+        return await in_thread(
+            self.db,
+            lambda session: apply_retention(session=session, now=self.clock(), retention=retention),
+            what="retention",
+            patience_s=60.0,
+        )
+
     async def run_replay(self) -> int:
         """Handle the events a process that died left unhandled, and send the answers."""
         replayed = await self.engine.replay_unhandled()
@@ -179,6 +197,7 @@ class App:
             prompts=self.run_prompts,
             reviews=self.run_term_reviews,
             replay=self.run_replay,
+            retention=self.run_retention,
         )
         scheduler.start()
         tasks = [asyncio.create_task(self.dispatcher.run(), name="dispatcher")]
@@ -239,6 +258,7 @@ class App:
             prompts=self.run_prompts,
             reviews=self.run_term_reviews,
             replay=self.run_replay,
+            retention=self.run_retention,
         )
         scheduler.start()
         try:

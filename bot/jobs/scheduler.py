@@ -16,11 +16,19 @@ Job = Callable[[], Awaitable[int]]
 
 
 def make_scheduler(
-    *, digests: Job, reminders: Job, prompts: Job, reviews: Job, replay: Job, every_s: float = 60
+    *,
+    digests: Job,
+    reminders: Job,
+    prompts: Job,
+    reviews: Job,
+    replay: Job,
+    retention: Job | None = None,
+    every_s: float = 60,
 ) -> AsyncIOScheduler:
     """Every job runs every minute; a run missed while the process was busy is run once, late.
 
-    `replay` handles the inbound events a process that died left unhandled, once their lease ends."""
+    `replay` handles the inbound events a process that died left unhandled, once their lease ends;
+    `retention` runs hourly (what it deletes is days or months old)."""
     scheduler = AsyncIOScheduler(timezone=UTC)
     jobs = {
         "digests": digests,
@@ -37,5 +45,9 @@ def make_scheduler(
             max_instances=1,
             coalesce=True,
             misfire_grace_time=int(every_s * 5),
+        )
+    if retention is not None:
+        scheduler.add_job(
+            retention, IntervalTrigger(seconds=every_s * 60), id="retention", max_instances=1, coalesce=True
         )
     return scheduler

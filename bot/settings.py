@@ -145,16 +145,21 @@ class Settings(_channel_settings()):  # type: ignore[misc]  # channel fields com
         "safeguarding (consents and overrides). Empty: erase everything but the audit log.",
     )
     school_year_end: str = Field(
-        default="08-31", pattern=r"^\d\d-\d\d$", description="Last day of the school year (MM-DD), for year+N retention."
+        default="08-31",
+        pattern=r"^\d\d-\d\d$",
+        description="Last day of the school year (MM-DD), for year+N retention.",
     )
     retention_messages: str = Field(
-        default="", pattern=RETENTION, description="Keep messages (with translations, photos and deliveries) "
-        "for N days (365d) or until the end of their school year plus N months (year+6m); empty: keep."
+        default="",
+        pattern=RETENTION,
+        description="Keep messages (with translations, photos and deliveries) "
+        "for N days (365d) or until the end of their school year plus N months (year+6m); empty: keep.",
     )
     retention_photos: str = Field(default="", pattern=RETENTION, description="Keep photos, as above.")
     retention_inbound: str = Field(
-        default="", pattern=RETENTION, description="Keep inbound events (what people sent, as received) "
-        "and dead letters, as above."
+        default="",
+        pattern=RETENTION,
+        description="Keep inbound events (what people sent, as received) and dead letters, as above.",
     )
     retention_deliveries: str = Field(
         default="", pattern=RETENTION, description="Keep finished delivery rows (sent, failed), as above."

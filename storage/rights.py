@@ -107,23 +107,25 @@ _UNSENT = (DeliveryStatus.HELD, DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 RULES: tuple[Rule, ...] = (
     Rule(
         table=AuditEntry,
-        export=lambda s: or_(AuditEntry.subject_id == s.person_id, AuditEntry.actor_id == s.person_id),
+        export=lambda s: or_(
+            col(AuditEntry.subject_id) == s.person_id, col(AuditEntry.actor_id) == s.person_id
+        ),
         why="the audit log is append-only; it holds ids and actions, never names, addresses or texts",
     ),
     Rule(
         table=DashboardSession,
-        export=lambda s: DashboardSession.person_id == s.person_id,
-        erase=(_delete(lambda s: DashboardSession.person_id == s.person_id),),
+        export=lambda s: col(DashboardSession.person_id) == s.person_id,
+        erase=(_delete(lambda s: col(DashboardSession.person_id) == s.person_id),),
     ),
     Rule(
         table=TermReview,
-        export=lambda s: TermReview.person_id == s.person_id,
-        erase=(_delete(lambda s: TermReview.person_id == s.person_id),),
+        export=lambda s: col(TermReview.person_id) == s.person_id,
+        erase=(_delete(lambda s: col(TermReview.person_id) == s.person_id),),
     ),
     Rule(
         table=Digest,
-        export=lambda s: Digest.person_id == s.person_id,
-        erase=(_delete(lambda s: Digest.person_id == s.person_id),),
+        export=lambda s: col(Digest.person_id) == s.person_id,
+        erase=(_delete(lambda s: col(Digest.person_id) == s.person_id),),
     ),
     Rule(
         table=Once,
@@ -147,8 +149,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         table=ClassChat,
-        export=lambda s: ClassChat.linked_by == s.person_id,
-        erase=(Step(where=lambda s: ClassChat.linked_by == s.person_id, values={"linked_by": None}),),
+        export=lambda s: col(ClassChat.linked_by) == s.person_id,
+        erase=(Step(where=lambda s: col(ClassChat.linked_by) == s.person_id, values={"linked_by": None}),),
     ),
     Rule(
         table=MessagePhoto,
@@ -173,11 +175,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         table=Delivery,
-        export=lambda s: Delivery.person_id == s.person_id,
+        export=lambda s: col(Delivery.person_id) == s.person_id,
         erase=(
             _delete(
                 lambda s: or_(
-                    Delivery.person_id == s.person_id,
+                    col(Delivery.person_id) == s.person_id,
                     col(Delivery.account_id).in_(s.account_ids),
                     col(Delivery.message_id).in_(s.private),
                 )
@@ -196,13 +198,15 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         table=DeadLetter,
-        export=lambda s: s.on_their_addresses(DeadLetter.channel, DeadLetter.address),
-        erase=(_delete(lambda s: s.on_their_addresses(DeadLetter.channel, DeadLetter.address)),),
+        export=lambda s: s.on_their_addresses(col(DeadLetter.channel), col(DeadLetter.address)),
+        erase=(_delete(lambda s: s.on_their_addresses(col(DeadLetter.channel), col(DeadLetter.address))),),
     ),
     Rule(
         table=InboundEvent,
-        export=lambda s: s.on_their_addresses(InboundEvent.channel, InboundEvent.address),
-        erase=(_delete(lambda s: s.on_their_addresses(InboundEvent.channel, InboundEvent.address)),),
+        export=lambda s: s.on_their_addresses(col(InboundEvent.channel), col(InboundEvent.address)),
+        erase=(
+            _delete(lambda s: s.on_their_addresses(col(InboundEvent.channel), col(InboundEvent.address))),
+        ),
     ),
     Rule(
         table=Message,
@@ -212,7 +216,7 @@ RULES: tuple[Rule, ...] = (
             _delete(lambda s: col(Message.id).in_(s.private)),
             # Kept for the others who received it and acknowledged it, without its words or its author.
             Step(
-                where=lambda s: Message.author_id == s.person_id,
+                where=lambda s: col(Message.author_id) == s.person_id,
                 values={"text": "", "details": {}, "author_id": None},
                 hold="messages",
             ),
@@ -220,25 +224,29 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         table=PartnershipMember,
-        export=lambda s: PartnershipMember.person_id == s.person_id,
-        erase=(_delete(lambda s: PartnershipMember.person_id == s.person_id),),
+        export=lambda s: col(PartnershipMember.person_id) == s.person_id,
+        erase=(_delete(lambda s: col(PartnershipMember.person_id) == s.person_id),),
     ),
     Rule(
         table=Partnership,
-        export=lambda s: Partnership.coordinator_id == s.person_id,
+        export=lambda s: col(Partnership.coordinator_id) == s.person_id,
         erase=(
-            Step(where=lambda s: Partnership.coordinator_id == s.person_id, values={"coordinator_id": None}),
+            Step(
+                where=lambda s: col(Partnership.coordinator_id) == s.person_id,
+                values={"coordinator_id": None},
+            ),
         ),
     ),
     Rule(
         table=ChannelAccount,
-        export=lambda s: ChannelAccount.person_id == s.person_id,
-        erase=(_delete(lambda s: ChannelAccount.person_id == s.person_id),),
+        export=lambda s: col(ChannelAccount.person_id) == s.person_id,
+        erase=(_delete(lambda s: col(ChannelAccount.person_id) == s.person_id),),
     ),
     Rule(
         table=Person,
-        export=lambda s: Person.id == s.person_id,
-        erase=(_delete(lambda s: Person.id == s.person_id),),  # or anonymised, when a hold keeps a row of theirs
+        export=lambda s: col(Person.id) == s.person_id,
+        # Deleted; or anonymised when a hold keeps rows that point at it.
+        erase=(_delete(lambda s: col(Person.id) == s.person_id),),
     ),
     Rule(table=School, export=None, why="the school's name and settings"),
     Rule(table=ClassGroup, export=None, why="class names"),
@@ -275,31 +283,35 @@ def _their_once_keys(s: Subject) -> ColumnElement[bool]:
 
 
 def _their_invites(s: Subject) -> ColumnElement[bool]:
-    return or_(Invite.person_id == s.person_id, col(Invite.used_by_account_id).in_(s.account_ids))
+    return or_(col(Invite.person_id) == s.person_id, col(Invite.used_by_account_id).in_(s.account_ids))
 
 
 def subject(*, session: Session, person_id: int) -> Subject:
     """Gather the ids that point at a person (their accounts, messages, deliveries)."""
     accounts = session.execute(
-        select(ChannelAccount.id, ChannelAccount.channel, ChannelAccount.address).where(
-            ChannelAccount.person_id == person_id
+        select(col(ChannelAccount.id), col(ChannelAccount.channel), col(ChannelAccount.address)).where(
+            col(ChannelAccount.person_id) == person_id
         )
     ).all()
-    written = session.execute(select(Message.id, Message.text).where(Message.author_id == person_id)).all()
-    deliveries = session.execute(
-        select(Delivery.id, Delivery.message_id).where(Delivery.person_id == person_id)
+    written = session.execute(
+        select(col(Message.id), col(Message.text)).where(col(Message.author_id) == person_id)
     ).all()
-    received = {message_id for _, message_id in deliveries}
+    deliveries = session.execute(
+        select(col(Delivery.id), col(Delivery.message_id)).where(col(Delivery.person_id) == person_id)
+    ).all()
+    received: set[int] = {int(message_id) for _, message_id in deliveries}
     shared = set(
         session.scalars(
-            select(Delivery.message_id)
+            select(col(Delivery.message_id))
             .where(col(Delivery.message_id).in_(received))
-            .where(or_(col(Delivery.person_id).is_(None), Delivery.person_id != person_id))
+            .where(or_(col(Delivery.person_id).is_(None), col(Delivery.person_id) != person_id))
         ).all()
     )
     authorless = set(
         session.scalars(
-            select(Message.id).where(col(Message.id).in_(received - shared), col(Message.author_id).is_(None))
+            select(col(Message.id)).where(
+                col(Message.id).in_(received - shared), col(Message.author_id).is_(None)
+            )
         ).all()
     )
     return Subject(
@@ -357,7 +369,7 @@ def erase(*, session: Session, person_id: int, holds: Collection[str]) -> Erasur
 
 
 def _count(session: Session, table: type[SQLModel], where: ColumnElement[bool]) -> int:
-    return session.execute(select(func.count()).select_from(table).where(where)).scalar_one()
+    return int(session.execute(select(func.count()).select_from(table).where(where)).scalar_one())
 
 
 def _apply(session: Session, table: type[SQLModel], step: Step, s: Subject) -> int:

@@ -69,7 +69,13 @@ def export(
         person = _one(session, name, person_id)
         folder = out or Path(f"export-{person.id}")
         written = export_person(
-            session=session, person_id=id_of(person), folder=folder, reader=reader, at=utcnow(), actor_id=None, via="cli"
+            session=session,
+            person_id=id_of(person),
+            folder=folder,
+            reader=reader,
+            at=utcnow(),
+            actor_id=None,
+            via="cli",
         )
     typer.echo(f"Wrote {written.rows} records about {person.name} to {written.html} and {written.json}.")
 
@@ -95,7 +101,12 @@ def erase(
                 abort=True,
             )
         done = erase_person(
-            session=session, person_id=id_of(person), holds=loaded.legal_holds, at=utcnow(), actor_id=None, via="cli"
+            session=session,
+            person_id=id_of(person),
+            holds=loaded.legal_holds,
+            at=utcnow(),
+            actor_id=None,
+            via="cli",
         )
     if done.changed:
         typer.echo(f"Erased {person.name} (id {person.id}):")

@@ -24,7 +24,7 @@ class Keep:
 
     @classmethod
     def parse(cls, value: str) -> Keep | None:
-        """"" → kept for ever; "30d"; "year+6m" (settings validate the shape)."""
+        """Empty: kept for ever; "30d": days; "year+6m": school year plus months (settings check it)."""
         if not value:
             return None
         if match := re.fullmatch(r"(\d+)d", value):
@@ -62,7 +62,9 @@ class Retention:
     year_end: tuple[int, int] = (8, 31)
 
     @classmethod
-    def from_settings(cls, *, messages: str, photos: str, inbound: str, deliveries: str, year_end: str) -> Retention:
+    def from_settings(
+        cls, *, messages: str, photos: str, inbound: str, deliveries: str, year_end: str
+    ) -> Retention:
         month, day = (int(part) for part in year_end.split("-"))
         return cls(
             messages=Keep.parse(messages),

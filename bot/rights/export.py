@@ -50,7 +50,9 @@ def write_export(*, rows: Rows, folder: Path, reader: Speaker, at: datetime) -> 
     """Write export.json, export.html and the photos into `folder` (private to its owner)."""
     private_folder(folder)
     photos = private_folder(folder / "photos")
-    plain = {table: [{k: _plain(v) for k, v in row.items()} for row in found] for table, found in rows.items()}
+    plain = {
+        table: [{k: _plain(v) for k, v in row.items()} for row in found] for table, found in rows.items()
+    }
     json_path = folder / "export.json"
     document = {"exported_at": at.isoformat(), "tables": plain}
     write_private(json_path, json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
@@ -60,9 +62,16 @@ def write_export(*, rows: Rows, folder: Path, reader: Speaker, at: datetime) -> 
         write_private(photos / name, photo["data"])
         photo_files[photo["id"]] = f"photos/{name}"
     html_path = folder / "export.html"
-    html = _environment().get_template("export.html").render(
-        _=reader._, rtl=reader.is_rtl, language=reader.language, when=reader.datetime(at, "long"),
-        view=_view(plain, photo_files),
+    html = (
+        _environment()
+        .get_template("export.html")
+        .render(
+            _=reader._,
+            rtl=reader.is_rtl,
+            language=reader.language,
+            when=reader.datetime(at, "long"),
+            view=_view(plain, photo_files),
+        )
     )
     write_private(html_path, html.encode("utf-8"))
     return Written(folder=folder, json=json_path, html=html_path, rows=sum(len(r) for r in rows.values()))
@@ -92,7 +101,14 @@ def _view(tables: Rows, photo_files: dict[int, str]) -> dict[str, Any]:
 
 
 def export_person(
-    *, session: Session, person_id: int, folder: Path, reader: Speaker, at: datetime, actor_id: int | None, via: str
+    *,
+    session: Session,
+    person_id: int,
+    folder: Path,
+    reader: Speaker,
+    at: datetime,
+    actor_id: int | None,
+    via: str,
 ) -> Written:
     """Everything held about a person, written to `folder`; the export is recorded in the audit log."""
     rows = collect(session=session, person_id=person_id)

@@ -23,17 +23,27 @@ from storage.models import (
 )
 
 
-def _message(session: Session, at: datetime, *, answers: int | None = None, status=DeliveryStatus.SENT) -> int:
+def _message(
+    session: Session, at: datetime, *, answers: int | None = None, status=DeliveryStatus.SENT
+) -> int:
     person = session.exec(select(Person)).first()
     assert person is not None
-    message = Message(school_id=person.school_id, author_id=person.id, text=f"at {at}", language="en",
-                      created_at=at, answers_id=answers)
+    message = Message(
+        school_id=person.school_id,
+        author_id=person.id,
+        text=f"at {at}",
+        language="en",
+        created_at=at,
+        answers_id=answers,
+    )
     session.add(message)
     session.flush()
     assert message.id is not None
     session.add(MessageTranslation(message_id=message.id, language="es", text="…", backend="test"))
     session.add(MessagePhoto(message_id=message.id, filename="p.png", content_type="image/png", data=b"x"))
-    delivery = Delivery(message_id=message.id, person_id=person.id, language="en", status=status, created_at=at)
+    delivery = Delivery(
+        message_id=message.id, person_id=person.id, language="en", status=status, created_at=at
+    )
     session.add(delivery)
     session.flush()
     session.add(Once(key=f"reminder:1:{delivery.id}", at=at))
@@ -84,12 +94,25 @@ def test_photos_inbound_events_and_finished_deliveries_each_on_their_own_retenti
     with session_scope(db) as session:
         sent = _message(session, old)
         queued = _message(session, old, status=DeliveryStatus.PENDING)
-        session.add(InboundEvent(channel="test", platform_event_id="1", address="a", payload={"text": "hi"},
-                                 received_at=old, handled_at=old))
+        session.add(
+            InboundEvent(
+                channel="test",
+                platform_event_id="1",
+                address="a",
+                payload={"text": "hi"},
+                received_at=old,
+                handled_at=old,
+            )
+        )
         session.add(InboundEvent(channel="test", platform_event_id="2", address="a", received_at=old))
-        session.add(InboundEvent(channel="test", platform_event_id="3", address="a", received_at=clock(),
-                                 handled_at=clock()))
-        session.add(DeadLetter(channel="test", platform_event_id="4", address="a", error="X", received_at=old))
+        session.add(
+            InboundEvent(
+                channel="test", platform_event_id="3", address="a", received_at=clock(), handled_at=clock()
+            )
+        )
+        session.add(
+            DeadLetter(channel="test", platform_event_id="4", address="a", error="X", received_at=old)
+        )
     retention = Retention(photos=Keep(days=30), inbound=Keep(days=30), deliveries=Keep(days=30))
     with session_scope(db) as session:
         assert apply_retention(session=session, now=clock(), retention=retention) == 2 + 2 + 1
@@ -102,7 +125,9 @@ def test_photos_inbound_events_and_finished_deliveries_each_on_their_own_retenti
 
 
 @pytest.mark.usefixtures("school")
-async def test_the_scheduled_job_reads_the_settings_and_keeps_everything_by_default(settings, db, clock, channel):
+async def test_the_scheduled_job_reads_the_settings_and_keeps_everything_by_default(
+    settings, db, clock, channel
+):
     with session_scope(db) as session:
         _message(session, clock() - timedelta(days=4000))
     assert await build_app(settings, {"test": channel}, db=db, clock=clock).run_retention() == 0

@@ -31,14 +31,18 @@ def test_every_table_declares_how_it_relates_to_a_person():
     assert len(declared) == len(set(declared))
     assert set(declared) == set(SQLModel.metadata.tables)
     for rule in RULES:
-        assert rule.export is not None or rule.why, f"{rule.table.__tablename__}: say why it holds no one's data"
+        assert rule.export is not None or rule.why, (
+            f"{rule.table.__tablename__}: say why it holds no one's data"
+        )
         assert rule.erase or rule.why, f"{rule.table.__tablename__}: say how it is erased, or why it is kept"
 
 
 @pytest.fixture
 async def exchanged(join):
     """Emma sends the Haddads a postcard with a photo; Amina answers it in Arabic, with a photo."""
-    people = await join(("Emma", "English"), ("Amina", "العربية"), ("Carlos", "Español"), address="{name}-phone-77")
+    people = await join(
+        ("Emma", "English"), ("Amina", "العربية"), ("Carlos", "Español"), address="{name}-phone-77"
+    )
     emma, amina = people["Emma"], people["Amina"]
     await emma.say("/postcard")
     await emma.press("Yusuf Haddad")
@@ -51,7 +55,9 @@ async def exchanged(join):
     await amina.press(AR._("We tried it"))
     await amina.press(AR._("Went well"))
     await amina.say(AMINA_WROTE)
-    await amina.send(amina.inbound("", attachment=Attachment(filename="us.png", content_type="image/png", data=PNG)))
+    await amina.send(
+        amina.inbound("", attachment=Attachment(filename="us.png", content_type="image/png", data=PNG))
+    )
     await amina.say("/settings")  # leaves a conversation state behind
     return people
 
@@ -92,8 +98,16 @@ def _traces(db: Engine, *, person_id: int, account_ids: set[int], words: set[str
                     if _refers(column, "channelaccount") and value in account_ids:
                         found.append(f"{table.name}.{column.name} = account {value}")
                     if isinstance(column.type, String | Text | JSON) or isinstance(value, dict | list):
-                        text = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
-                        found += [f"{table.name}.{column.name} holds {w!r}" for w in words if w.casefold() in text.casefold()]
+                        text = (
+                            json.dumps(value, ensure_ascii=False)
+                            if isinstance(value, dict | list)
+                            else str(value)
+                        )
+                        found += [
+                            f"{table.name}.{column.name} holds {w!r}"
+                            for w in words
+                            if w.casefold() in text.casefold()
+                        ]
                     if isinstance(value, bytes) and PNG in value:
                         found.append(f"{table.name}.{column.name} holds their photo")
     return found
@@ -113,11 +127,20 @@ async def test_export_holds_every_row_that_points_at_the_person(exchanged, db):
         for table in SQLModel.metadata.sorted_tables:
             for column in table.columns:
                 theirs = (
-                    {amina} if _refers(column, "person") else accounts if _refers(column, "channelaccount") else None
+                    {amina}
+                    if _refers(column, "person")
+                    else accounts
+                    if _refers(column, "channelaccount")
+                    else None
                 )
                 if theirs is None:
                     continue
-                ids = {r[0] for r in connection.execute(select(table.primary_key.columns[0]).where(column.in_(theirs)))}
+                ids = {
+                    r[0]
+                    for r in connection.execute(
+                        select(table.primary_key.columns[0]).where(column.in_(theirs))
+                    )
+                }
                 in_export = {r[table.primary_key.columns[0].name] for r in exported.get(table.name, [])}
                 assert ids <= in_export, f"{table.name}.{column.name}: rows {ids - in_export} not exported"
 
@@ -152,7 +175,9 @@ async def test_a_legal_hold_keeps_what_she_wrote_and_says_so(exchanged, db):
     assert kept["channelaccount"] == []
 
 
-async def test_the_cli_exports_and_erases_by_name_and_records_both(exchanged, db, settings, monkeypatch, tmp_path):
+async def test_the_cli_exports_and_erases_by_name_and_records_both(
+    exchanged, db, settings, monkeypatch, tmp_path
+):
     monkeypatch.setenv("PARTNERBOT_DATABASE_URL", settings.database_url)
     runner = CliRunner()
     out = tmp_path / "amina"
@@ -198,7 +223,13 @@ def test_the_audit_log_cannot_be_changed(db):
     from storage.audit import Action, entries, record
 
     with session_scope(db) as session:
-        record(session=session, action=Action.SIGNED_IN, at=datetime(2026, 1, 1, tzinfo=UTC), actor_id=1, via="dashboard")
+        record(
+            session=session,
+            action=Action.SIGNED_IN,
+            at=datetime(2026, 1, 1, tzinfo=UTC),
+            actor_id=1,
+            via="dashboard",
+        )
     for statement in (update(AuditEntry).values(actor_id=2), delete(AuditEntry)):
         with pytest.raises(DatabaseError), session_scope(db) as session:
             session.execute(statement)

@@ -320,7 +320,7 @@ def subject(*, session: Session, person_id: int) -> Subject:
         addresses=frozenset((a.channel, a.address) for a in accounts),
         written=frozenset(m.id for m in written),
         received=frozenset(received),
-        private=frozenset(authorless),
+        private=frozenset(m for m in authorless if m is not None),
         delivery_ids=frozenset(d.id for d in deliveries),
         text_hashes=frozenset(text_hash(m.text) for m in written if m.text),
     )

@@ -60,7 +60,7 @@ def main() -> None:
                 if i % 20 == 0:
                     session.add(
                         MessagePhoto(
-                            message_id=m.id,
+                            message_id=int(m.id or 0),
                             filename="p.jpg",
                             content_type="image/jpeg",
                             data=b"\xff" * 200_000,

@@ -235,3 +235,21 @@ def test_the_audit_log_cannot_be_changed(db):
             session.execute(statement)
     with session_scope(db) as session:
         assert [(e.action, e.actor_id) for e in entries(session=session)] == [("signed_in", 1)]
+
+
+def test_a_dashboard_sign_in_is_audited(db, school):
+    from datetime import UTC, datetime, timedelta
+
+    from storage.audit import entries
+    from storage.dashboard import start_session
+
+    at = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    person = _person_id(db, "Emma")
+    with session_scope(db) as session:
+        start_session(
+            session=session, person_id=person, token_hash="h", now=at, until=at + timedelta(hours=8)
+        )
+    with session_scope(db) as session:
+        assert [(e.action, e.actor_id, e.via) for e in entries(session=session)] == [
+            ("signed_in", person, "dashboard")
+        ]

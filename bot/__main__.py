@@ -20,8 +20,9 @@ from bot.cli.deliveries import deliveries_cli
 from bot.cli.demo import demo
 from bot.cli.glossary import glossary_cli
 from bot.cli.invite import invite_cli
-from bot.cli.people import people_cli
+from bot.cli.people import person_cli
 from bot.cli.report import report_cli
+from bot.cli.rights import audit
 from bot.cli.roster import import_roster
 from bot.cli.run import run
 from bot.cli.send import send_cli
@@ -36,12 +37,13 @@ cli.command()(chat)
 cli.command()(demo)
 cli.command("import")(import_roster)
 cli.add_typer(invite_cli, name="invite")
-cli.add_typer(people_cli, name="people")
 cli.add_typer(send_cli, name="send")
 cli.add_typer(report_cli, name="report")
 cli.add_typer(glossary_cli, name="glossary")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(deliveries_cli, name="deliveries")
+cli.add_typer(person_cli, name="person")
+cli.command()(audit)
 
 
 @cli.callback(invoke_without_command=True)

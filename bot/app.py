@@ -29,6 +29,7 @@ from bot.jobs.digests import send_digests
 from bot.jobs.plans import send_plans
 from bot.jobs.prompts import send_highlight_prompts
 from bot.jobs.reminders import send_reminders
+from bot.jobs.retention import Retention, apply_retention
 from bot.jobs.reviews import send_review_summaries, send_reviews
 from bot.jobs.scheduler import make_scheduler
 from bot.metrics import Metrics
@@ -221,6 +222,23 @@ class App:
             self.dispatcher.wake()
         return sent
 
+    async def run_retention(self) -> int:
+        """Delete what the school's retention settings no longer keep."""
+        s = self.settings
+        retention = Retention.from_settings(
+            messages=s.retention_messages,
+            photos=s.retention_photos,
+            inbound=s.retention_inbound,
+            deliveries=s.retention_deliveries,
+            year_end=s.school_year_end,
+        )
+        return await in_thread(
+            self.db,
+            lambda session: apply_retention(session=session, now=self.clock(), retention=retention),
+            what="retention",
+            patience_s=60.0,
+        )
+
     async def run_replay(self) -> int:
         """Handle the events a process that died left unhandled, and send the answers."""
         replayed = await self.engine.replay_unhandled()
@@ -243,6 +261,7 @@ class App:
             reviews=self.run_term_reviews,
             plans=self.run_plans,
             replay=self.run_replay,
+            retention=self.run_retention,
         )
         scheduler.start(paused=True)
         singletons = Singletons(self.channels, self.receive, scheduler, self.dispatcher.wake)
@@ -318,6 +337,7 @@ class App:
             reviews=self.run_term_reviews,
             plans=self.run_plans,
             replay=self.run_replay,
+            retention=self.run_retention,
         )
         scheduler.start()
         try:

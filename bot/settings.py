@@ -13,6 +13,8 @@ from bot.channels.registry import CHANNELS
 from bot.errors import ConfigurationError
 from bot.i18n import LANGUAGES
 
+#: A retention: "" keeps for ever, "30d" days, "year+6m" the end of the school year plus months.
+RETENTION = r"^(|\d{1,5}d|year\+\d{1,3}m)$"
 _PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "xxx", "todo", "your-key", "your-api-key", "..."}
 
 
@@ -156,6 +158,32 @@ class Settings(_channel_settings()):  # type: ignore[misc]  # channel fields com
         description="Where the made key is kept when PARTNERBOT_SECRET_KEY is unset.",
     )
 
+    legal_hold: str = Field(
+        default="",
+        description="Comma-separated legal holds an erasure keeps: messages (what the person wrote), "
+        "safeguarding (consents and overrides). Empty: erase everything but the audit log.",
+    )
+    school_year_end: str = Field(
+        default="08-31",
+        pattern=r"^\d\d-\d\d$",
+        description="Last day of the school year (MM-DD), for year+N retention.",
+    )
+    retention_messages: str = Field(
+        default="",
+        pattern=RETENTION,
+        description="Keep messages (with translations, photos and deliveries) "
+        "for N days (365d) or until the end of their school year plus N months (year+6m); empty: keep.",
+    )
+    retention_photos: str = Field(default="", pattern=RETENTION, description="Keep photos, as above.")
+    retention_inbound: str = Field(
+        default="",
+        pattern=RETENTION,
+        description="Keep inbound events (what people sent, as received) and dead letters, as above.",
+    )
+    retention_deliveries: str = Field(
+        default="", pattern=RETENTION, description="Keep finished delivery rows (sent, failed), as above."
+    )
+
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
@@ -221,9 +249,23 @@ class Settings(_channel_settings()):  # type: ignore[misc]  # channel fields com
             )
         return value
 
+    @field_validator("legal_hold")
+    @classmethod
+    def _known_holds(cls, value: str) -> str:
+        from storage.rights import HOLDS
+
+        unknown = {h.strip() for h in value.split(",") if h.strip()} - set(HOLDS)
+        if unknown:
+            raise ValueError(f"unknown legal hold {', '.join(sorted(unknown))}: use {', '.join(HOLDS)}")
+        return value
+
     @property
     def invite_ttl(self) -> timedelta:
         return timedelta(days=self.invite_ttl_days)
+
+    @property
+    def legal_holds(self) -> frozenset[str]:
+        return frozenset(h.strip() for h in self.legal_hold.split(",") if h.strip())
 
 
 def load_settings(**overrides: object) -> Settings:

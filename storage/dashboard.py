@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from storage.audit import Action, record
 from storage.ids import id_of
 from storage.models import (
     ChannelAccount,
@@ -47,6 +48,7 @@ def start_session(
     session.add(
         DashboardSession(token_hash=token_hash, person_id=person_id, created_at=now, expires_at=until)
     )
+    record(session=session, action=Action.SIGNED_IN, at=now, actor_id=person_id, via="dashboard")
 
 
 def signed_in_person(*, session: Session, token_hash: str, now: datetime) -> Person | None:

@@ -474,3 +474,16 @@ class Meeting(SQLModel, table=True):
     present: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     message_id: int | None = Field(default=None, foreign_key="message.id")  # the notes, as sent
     created_at: datetime | None = _ts(now=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what to whose data, when: append-only (storage/audit.py offers insert and read only, and
+    a trigger refuses UPDATE and DELETE). Ids and short codes only, never a message body or a name."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime | None = _ts(nullable=False)
+    actor_id: int | None = None  # the person who acted; None for the command line or the system
+    action: str = Field(max_length=32, index=True)  # a value of storage.audit.Action
+    subject_id: int | None = Field(default=None, index=True)  # the person whose data it was about
+    target: str | None = Field(default=None, max_length=64)  # e.g. "partnership:3"
+    via: str = Field(default="cli", max_length=16)  # cli, dashboard, chat

@@ -93,7 +93,7 @@ def test_one_person_is_added_edited_and_removed_without_a_csv(tmp_path):
     assert _cli(tmp_path, "demo").returncode == 0
     added = _cli(
         tmp_path,
-        "people",
+        "person",
         "add",
         "Rania Haddad",
         "--role",
@@ -106,15 +106,15 @@ def test_one_person_is_added_edited_and_removed_without_a_csv(tmp_path):
         "ar",
     )
     assert added.stdout.startswith("Added Rania Haddad (parent), linked to Yusuf Haddad.")
-    staff = _cli(tmp_path, "people", "add", "Tom Hill", "--role", "external", "--class", "Class 3B")
+    staff = _cli(tmp_path, "person", "add", "Tom Hill", "--role", "external", "--class", "Class 3B")
     assert "linked to Oliver Bennett, Sofía García, Yusuf Haddad." in staff.stdout
-    assert re.search(r"Rania Haddad\s+parent\s+ar\s+Yusuf Haddad", _cli(tmp_path, "people", "list").stdout)
+    assert re.search(r"Rania Haddad\s+parent\s+ar\s+Yusuf Haddad", _cli(tmp_path, "person", "list").stdout)
     code = CODE.search(_cli(tmp_path, "invite", "create", "--person", "Rania Haddad").stdout).group(0)
     assert "Rania Haddad" in _cli(tmp_path, "chat", stdin=f"/start {code}\n").stdout
 
     edited = _cli(
         tmp_path,
-        "people",
+        "person",
         "edit",
         "Rania Haddad",
         "--name",
@@ -123,13 +123,13 @@ def test_one_person_is_added_edited_and_removed_without_a_csv(tmp_path):
         "Yusuf Haddad",
     )
     assert edited.stdout == "Updated Rania Haddad-Saleh; unlinked from Yusuf Haddad.\n"
-    assert re.search(r"Rania Haddad-Saleh\s+parent\s+ar\s+yes", _cli(tmp_path, "people", "list").stdout)
+    assert re.search(r"Rania Haddad-Saleh\s+parent\s+ar\s+yes", _cli(tmp_path, "person", "list").stdout)
 
-    assert _cli(tmp_path, "people", "remove", "Tom Hill").stdout == (
+    assert _cli(tmp_path, "person", "remove", "Tom Hill").stdout == (
         "Removed Tom Hill from 3 partnership(s); nothing more is sent to them.\n"
     )
-    twice = _cli(tmp_path, "people", "add", "Amina Haddad", "--role", "parent")
+    twice = _cli(tmp_path, "person", "add", "Amina Haddad", "--role", "parent")
     assert (twice.returncode, twice.stderr.strip()) == (
         2,
-        "'Amina Haddad' is already there: `partnerbot people edit` changes them.",
+        "'Amina Haddad' is already there: `partnerbot person edit` changes them.",
     )

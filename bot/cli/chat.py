@@ -49,7 +49,7 @@ def one_person(session: Session, name: str) -> Person:
 
     people = find_people(session=session, name=name)
     if len(people) != 1:
-        raise NotFound(f"{len(people)} people match {name!r}: give the full name (`partnerbot people list`).")
+        raise NotFound(f"{len(people)} people match {name!r}: give the full name (`partnerbot person list`).")
     return people[0]
 
 

@@ -1,4 +1,4 @@
-"""`partnerbot people`: one person at a time (family, staff, outside partner), without a CSV."""
+"""`partnerbot person`: one person at a time (family, staff, outside partner), without a CSV."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
     from storage.models import Person, Role, Student
 
-people_cli = typer.Typer(help="Add, change or remove one person and their links to students and classes.")
+person_cli = typer.Typer(
+    help="One person at a time: add, change or remove them and their links to students and classes; "
+    "export or erase everything held about them."
+)
 
 
 class RoleName(StrEnum):
@@ -43,7 +46,7 @@ def _language(value: str | None) -> str | None:
     return value
 
 
-@people_cli.command("list")
+@person_cli.command("list")
 def list_people() -> None:
     """Everyone in the school: role, language, their students, and whether they have joined."""
     from sqlmodel import select
@@ -67,7 +70,7 @@ def list_people() -> None:
     Console().print(table)
 
 
-@people_cli.command("add")
+@person_cli.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="Their full name.")],
     role: Annotated[RoleName, typer.Option(help="parent (any family member), staff, or an outside partner.")],
@@ -100,7 +103,7 @@ def add(
                 "There is no school yet: import a roster (`partnerbot import`) or run `partnerbot demo`."
             )
         if find_people(session=session, name=name):
-            raise BadInput(f"{name!r} is already there: `partnerbot people edit` changes them.")
+            raise BadInput(f"{name!r} is already there: `partnerbot person edit` changes them.")
         person = add_person(
             session=session,
             person=Person(
@@ -118,7 +121,7 @@ def add(
         typer.echo(f'Invite them with `partnerbot invite create --person "{person.name}"`.')
 
 
-@people_cli.command("edit")
+@person_cli.command("edit")
 def edit(
     name: Annotated[str, typer.Argument(help="Their name as it is now.")],
     new_name: Annotated[str | None, typer.Option("--name", help="Their corrected name.")] = None,
@@ -166,7 +169,7 @@ def edit(
     )
 
 
-@people_cli.command("remove")
+@person_cli.command("remove")
 def remove(name: Annotated[str, typer.Argument(help="Their full name.")]) -> None:
     """Someone who has left: out of every partnership, nothing more sent to them, invites ended.
     What they wrote stays until `partnerbot person erase`."""

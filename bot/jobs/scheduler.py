@@ -23,11 +23,13 @@ def make_scheduler(
     reviews: Job,
     plans: Job,
     replay: Job,
+    retention: Job | None = None,
     every_s: float = 60,
 ) -> AsyncIOScheduler:
     """Every job runs every minute; a run missed while the process was busy is run once, late.
 
-    `replay` handles the inbound events a process that died left unhandled, once their lease ends."""
+    `replay` handles the inbound events a process that died left unhandled, once their lease ends;
+    `retention` runs hourly (what it deletes is days or months old)."""
     scheduler = AsyncIOScheduler(timezone=UTC)
     jobs = {
         "digests": digests,
@@ -45,5 +47,9 @@ def make_scheduler(
             max_instances=1,
             coalesce=True,
             misfire_grace_time=int(every_s * 5),
+        )
+    if retention is not None:
+        scheduler.add_job(
+            retention, IntervalTrigger(seconds=every_s * 60), id="retention", max_instances=1, coalesce=True
         )
     return scheduler

@@ -110,7 +110,7 @@ def test_chat_as_a_person_of_the_school(tmp_path):
     nobody = _cli(tmp_path, "chat", "--as", "nobody", stdin="")
     assert (nobody.returncode, nobody.stderr.strip()) == (
         2,
-        "0 people match 'nobody': give the full name (`partnerbot people list`).",
+        "0 people match 'nobody': give the full name (`partnerbot person list`).",
     )
 
 

@@ -29,7 +29,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import WSMsgType, web
 from slack_sdk.errors import SlackObjectFormationError
@@ -201,7 +201,7 @@ class FakeSlack:
     async def push_dm(self, user_id: str, text: str, *, photo: bytes | None = None, **push: Any) -> str:
         """A person writes in the app's Messages tab (message.im), sharing a photo if given (a
         file_share message; the file is fetched from its url_private with the bot token)."""
-        event = {
+        event: dict[str, Any] = {
             "type": "message",
             "channel_type": "im",
             "channel": self.dm_of(user_id),
@@ -613,7 +613,7 @@ class FakeSlack:
         for message in reversed(self.posted_to(user_id)):
             values = {e.get("value") for b in message.get("blocks", []) for e in b.get("elements", [])}
             if (ts is None and value in values) or message["ts"] == ts:
-                return message
+                return cast("dict[str, Any]", message)
         return {"type": "message", "ts": ts or self._next_ts(), "blocks": []}
 
     def _trigger(self, user_id: str) -> str:

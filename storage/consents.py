@@ -9,6 +9,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from storage import audit
+from storage.audit import Action
 from storage.ids import id_of
 from storage.models import (
     Consent,
@@ -71,13 +73,17 @@ def decide(
     how: str,
     recorded_by: int | None = None,
     reason: str | None = None,
+    via: str = "chat",
 ) -> Consent:
     """Record the family's answer (`by` the parent; `recorded_by` the staff member when it was not
-    given through the bot), or a safeguarding lead's override (`by` them, with a reason)."""
+    given through the bot), or a safeguarding lead's override (`by` them, with a reason); the
+    audit log says who, never the reason's words."""
     consent.status, consent.decided_by, consent.decided_at = status, by, at
     consent.how, consent.recorded_by, consent.reason = how, recorded_by, reason
     session.add(consent)
     session.flush()
+    action = Action.USED_OVERRIDE if status == ConsentStatus.OVERRIDE else Action.CHANGED_CONSENT
+    _audit(session, consent, action, actor_id=recorded_by or by, at=at, via=via)
     return consent
 
 
@@ -85,7 +91,22 @@ def withdraw(*, session: Session, consent: Consent, by: int, at: datetime) -> Co
     consent.status, consent.withdrawn_by, consent.withdrawn_at = ConsentStatus.WITHDRAWN, by, at
     session.add(consent)
     session.flush()
+    _audit(session, consent, Action.CHANGED_CONSENT, actor_id=by, at=at, via="chat")
     return consent
+
+
+def _audit(
+    session: Session, consent: Consent, action: Action, *, actor_id: int, at: datetime, via: str
+) -> None:
+    audit.record(
+        session=session,
+        action=action,
+        at=at,
+        actor_id=actor_id,
+        subject_id=consent.partner_id,
+        target=f"consent:{consent.id}",
+        via=via,
+    )
 
 
 def may_join(*, session: Session, student_id: int, partner_id: int) -> bool:
@@ -164,4 +185,5 @@ def record_consent(
         at=utcnow(),
         how="paper",
         recorded_by=id_of(recorded_by),
+        via="cli",
     )

@@ -5,11 +5,12 @@ and the child-protection override, for safeguarding leads only."""
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.i18n import Speaker, isolate
+from storage.audit import Action
 from storage.db import session_scope
-from storage.models import Consent, ConsentStatus, Person, Role
+from storage.models import AuditEntry, Consent, ConsentStatus, Person, Role
 from storage.school import add_person
 from tests.handlers.test_partnership import asked, set_up
 from tests.harness import Chat
@@ -95,6 +96,13 @@ async def test_consent_asked_given_partner_added_withdrawn_partner_refused(peopl
     consent = consent_of(session)
     assert consent.status == ConsentStatus.WITHDRAWN and consent.withdrawn_at is not None
     assert (await tom.say("/postcard"))[0].text == NOT_LINKED  # nothing new after withdrawal
+    logged = session.exec(
+        select(AuditEntry).where(AuditEntry.target == f"consent:{consent.id}").order_by(col(AuditEntry.id))
+    ).all()
+    assert [(e.action, e.actor_id, e.subject_id, e.via) for e in logged] == [
+        (Action.CHANGED_CONSENT, consent.decided_by, consent.partner_id, "chat"),  # given
+        (Action.CHANGED_CONSENT, consent.withdrawn_by, consent.partner_id, "chat"),  # withdrawn
+    ]
 
 
 async def test_staff_record_the_familys_agreement_with_how(people, session):
@@ -129,6 +137,7 @@ async def test_only_a_safeguarding_lead_can_override_and_it_is_recorded(people, 
         lead = s.exec(select(Person).where(Person.name == "Emma Clarke")).one()
         lead.safeguarding_lead = True
         s.add(lead)
+        lead_id = lead.id
     await emma.say("/partnership")
     await emma.press("Yusuf Haddad")
     await emma.press("Invite someone")
@@ -142,6 +151,8 @@ async def test_only_a_safeguarding_lead_can_override_and_it_is_recorded(people, 
     assert any("without the family's consent" in o.text for o in emma.inbox[-4:])
     consent = session.exec(select(Consent).where(Consent.status == ConsentStatus.OVERRIDE)).one()
     assert consent.reason == "Police asked us to involve him today." and consent.how == "override"
+    override = session.exec(select(AuditEntry).where(AuditEntry.action == Action.USED_OVERRIDE)).one()
+    assert (override.actor_id, override.target) == (lead_id, f"consent:{consent.id}")
     assert [b.label for b in (await people["Tom"].say("/postcard"))[0].buttons] == ["Yusuf Haddad"]
     # a withdrawal from /settings does not offer an override
     await people["Amina"].say("/settings")

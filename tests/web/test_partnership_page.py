@@ -7,10 +7,13 @@ import re
 from datetime import date
 
 import pytest
+from sqlmodel import select
 
 from bot.events import Attachment
 from bot.i18n import Speaker
+from storage.audit import Action
 from storage.db import session_scope
+from storage.models import AuditEntry
 from storage.school import partnership_for
 from tests.web.conftest import sign_in, student_id
 
@@ -70,6 +73,9 @@ async def test_the_communication_plan(loop, web, db):
     assert "Adviser: help plan and decide" in rows["Priya Patel"]
     assert "Straight away" in rows["Priya Patel"]
     assert "test" in rows["Priya Patel"]  # the channel she is reached on
+    with session_scope(db) as session:
+        viewed = session.exec(select(AuditEntry).where(AuditEntry.action == Action.VIEWED_PARTNERSHIP)).one()
+        assert (viewed.via, viewed.target) == ("dashboard", f"student:{student_id(db, 'Yusuf')}")
 
 
 async def test_the_home_learning_loop_with_translation_and_original(loop, web, db):

@@ -40,6 +40,8 @@ from bot.web.dashboard.render import HEADERS, STATIC_DIR, field, page
 from bot.web.dashboard.roster import roster_routes
 from bot.web.dashboard.setup import setup_routes
 from bot.web.signing import BadToken, Signer
+from storage import audit
+from storage.audit import Action
 from storage.dashboard import (
     end_session,
     message_overviews,
@@ -398,6 +400,14 @@ class Dashboard:
             if student is None:
                 return self.not_found(viewer)
             plan = partnership_plan(session=session, student=student, language=viewer.person.language)
+            audit.record(
+                session=session,
+                action=Action.VIEWED_PARTNERSHIP,
+                at=self.clock(),
+                actor_id=id_of(viewer.person),
+                target=f"student:{student_id}",
+                via="dashboard",
+            )
         return page("partnership.html", speaker=viewer.speaker, viewer=viewer, plan=plan)
 
     async def photo(self, request: Request) -> Response:

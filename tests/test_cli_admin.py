@@ -125,6 +125,12 @@ def test_one_person_is_added_edited_and_removed_without_a_csv(tmp_path):
     assert edited.stdout == "Updated Rania Haddad-Saleh; unlinked from Yusuf Haddad.\n"
     assert re.search(r"Rania Haddad-Saleh\s+parent\s+ar\s+yes", _cli(tmp_path, "person", "list").stdout)
 
+    lead = _cli(tmp_path, "person", "edit", "Emma Clarke", "--safeguarding-lead")
+    assert lead.stdout == "Updated Emma Clarke; a safeguarding lead.\n"
+    refused = _cli(tmp_path, "person", "edit", "Rania Haddad-Saleh", "--safeguarding-lead")
+    assert refused.returncode == 2
+    assert "only staff can be a safeguarding lead" in refused.stderr
+
     assert _cli(tmp_path, "person", "remove", "Tom Hill").stdout == (
         "Removed Tom Hill from 3 partnership(s); nothing more is sent to them.\n"
     )

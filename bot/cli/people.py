@@ -133,6 +133,14 @@ def edit(
         str | None, typer.Option("--class", help="Link them to every student of this class.")
     ] = None,
     relationship: Annotated[str | None, typer.Option(help="For the students linked now.")] = None,
+    safeguarding_lead: Annotated[
+        bool | None,
+        typer.Option(
+            "--safeguarding-lead/--no-safeguarding-lead",
+            help="A designated safeguarding lead (staff only) may add an outside partner without consent "
+            "for child protection.",
+        ),
+    ] = None,
 ) -> None:
     """Correct a person's details, or link and unlink them from students and classes."""
     from bot.cli.chat import one_person
@@ -148,6 +156,13 @@ def edit(
             person.name = " ".join(new_name.split())
         if language:
             person.language = language
+        if safeguarding_lead is not None:
+            if safeguarding_lead and not person.role.is_staff:
+                raise typer.BadParameter(
+                    f"{person.name} is not staff: only staff can be a safeguarding lead.",
+                    param_hint="--safeguarding-lead",
+                )
+            person.safeguarding_lead = safeguarding_lead
         if email is not None:
             try:
                 person.email = parse_email(email)
@@ -165,6 +180,13 @@ def edit(
         f"Updated {person.name}"
         + (f"; linked to {_names(linked)}" if linked else "")
         + (f"; unlinked from {', '.join(unlinked)}" if unlinked else "")
+        + (
+            ""
+            if safeguarding_lead is None
+            else "; a safeguarding lead"
+            if safeguarding_lead
+            else "; not a safeguarding lead"
+        )
         + "."
     )
 

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, case, func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.ids import id_of
 from storage.models import Delivery, DeliveryStatus, Message, MessageKind, Person, Role
@@ -119,11 +120,34 @@ def visible_messages(
 ) -> list[Message]:
     """Reported messages a staff member may see (all, or just `message_id`): a leader's whole
     school; otherwise their classes, their students' partnerships, and what they wrote themselves."""
+    query = _visible(session=session, person=person)
+    if message_id is not None:
+        query = query.where(Message.id == message_id)
+    query = query.order_by(col(Message.id).desc())
+    return list(session.exec(query.limit(limit) if limit else query).all())
+
+
+def ack_listing(
+    *, session: Session, person: Person, limit: int | None, before: int | None = None
+) -> list[Message]:
+    """What /acks reports and Nudge may remind: visible messages this staff member wrote or can act
+    on, never one sent *to* them (a family's postcard to a teacher is theirs to read, not to chase),
+    newest first; `before` a message id pages to older ones."""
+    sent_to_me = select(Delivery.message_id).where(Delivery.person_id == person.id)
+    query = _visible(session=session, person=person).where(
+        (Message.author_id == person.id) | col(Message.id).not_in(sent_to_me)
+    )
+    if before is not None:
+        query = query.where(col(Message.id) < before)
+    query = query.order_by(col(Message.id).desc())
+    return list(session.exec(query.limit(limit) if limit else query).all())
+
+
+def _visible(*, session: Session, person: Person) -> SelectOfScalar[Message]:
+    """The query behind `visible_messages`, for others to narrow."""
     query = select(Message).where(
         col(Message.kind).in_(REPORTED_KINDS), Message.school_id == person.school_id
     )
-    if message_id is not None:
-        query = query.where(Message.id == message_id)
     if person.role != Role.LEADER:
         class_ids = [c.id for c in classes_for_staff(session=session, person=person)]
         student_ids = [s.id for s in students_of(session=session, person_id=id_of(person))]
@@ -132,8 +156,7 @@ def visible_messages(
             | col(Message.student_id).in_(student_ids)
             | (Message.author_id == person.id)
         )
-    query = query.order_by(col(Message.id).desc())
-    return list(session.exec(query.limit(limit) if limit else query).all())
+    return query
 
 
 def all_reported(*, session: Session, message_id: int | None = None, limit: int = 20) -> list[Message]:

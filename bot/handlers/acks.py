@@ -1,4 +1,8 @@
-"""Acknowledgements: "Got it", "Show original", and /acks with Nudge for staff."""
+"""Acknowledgements: "Got it", "Show original", and /acks with Nudge for staff.
+
+/acks is one message: the latest reports, their Nudge buttons in the same order (so a typed
+number on a channel that numbers buttons picks the entry its label names), and "Older" to page on.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,12 @@ from bot.messages.render import Version, render_original
 from storage.ids import id_of
 from storage.messages import Ack, acknowledge
 from storage.models import Message
-from storage.reports import AckSummary, ack_summaries, visible_messages
+from storage.reports import AckSummary, ack_listing, ack_summaries
 
 RECENT = 5
 NAMES_SHOWN = 10
+#: The payload prefix of "Older" in /acks ("acksolder:<id>": messages before that one).
+OLDER = "acksolder"
 
 
 async def on_got_it(turn: Turn) -> StepResult:
@@ -72,11 +78,8 @@ def describe(turn: Turn, message: Message, summary: AckSummary) -> tuple[str, li
         lines.append(_("Not yet: {names}").format(names=_names(waiting)))
     if unreached:
         lines.append(_("Can't be reached: {names}").format(names=_names(unreached)))
-    buttons = (
-        [Button(label=_("Nudge {count}").format(count=len(waiting)), payload=f"nudge:{message.id}")]
-        if waiting
-        else []
-    )
+    label = _("Nudge {count} · #{message}").format(count=len(waiting), message=message.id)
+    buttons = [Button(label=label, payload=f"nudge:{message.id}")] if waiting else []
     return "\n".join(lines), buttons
 
 
@@ -86,18 +89,31 @@ def _names(names: list[str]) -> str:
 
 
 async def show_acks(turn: Turn) -> StepResult:
-    """/acks: the latest messages this staff member can see, who has acknowledged, with Nudge."""
+    """/acks: the latest messages this staff member sent or can act on, who has acknowledged, with
+    Nudge; "Older" shows the five before."""
     if refuse_unless_staff(turn):
         return None
-    messages = visible_messages(session=turn.session, person=turn.me, limit=RECENT)
+    before = payload_id(turn.inbound.payload, OLDER)
+    found = ack_listing(session=turn.session, person=turn.me, limit=RECENT + 1, before=before)
+    messages = found[:RECENT]
     if not messages:
-        turn.reply(turn._("No highlights or postcards have been sent yet."))
+        turn.reply(
+            turn._("There are no older messages.")
+            if before is not None
+            else turn._("No highlights or postcards have been sent yet.")
+        )
         return None
     summaries = ack_summaries(
         session=turn.session, message_ids=[id_of(m) for m in messages], channels=turn.channels
     )
+    texts, buttons = [], []
     for message in messages:
-        turn.reply(*describe(turn, message, summaries[id_of(message)]))
+        text, nudge = describe(turn, message, summaries[id_of(message)])
+        texts.append(text)
+        buttons += nudge
+    if len(found) > RECENT:
+        buttons.append(Button(label=turn._("Older messages"), payload=f"{OLDER}:{id_of(messages[-1])}"))
+    turn.reply("\n\n".join(texts), buttons)
     return None
 
 
@@ -105,7 +121,7 @@ async def on_nudge(turn: Turn) -> StepResult:
     if refuse_unless_staff(turn):
         return None
     message_id = payload_id(turn.inbound.payload, "nudge")
-    visible = {m.id: m for m in visible_messages(session=turn.session, person=turn.me, limit=None)}
+    visible = {m.id: m for m in ack_listing(session=turn.session, person=turn.me, limit=None)}
     message = visible.get(message_id) if message_id is not None else None
     if message is None:
         turn.reply(turn._("That button is no longer active. Send /help to see what you can do."))
@@ -136,5 +152,6 @@ ENTRIES = Entries(
         "ack": Command(step=on_got_it, keeps_state=True),
         "orig": Command(step=on_show_original, keeps_state=True),
         "nudge": Command(step=on_nudge, keeps_state=True),
+        OLDER: Command(step=show_acks, keeps_state=True),
     },
 )

@@ -135,7 +135,7 @@ def ack_listing(
     newest first; `before` a message id pages to older ones."""
     sent_to_me = select(Delivery.message_id).where(Delivery.person_id == person.id)
     query = _visible(session=session, person=person).where(
-        (Message.author_id == person.id) | col(Message.id).not_in(sent_to_me)
+        (col(Message.author_id) == person.id) | col(Message.id).not_in(sent_to_me)
     )
     if before is not None:
         query = query.where(col(Message.id) < before)

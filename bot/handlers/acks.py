@@ -75,17 +75,21 @@ def describe(turn: Turn, message: Message, summary: AckSummary) -> tuple[str, li
         ),
     ]
     if waiting:
-        lines.append(_("Not yet: {names}").format(names=_names(waiting)))
+        lines.append(_("Not yet: {names}").format(names=_names(turn, waiting)))
     if unreached:
-        lines.append(_("Can't be reached: {names}").format(names=_names(unreached)))
+        lines.append(_("Can't be reached: {names}").format(names=_names(turn, unreached)))
     label = _("Nudge {count} · #{message}").format(count=len(waiting), message=message.id)
     buttons = [Button(label=label, payload=f"nudge:{message.id}")] if waiting else []
     return "\n".join(lines), buttons
 
 
-def _names(names: list[str]) -> str:
-    shown = ", ".join(isolate(name) for name in names[:NAMES_SHOWN])
-    return shown + (f" (+{len(names) - NAMES_SHOWN})" if len(names) > NAMES_SHOWN else "")
+def _names(turn: Turn, names: list[str]) -> str:
+    """The first names as a list in the reader's language, "and 5 more" for the rest."""
+    shown = [isolate(name) for name in names[:NAMES_SHOWN]]
+    if len(names) > NAMES_SHOWN:
+        rest = len(names) - NAMES_SHOWN
+        shown.append(turn.ngettext("{count} more", "{count} more", rest).format(count=rest))
+    return turn.speaker.listing(shown)
 
 
 async def show_acks(turn: Turn) -> StepResult:

@@ -388,7 +388,7 @@ async def on_home_photo(turn: Turn) -> StepResult:
     )
     turn.reply(
         turn._("Thank you! Your postcard was sent to: {names}.").format(
-            names=", ".join(p.name for p in recipients)
+            names=turn.speaker.listing(p.name for p in recipients)
         )
     )
     return None

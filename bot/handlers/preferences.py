@@ -29,8 +29,8 @@ from bot.handlers.choices import (
     summary,
     time_range,
 )
-from bot.handlers.flow import Command, Entries, Flow, StepResult, Turn
-from bot.i18n import LANGUAGES, N_, Speaker
+from bot.handlers.flow import Command, Entries, Flow, StepResult, Turn, speaker_for
+from bot.i18n import LANGUAGES, N_
 from storage.accounts import set_preferred, stop_account
 from storage.ids import id_of
 from storage.models import Frequency, Involvement
@@ -170,7 +170,7 @@ async def on_language(turn: Turn) -> StepResult:
     person = set_language(
         session=turn.session, person_id=id_of(turn.me), language=choice.removeprefix("lang:")
     )
-    turn.speaker = Speaker(person.language, person.timezone)
+    turn.speaker = speaker_for(session=turn.session, person=person)
     turn.reply(
         turn._("Thank you. From now on we will write to you in {language}.").format(
             language=turn.speaker.language_name(person.language)

@@ -133,7 +133,7 @@ async def test_a_blocked_chat_and_a_rejected_message_show_as_cannot_be_reached(j
     await people["Emma"].press("Send")
     report = (await people["Emma"].say("/acks"))[0].text
     assert "Got it: 0 · Not yet: 1 · Can't be reached: 2" in report
-    assert "Can't be reached: \u2068Carlos García\u2069, \u2068Sarah Bennett\u2069" in report
+    assert "Can't be reached: \u2068Carlos García\u2069 and \u2068Sarah Bennett\u2069" in report
 
 
 async def test_a_family_with_only_e_mail_is_unreached_where_no_e_mail_channel_runs(joined, session):
@@ -194,7 +194,7 @@ async def test_a_delivery_left_pending_on_a_channel_that_does_not_run_shows_as_u
     session.commit()
     report = (await joined["Emma"].say("/acks"))[0].text
     assert "Got it: 0 · Not yet: 1 · Can't be reached: 2" in report
-    assert "Can't be reached: \u2068Amina Haddad\u2069, \u2068Carlos García\u2069" in report
+    assert "Can't be reached: \u2068Amina Haddad\u2069 and \u2068Carlos García\u2069" in report
 
 
 async def test_a_failed_send_shows_apart_and_can_be_queued_again(

@@ -75,6 +75,7 @@ async def start_menu(turn: Turn) -> StepResult:
 def _next(turn: Turn, answered: State) -> StepResult:
     """After an answer: the next onboarding question, or back to the menu."""
     if turn.data.get("mode") != ONBOARDING:
+        turn.data["answered"] = [*turn.data.get("answered", []), str(answered)]
         return show_menu(turn)
     person = turn.me
     if answered is State.LANGUAGE:
@@ -132,6 +133,8 @@ async def on_menu(turn: Turn) -> StepResult:
         return State.MENU
     key = choice.removeprefix("menu:")
     if key == "done":
+        if turn.me.onboarded_at is None:
+            return _resume_onboarding(turn)
         turn.reply(turn._("Saved. You can come back with /settings at any time."))
         return None
     if key == State.INVOLVEMENT:
@@ -148,6 +151,18 @@ async def on_menu(turn: Turn) -> StepResult:
         State.QUIET_HOURS: ask_quiet_hours,
         State.INVOLVEMENT: ask_involvement,
     }[State(key)](turn)
+
+
+def _resume_onboarding(turn: Turn) -> StepResult:
+    """/settings sent before the first-time questions were over: "Done" goes on with those not
+    answered in the menu (quiet hours, involvement), so none is skipped, then finishes joining."""
+    answered = turn.data.get("answered", [])
+    turn.data = {"mode": ONBOARDING}
+    if State.QUIET_HOURS not in answered:
+        return ask_quiet_hours(turn)
+    if State.INVOLVEMENT not in answered:
+        return _next(turn, State.QUIET_HOURS)
+    return _finish_onboarding(turn)
 
 
 # --- language -------------------------------------------------------------------------------

@@ -10,7 +10,9 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from bot.handlers.help import STAFF
 from bot.i18n import LANGUAGES, Speaker, normalise_language
+from bot.jobs.reviews import QUESTION
 from bot.messages.render import Context, Version, render_for_family, render_for_staff
 from storage.models import MessageKind
 
@@ -198,3 +200,10 @@ def test_arabic_addresses_a_mother_and_a_father_each_in_their_form_and_others_ne
     assert Speaker("ar", gender=gender)._("Which strategy did you try?") == expected
     # a sentence with one form for everyone is the same whoever reads it
     assert Speaker("ar", gender=gender)._("Got it") == "وصلتني"
+
+
+@pytest.mark.parametrize("code", list(LANGUAGES))
+def test_the_reviews_help_quotes_the_exact_question(code):
+    speaker = Speaker(code)
+    [reviews] = [speaker._(text) for command, text in STAFF if command == "reviews"]
+    assert speaker._(QUESTION) in reviews

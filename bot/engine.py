@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from bot.events import Attachment, Inbound, Outbound
 from bot.handlers import groups, join, replies
-from bot.handlers.flow import Command, Goto, StepResult, Turn
+from bot.handlers.flow import Command, Goto, StepResult, Turn, speaker_for
 from bot.handlers.registry import ACTIONS, COMMANDS, FLOWS
 from bot.i18n import Speaker, normalise_language
 from bot.settings import Settings
@@ -317,16 +317,16 @@ class Engine:
             settings=self._settings,
             account=account,
             person=person,
-            speaker=self._speaker(person, inbound),
+            speaker=self._speaker(session, person, inbound),
             now=now,
             translator=self._translator,
             channels=self._channels,
             data=data,
         )
 
-    def _speaker(self, person: Person | None, inbound: Inbound) -> Speaker:
+    def _speaker(self, session: Session, person: Person | None, inbound: Inbound) -> Speaker:
         if person is not None:
-            return Speaker(person.language, person.timezone)
+            return speaker_for(session=session, person=person)
         language = normalise_language(inbound.language_hint, self._settings.default_language)
         return Speaker(language, self._settings.timezone)
 

@@ -332,6 +332,15 @@ def relationship_to(*, session: Session, person_id: int, student_id: int) -> str
     ).first()
 
 
+def relationships_of(*, session: Session, person_id: int) -> list[str | None]:
+    """How the roster relates this person to each student they are a partner for ("mother")."""
+    return list(
+        session.exec(
+            select(PartnershipMember.relationship).where(PartnershipMember.person_id == person_id)
+        ).all()
+    )
+
+
 def coordinators_of(*, session: Session, person_id: int) -> list[Person]:
     """The coordinators of the partnerships this person is a member of."""
     partnerships = select(PartnershipMember.partnership_id).where(PartnershipMember.person_id == person_id)

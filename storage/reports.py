@@ -227,6 +227,22 @@ def visible_messages_query(*, session: Session, person: Person) -> SelectOfScala
     )
 
 
+def ack_listing(
+    *, session: Session, person: Person, limit: int | None, before: int | None = None
+) -> list[Message]:
+    """What /acks reports and Nudge may remind: visible messages this staff member wrote or can act
+    on, never one sent *to* them (a family's postcard to a teacher is theirs to read, not to chase),
+    newest first; `before` a message id pages to older ones."""
+    sent_to_me = select(Delivery.message_id).where(Delivery.person_id == person.id)
+    query = visible_messages_query(session=session, person=person).where(
+        (col(Message.author_id) == person.id) | col(Message.id).not_in(sent_to_me)
+    )
+    if before is not None:
+        query = query.where(col(Message.id) < before)
+    query = query.order_by(col(Message.id).desc())
+    return list(session.exec(query.limit(limit) if limit else query).all())
+
+
 def all_reported(*, session: Session, message_id: int | None = None, limit: int = 20) -> list[Message]:
     """For the command line: one message, or the latest ones of every school."""
     query = select(Message).where(col(Message.kind).in_(REPORTED_KINDS))

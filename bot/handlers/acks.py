@@ -1,4 +1,8 @@
-"""Acknowledgements: "Got it", "Show original", and /acks with Nudge for staff."""
+"""Acknowledgements: "Got it", "Show original", and /acks with Nudge for staff.
+
+/acks is one message: the latest reports, their Nudge buttons in the same order (so a typed
+number on a channel that numbers buttons picks the entry its label names), and "Older" to page on.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,12 @@ from bot.messages.render import Version, render_original
 from storage.ids import id_of
 from storage.messages import Ack, acknowledge, get_message
 from storage.models import Message
-from storage.reports import AckCounts, ack_counts, visible_messages
+from storage.reports import AckCounts, ack_counts, ack_listing
 
 RECENT = 5
 NAMES_SHOWN = 10
+#: The payload prefix of "Older" in /acks ("acksolder:<id>": messages before that one).
+OLDER = "acksolder"
 
 
 async def on_got_it(turn: Turn) -> StepResult:
@@ -72,30 +78,39 @@ def describe(turn: Turn, message: Message, summary: AckCounts) -> tuple[str, lis
         ),
     ]
     if waiting:
-        lines.append(_("Not yet: {names}").format(names=_names(summary.waiting_names, waiting)))
+        lines.append(_("Not yet: {names}").format(names=_names(turn, summary.waiting_names, waiting)))
     if unreached:
-        lines.append(_("Can't be reached: {names}").format(names=_names(summary.unreached_names, unreached)))
-    buttons = (
-        [Button(label=_("Nudge {count}").format(count=waiting), payload=f"nudge:{message.id}")]
-        if waiting
-        else []
-    )
+        lines.append(
+            _("Can't be reached: {names}").format(names=_names(turn, summary.unreached_names, unreached))
+        )
+    label = _("Nudge {count} · #{message}").format(count=waiting, message=message.id)
+    buttons = [Button(label=label, payload=f"nudge:{message.id}")] if waiting else []
     return "\n".join(lines), buttons
 
 
-def _names(names: tuple[str, ...], count: int) -> str:
-    """The first names of `count` people, and how many more there are."""
-    shown = ", ".join(isolate(name) for name in names[:NAMES_SHOWN])
-    return shown + (f" (+{count - NAMES_SHOWN})" if count > NAMES_SHOWN else "")
+def _names(turn: Turn, names: tuple[str, ...], count: int) -> str:
+    """The first names of `count` people as a list in the reader's language, "and 5 more" for the rest."""
+    shown = [isolate(name) for name in names[:NAMES_SHOWN]]
+    if count > NAMES_SHOWN:
+        rest = count - NAMES_SHOWN
+        shown.append(turn.ngettext("{count} more", "{count} more", rest).format(count=rest))
+    return turn.speaker.listing(shown)
 
 
 async def show_acks(turn: Turn) -> StepResult:
-    """/acks: the latest messages this staff member can see, who has acknowledged, with Nudge."""
+    """/acks: the latest messages this staff member sent or can act on, who has acknowledged, with
+    Nudge; "Older" shows the five before."""
     if refuse_unless_staff(turn):
         return None
-    messages = visible_messages(session=turn.session, person=turn.me, limit=RECENT)
+    before = payload_id(turn.inbound.payload, OLDER)
+    found = ack_listing(session=turn.session, person=turn.me, limit=RECENT + 1, before=before)
+    messages = found[:RECENT]
     if not messages:
-        turn.reply(turn._("No highlights or postcards have been sent yet."))
+        turn.reply(
+            turn._("There are no older messages.")
+            if before is not None
+            else turn._("No highlights or postcards have been sent yet.")
+        )
         return None
     summaries = ack_counts(
         session=turn.session,
@@ -103,8 +118,14 @@ async def show_acks(turn: Turn) -> StepResult:
         channels=turn.channels,
         names=NAMES_SHOWN,
     )
+    texts, buttons = [], []
     for message in messages:
-        turn.reply(*describe(turn, message, summaries[id_of(message)]))
+        text, nudge = describe(turn, message, summaries[id_of(message)])
+        texts.append(text)
+        buttons += nudge
+    if len(found) > RECENT:
+        buttons.append(Button(label=turn._("Older messages"), payload=f"{OLDER}:{id_of(messages[-1])}"))
+    turn.reply("\n\n".join(texts), buttons)
     return None
 
 
@@ -112,7 +133,7 @@ async def on_nudge(turn: Turn) -> StepResult:
     if refuse_unless_staff(turn):
         return None
     message_id = payload_id(turn.inbound.payload, "nudge")
-    visible = {m.id: m for m in visible_messages(session=turn.session, person=turn.me, limit=None)}
+    visible = {m.id: m for m in ack_listing(session=turn.session, person=turn.me, limit=None)}
     message = visible.get(message_id) if message_id is not None else None
     if message is None:
         turn.reply(turn._("That button is no longer active. Send /help to see what you can do."))
@@ -143,5 +164,6 @@ ENTRIES = Entries(
         "ack": Command(step=on_got_it, keeps_state=True),
         "orig": Command(step=on_show_original, keeps_state=True),
         "nudge": Command(step=on_nudge, keeps_state=True),
+        OLDER: Command(step=show_acks, keeps_state=True),
     },
 )

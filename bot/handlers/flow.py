@@ -8,9 +8,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.events import Button, Content, Inbound, Outbound
-from bot.i18n import Speaker
+from bot.i18n import GENDERED_LANGUAGES, Speaker, gender_of
 from bot.settings import Settings
+from storage.ids import id_of
 from storage.models import ChannelAccount, Person
+from storage.people import relationships_of
 
 if TYPE_CHECKING:
     from bot.translation import TranslationService
@@ -55,6 +57,18 @@ class Entries:
     flow: Flow | None = None
     commands: Mapping[str, Command] = field(default_factory=dict)
     actions: Mapping[str, Command] = field(default_factory=dict)
+
+
+def speaker_for(*, session: Session, person: Person) -> Speaker:
+    """Speaks to `person` in their language and zone, as a woman or a man where their language
+    says "you" differently and the roster tells us (a mother, a father); neutral otherwise. The
+    roster is only read for those languages."""
+    gender = (
+        gender_of(relationships_of(session=session, person_id=id_of(person)))
+        if person.language in GENDERED_LANGUAGES
+        else None
+    )
+    return Speaker(person.language, person.timezone, gender)
 
 
 @dataclass(slots=True, kw_only=True)

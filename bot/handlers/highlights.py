@@ -159,7 +159,7 @@ async def on_text(turn: Turn) -> StepResult:
             "It will go to {count} family member. Languages: {languages}.",
             "It will go to {count} family members. Languages: {languages}.",
             len(families),
-        ).format(count=len(families), languages=", ".join(languages)),
+        ).format(count=len(families), languages=turn.speaker.listing(languages)),
         _confirm_buttons(turn),
     )
     return State.CONFIRM

@@ -10,8 +10,7 @@ from datetime import timedelta
 
 from bot.events import Section
 from bot.handlers import home, preferences
-from bot.handlers.flow import Command, Entries, Goto, StepResult, Turn
-from bot.i18n import Speaker
+from bot.handlers.flow import Command, Entries, Goto, StepResult, Turn, speaker_for
 from storage.accounts import link_account
 from storage.ids import id_of
 from storage.invites import Redeemed, looks_like_code, recent_failures, record_failure, redeem_invite
@@ -95,12 +94,12 @@ async def redeem(turn: Turn, code: str) -> StepResult:
 def greet(turn: Turn, person: Person) -> StepResult:
     """The newly linked person is greeted by name, then asked how they like to keep in touch."""
     turn.person = person
-    turn.speaker = Speaker(person.language, person.timezone)
+    turn.speaker = speaker_for(session=turn.session, person=person)
     students = [m.student_name for m in memberships_of(session=turn.session, person_id=id_of(person))]
     welcome = turn._("Welcome, {name}! You are now connected with the school.").format(name=person.name)
     if students:
         welcome += "\n" + turn._("You are part of the learning partnership for: {students}.").format(
-            students=", ".join(students)
+            students=turn.speaker.listing(students)
         )
     turn.reply(welcome + "\n" + turn._("A few quick questions so we keep in touch the way that suits you."))
     turn.data = {"mode": preferences.ONBOARDING}

@@ -25,7 +25,7 @@ from bot.handlers.permissions import is_staff, message_from_payload
 from bot.messages.fanout import Outgoing, send
 from bot.messages.render import OUTCOMES
 from storage.ids import id_of
-from storage.messages import postcards_received
+from storage.messages import acknowledge, postcards_received
 from storage.models import MessageKind, Person, Role
 from storage.people import (
     Contact,
@@ -283,7 +283,19 @@ async def on_which(turn: Turn) -> StepResult:
         return _ask_text(turn, State.NEW_TITLE, turn._("What did you try? A few words are enough."))
     chosen = next(b for b in buttons if b.payload == choice)
     turn.data.update(answers_id=int(choice.removeprefix("postcard:")), strategy=chosen.label)
+    _acknowledge(turn, turn.data["answers_id"])
     return _ask_outcome(turn)
+
+
+def _acknowledge(turn: Turn, postcard_id: int) -> None:
+    """Saying what happened with a postcard shows it was read: it counts as "Got it" in /acks."""
+    acknowledge(
+        session=turn.session,
+        message_id=postcard_id,
+        person_id=id_of(turn.me),
+        at=turn.now,
+        channel=turn.inbound.channel,
+    )
 
 
 async def on_new_title(turn: Turn) -> StepResult:
@@ -315,6 +327,7 @@ async def on_tried_button(turn: Turn) -> StepResult:
         "answers_id": message.id,
         "strategy": message.details.get("title", ""),
     }
+    _acknowledge(turn, id_of(message))
     return _ask_outcome(turn)
 
 
@@ -378,7 +391,7 @@ async def on_home_photo(turn: Turn) -> StepResult:
     )
     turn.reply(
         turn._("Thank you! Your postcard was sent to: {names}.").format(
-            names=", ".join(p.name for p in recipients)
+            names=turn.speaker.listing(p.name for p in recipients)
         )
     )
     return None

@@ -30,8 +30,8 @@ from bot.handlers.choices import (
     summary,
     time_range,
 )
-from bot.handlers.flow import Command, Entries, Flow, Goto, StepResult, Turn
-from bot.i18n import LANGUAGES, N_, Speaker
+from bot.handlers.flow import Command, Entries, Flow, Goto, StepResult, Turn, speaker_for
+from bot.i18n import LANGUAGES, N_
 from storage import consents
 from storage.accounts import set_preferred, stop_account
 from storage.ids import id_of
@@ -77,6 +77,7 @@ async def start_menu(turn: Turn) -> StepResult:
 def _next(turn: Turn, answered: State) -> StepResult:
     """After an answer: the next onboarding question, or back to the menu."""
     if turn.data.get("mode") != ONBOARDING:
+        turn.data["answered"] = [*turn.data.get("answered", []), str(answered)]
         return show_menu(turn)
     person = turn.me
     if answered is State.LANGUAGE:
@@ -140,6 +141,8 @@ async def on_menu(turn: Turn) -> StepResult:
         return State.MENU
     key = choice.removeprefix("menu:")
     if key == "done":
+        if turn.me.onboarded_at is None:
+            return _resume_onboarding(turn)
         turn.reply(turn._("Saved. You can come back with /settings at any time."))
         return None
     if key == "consent":
@@ -163,6 +166,18 @@ async def on_menu(turn: Turn) -> StepResult:
     }[State(key)](turn)
 
 
+def _resume_onboarding(turn: Turn) -> StepResult:
+    """/settings sent before the first-time questions were over: "Done" goes on with those not
+    answered in the menu (quiet hours, involvement), so none is skipped, then finishes joining."""
+    answered = turn.data.get("answered", [])
+    turn.data = {"mode": ONBOARDING}
+    if State.QUIET_HOURS not in answered:
+        return ask_quiet_hours(turn)
+    if State.INVOLVEMENT not in answered:
+        return _next(turn, State.QUIET_HOURS)
+    return _finish_onboarding(turn)
+
+
 # --- language -------------------------------------------------------------------------------
 
 
@@ -183,7 +198,7 @@ async def on_language(turn: Turn) -> StepResult:
     person = set_language(
         session=turn.session, person_id=id_of(turn.me), language=choice.removeprefix("lang:")
     )
-    turn.speaker = Speaker(person.language, person.timezone)
+    turn.speaker = speaker_for(session=turn.session, person=person)
     turn.reply(
         turn._("Thank you. From now on we will write to you in {language}.").format(
             language=turn.speaker.language_name(person.language)

@@ -11,7 +11,7 @@ from bot.handlers.flow import Command, Entries, Flow, StepResult, Turn
 from bot.handlers.permissions import message_from_payload
 from bot.messages.fanout import Outgoing, send
 from storage.ids import id_of
-from storage.messages import get_message, latest_authored_received, received_as
+from storage.messages import acknowledge, get_message, latest_authored_received, received_as
 from storage.models import Message, MessageKind, Person
 from storage.people import get_person
 
@@ -130,6 +130,14 @@ async def _thread(turn: Turn, answered: Message, author: Person | None, text: st
         turn.reply(turn._("Sorry, I did not understand that. Send /help to see what you can do."))
         return
     me = turn.me
+    # an answer shows the message was read: it counts as "Got it" in /acks
+    acknowledge(
+        session=turn.session,
+        message_id=id_of(answered),
+        person_id=id_of(me),
+        at=turn.now,
+        channel=turn.inbound.channel,
+    )
     language = await turn.translator.detect(text, fallback=me.language)
     about = answered.details.get("about", "")
     outgoing = Outgoing(

@@ -89,7 +89,7 @@ async def on_other(turn: Turn) -> StepResult:
             channels=turn.channels,
             details={"review_answer": True},
         )
-    names = ", ".join(c.name for c in coordinators) or "—"
+    names = turn.speaker.listing(c.name for c in coordinators) or "—"
     turn.reply(turn._("Thank you, we passed it on to: {names}.").format(names=names))
     return None
 

@@ -100,7 +100,7 @@ async def summary(speaker: Speaker, translator: TranslationService, reviews: Seq
     lines += [_("{answer}: {count}").format(answer=_(label), count=counts[key]) for key, label in ANSWERS]
     waiting = [r.name for r in reviews if r.answer is None]
     lines.append(
-        _("Not answered yet: {names}").format(names=", ".join(isolate(name) for name in waiting))
+        _("Not answered yet: {names}").format(names=speaker.listing(isolate(name) for name in waiting))
         if waiting
         else _("Everyone has answered.")
     )

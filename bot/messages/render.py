@@ -52,31 +52,37 @@ class Context:
 
 
 def _heading(speaker: Speaker, ctx: Context) -> str:
-    _ = speaker._
+    _, fill = speaker._, speaker.fill
     if ctx.kind == MessageKind.HIGHLIGHT:
-        return _("Learning highlights for {group} from {author}").format(
-            group=ctx.about, author=ctx.author_name
+        return fill(
+            _("Learning highlights for {group} from {author}"), group=ctx.about, author=ctx.author_name
         )
     if ctx.kind == MessageKind.POSTCARD_TO_HOME:
-        return _("Something to try at home, for {student}, from {author}").format(
-            student=ctx.about, author=ctx.author_name
+        return fill(
+            _("Something to try at home, for {student}, from {author}"),
+            student=ctx.about,
+            author=ctx.author_name,
         )
     if ctx.kind == MessageKind.POSTCARD_FROM_HOME:
         author = (
-            _("{name} ({relationship} of {student})").format(
-                name=ctx.author_name, relationship=ctx.relationship, student=ctx.about
+            fill(
+                _("{name} ({relationship} of {student})"),
+                name=ctx.author_name,
+                relationship=speaker.relationship(ctx.relationship),
+                student=ctx.about,
             )
             if ctx.relationship
             else ctx.author_name
         )
-        return _("Something we tried at home, from {author}").format(author=author)
+        return fill(_("Something we tried at home, from {author}"), author=author)
     if ctx.kind == MessageKind.MEETING_NOTES and ctx.held_on is not None:
-        return _("Notes from the meeting about {student} on {date}, from {author}").format(
+        return fill(
+            _("Notes from the meeting about {student} on {date}, from {author}"),
             student=ctx.about,
             date=format_date(ctx.held_on, "long", locale=speaker.locale),
             author=ctx.author_name,
         )
-    return _("Message from {author}").format(author=ctx.author_name)
+    return fill(_("Message from {author}"), author=ctx.author_name)
 
 
 def _sections(speaker: Speaker, ctx: Context, version: Version) -> tuple[Section, ...]:

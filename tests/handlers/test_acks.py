@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from bot.__main__ import cli
 from bot.channels.base import PermanentFailure, Rejected
 from bot.cli.report import report_cli
-from bot.events import Content
+from bot.events import Content, Outbound
 from bot.i18n import Speaker
-from storage.models import ChannelAccount, Delivery, DeliveryStatus
+from storage.models import ChannelAccount, Delivery, DeliveryStatus, Message, MessageKind
 
 HIGHLIGHTS = "We planted beans. Ask your child what a seed needs."
 
@@ -44,12 +44,17 @@ async def _send_highlights(emma) -> None:  # type: ignore[no-untyped-def]
     await emma.press("Send")
 
 
+async def _nudge(chat, count: int) -> list[Outbound]:  # type: ignore[no-untyped-def]
+    """Press the Nudge button for `count` people (its label also names the message)."""
+    return await chat.press(next(label for label in chat.buttons() if label.startswith(f"Nudge {count} · #")))
+
+
 def _to_email(session) -> list[Delivery]:  # type: ignore[no-untyped-def]
     session.expire_all()
     return list(session.exec(select(Delivery).where(Delivery.channel == "email")).all())
 
 
-async def test_acks_lists_who_has_and_has_not_acknowledged(sent):
+async def test_acks_lists_who_has_and_has_not_acknowledged(sent, session):
     await sent["Sarah"].press("Got it")
     replies = await sent["Emma"].say("/acks")
     report = replies[0].text
@@ -57,14 +62,15 @@ async def test_acks_lists_who_has_and_has_not_acknowledged(sent):
     assert "Got it: 1 · Not yet: 1 · Can't be reached: 1" in report
     assert "Not yet: \u2068Carlos García\u2069" in report
     assert "Can't be reached: \u2068Amina Haddad\u2069" in report
-    assert [b.label for b in replies[0].buttons] == ["Nudge 1"]
+    message = session.exec(select(Message).where(Message.kind == MessageKind.HIGHLIGHT)).one()
+    assert [b.label for b in replies[0].buttons] == [f"Nudge 1 · #{message.id}"]
 
 
 async def test_nudge_reminds_only_those_who_have_not_acknowledged_in_their_language(sent):
     await sent["Sarah"].press("Got it")
     sarah_seen = len(sent["Sarah"].inbox)
     await sent["Emma"].say("/acks")
-    replies = await sent["Emma"].press("Nudge 1")
+    replies = await _nudge(sent["Emma"], 1)
     assert replies[0].text == "Reminder sent to 1 person."
     es = Speaker("es")
     reminder = sent["Carlos"].last
@@ -82,17 +88,17 @@ async def test_nudge_pressed_again_soon_sends_nothing_more_and_says_when_it_can(
     await sent["Sarah"].press("Got it")
     carlos_seen = len(sent["Carlos"].inbox)
     await sent["Emma"].say("/acks")
-    assert (await sent["Emma"].press("Nudge 1"))[0].text == "Reminder sent to 1 person."
+    assert (await _nudge(sent["Emma"], 1))[0].text == "Reminder sent to 1 person."
     for _ in range(3):  # pressed again and again: no more rounds
         await sent["Emma"].say("/acks")
-        [again] = await sent["Emma"].press("Nudge 1")
+        [again] = await _nudge(sent["Emma"], 1)
         assert again.text.startswith("They already got a reminder a short time ago.")
     assert len(sent["Carlos"].inbox) == carlos_seen + 1
     next_at = clock() + timedelta(hours=24)
     assert Speaker("en", "Europe/London").datetime(next_at, "short") in again.text  # in Emma's zone
     clock.advance(hours=24, seconds=1)
     await sent["Emma"].say("/acks")
-    assert (await sent["Emma"].press("Nudge 1"))[0].text == "Reminder sent to 1 person."
+    assert (await _nudge(sent["Emma"], 1))[0].text == "Reminder sent to 1 person."
     assert len(sent["Carlos"].inbox) == carlos_seen + 2
 
 
@@ -127,7 +133,7 @@ async def test_a_blocked_chat_and_a_rejected_message_show_as_cannot_be_reached(j
     await people["Emma"].press("Send")
     report = (await people["Emma"].say("/acks"))[0].text
     assert "Got it: 0 · Not yet: 1 · Can't be reached: 2" in report
-    assert "Can't be reached: \u2068Carlos García\u2069, \u2068Sarah Bennett\u2069" in report
+    assert "Can't be reached: \u2068Carlos García\u2069 and \u2068Sarah Bennett\u2069" in report
 
 
 async def test_a_family_with_only_e_mail_is_unreached_where_no_e_mail_channel_runs(joined, session):
@@ -140,7 +146,7 @@ async def test_a_family_with_only_e_mail_is_unreached_where_no_e_mail_channel_ru
     [amina] = _to_email(session)
     assert (amina.status, amina.last_error) == (DeliveryStatus.UNREACHED, "channel not configured")
 
-    replies = await joined["Emma"].press("Nudge 2")
+    replies = await _nudge(joined["Emma"], 2)
     assert replies[0].text == "Reminder sent to 2 people."
     assert _to_email(session) == [amina]
 
@@ -167,7 +173,7 @@ async def test_a_family_preferring_e_mail_hears_on_the_channel_that_runs(joined,
     assert HIGHLIGHTS in joined["Carlos"].last.text
     await joined["Sarah"].press("Got it")
     await joined["Emma"].say("/acks")
-    await joined["Emma"].press("Nudge 1")
+    await _nudge(joined["Emma"], 1)
     assert joined["Carlos"].last.text.startswith(Speaker("es")._("Reminder:"))
     assert [d.address for d in _to_email(session)] == ["amina.haddad@example.org"]  # unreached
 
@@ -188,7 +194,7 @@ async def test_a_delivery_left_pending_on_a_channel_that_does_not_run_shows_as_u
     session.commit()
     report = (await joined["Emma"].say("/acks"))[0].text
     assert "Got it: 0 · Not yet: 1 · Can't be reached: 2" in report
-    assert "Can't be reached: \u2068Amina Haddad\u2069, \u2068Carlos García\u2069" in report
+    assert "Can't be reached: \u2068Amina Haddad\u2069 and \u2068Carlos García\u2069" in report
 
 
 async def test_a_failed_send_shows_apart_and_can_be_queued_again(
@@ -212,3 +218,79 @@ async def test_a_failed_send_shows_apart_and_can_be_queued_again(
     assert channel.sent["sarah"][-1].text.endswith(HIGHLIGHTS)
     again = CliRunner().invoke(cli, ["deliveries", "retry", "--since", "2000-01-01"])
     assert again.output == "0 failed deliveries queued again.\n"
+
+
+# --- what /acks lists, and what counts as acknowledging ------------------------------------------
+
+
+async def _postcard_from_home(amina) -> None:  # type: ignore[no-untyped-def]
+    await amina.say("/tried")
+    await amina.press("Something new")
+    await amina.say("Counting stairs")
+    await amina.press("Went well")
+    await amina.say("We counted the stairs together.")
+    await amina.press("Skip")
+
+
+async def test_a_postcard_sent_to_the_teacher_is_not_in_her_acks(join, session):
+    """Amina's postcard to the school side is for Emma to read, not to chase: no Nudge for it."""
+    people = await join(("Emma", "English"), ("Amina", "English"))
+    await _postcard_from_home(people["Amina"])
+    assert "We counted the stairs together." in people["Emma"].last.text
+    replies = await people["Emma"].say("/acks")
+    assert [r.text for r in replies] == ["No highlights or postcards have been sent yet."]
+    assert not replies[0].buttons
+    await _send_highlights(people["Emma"])
+    [report] = await people["Emma"].say("/acks")
+    assert "We planted beans." in report.text and "stairs" not in report.text
+    # nor can a forged Nudge remind the school side of Amina's postcard
+    from_home = session.exec(select(Message).where(Message.kind == MessageKind.POSTCARD_FROM_HOME)).one()
+    [refused] = await people["Emma"].press_payload(f"nudge:{from_home.id}")
+    assert refused.text.startswith("That button is no longer active.")
+
+
+async def test_acks_pages_beyond_the_latest_five_and_each_nudge_names_its_entry(joined, session):
+    for n in range(7):
+        await joined["Emma"].say("/highlights")
+        await joined["Emma"].say(f"Week {n}: we planted beans.")
+        await joined["Emma"].press("Send")
+    highlights = select(Message).where(Message.kind == MessageKind.HIGHLIGHT)
+    ids = [m.id for m in session.exec(highlights.order_by(col(Message.id).desc())).all()]
+    [page] = await joined["Emma"].say("/acks")
+    entries = page.text.split("\n\n")
+    assert [e.split(" · ")[0] for e in entries] == [f"#{i}" for i in ids[:5]]
+    assert "Week 6" in entries[0] and "Week 2" in entries[4]
+    # one message: its buttons in the order of its entries (a typed 1 is the top entry's Nudge)
+    assert [b.label for b in page.buttons] == [f"Nudge 2 · #{i}" for i in ids[:5]] + ["Older messages"]
+    assert [b.payload for b in page.buttons[:5]] == [f"nudge:{i}" for i in ids[:5]]
+
+    [older] = await joined["Emma"].press("Older messages")
+    assert [e.split(" · ")[0] for e in older.text.split("\n\n")] == [f"#{i}" for i in ids[5:]]
+    assert [b.label for b in older.buttons] == [f"Nudge 2 · #{i}" for i in ids[5:]]
+    assert (await joined["Emma"].press(f"Nudge 2 · #{ids[6]}"))[0].text == "Reminder sent to 2 people."
+
+
+async def test_we_tried_it_on_a_postcard_counts_as_acknowledging_it(join):
+    people = await join(("Emma", "English"), ("Amina", "English"))
+    emma, amina = people["Emma"], people["Amina"]
+    await emma.say("/postcard")
+    await emma.press("Yusuf Haddad")
+    for answer in ["Counting stairs", "Count the stairs together.", "Touching makes numbers real."]:
+        await emma.say(answer)
+    await emma.press("Skip")
+    await emma.press("Send")
+    assert "Not yet: \u2068Amina Haddad\u2069" in (await emma.say("/acks"))[0].text
+    await amina.press("We tried it")
+    await amina.press("Went well")
+    await amina.say("We counted them all.")
+    await amina.press("Skip")
+    report = (await emma.say("/acks"))[0].text
+    assert "Got it: 1 · Not yet: 0" in report
+
+
+async def test_a_reply_to_a_highlight_counts_as_acknowledging_it(sent):
+    await sent["Carlos"].say("Gracias, lo haremos el lunes.")
+    assert "Gracias, lo haremos el lunes." in sent["Emma"].last.text
+    report = (await sent["Emma"].say("/acks"))[0].text
+    assert "Got it: 1 · Not yet: 1 · Can't be reached: 1" in report
+    assert "Not yet: \u2068Sarah Bennett\u2069" in report

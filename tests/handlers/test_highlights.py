@@ -45,7 +45,7 @@ async def test_a_teacher_sends_highlights_to_every_family(emma, families, sessio
     replies = await emma.say("/highlights")
     assert replies[0].text.startswith("Write the learning highlights for Class 3B")
     replies = await emma.say(HIGHLIGHTS)
-    assert "It will go to 3 family members. Languages: Arabic, English, Spanish." in replies[0].text
+    assert "It will go to 3 family members. Languages: Arabic, English, and Spanish." in replies[0].text
     replies = await emma.press("Send")
     assert replies[0].text.startswith("Sent to 3 people.")
 

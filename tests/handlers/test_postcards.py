@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+from sqlmodel import select, update
 
 from bot.events import Attachment
 from bot.i18n import Speaker
-from storage.models import Message, MessageKind, MessagePhoto
+from storage.models import Message, MessageKind, MessagePhoto, PartnershipMember, Person
 
 AR = Speaker("ar")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -67,7 +67,7 @@ async def test_we_tried_it_goes_to_the_school_side_filed_against_the_postcard(pe
     await amina.say("عددنا الدرج معًا وكان يوسف سعيدًا جدًا")
     replies = await amina.press(AR._("Skip"))
     assert replies[0].text == AR._("Thank you! Your postcard was sent to: {names}.").format(
-        names="Emma Clarke, Daniel Lee, Priya Patel"
+        names="Emma Clarke وDaniel Lee وPriya Patel"
     )
 
     answered = session.exec(select(Message).where(Message.kind == MessageKind.POSTCARD_TO_HOME)).one()
@@ -159,3 +159,17 @@ async def test_with_a_trigger_the_postcard_is_one_form_and_its_answers_are_check
     )
     assert (await submit(target=targets["Yusuf Haddad"], **texts)).startswith("Sent to")
     assert "Counting stairs" in people["Amina"].last.text
+
+
+async def test_arabic_speaks_to_a_mother_and_a_father_each_in_their_form_and_neutral_otherwise(join, session):
+    """The roster says Amina is Yusuf's mother and Carlos is Sofía's father; Arabic says "you tried"
+    differently to each. A carer, of whom the roster says nothing more, reads the neutral form."""
+    people = await join(("Amina", "العربية"), ("Carlos", "العربية"), ("Sarah", "العربية"))
+    asked = {name: (await people[name].say("/tried"))[0].text for name in ("Amina", "Carlos")}
+    assert asked == {"Amina": "أي فكرة جرّبتِ؟", "Carlos": "أي فكرة جرّبتَ؟"}
+    sarah = session.exec(select(Person).where(Person.name == "Sarah Bennett")).one()
+    session.exec(
+        update(PartnershipMember).where(PartnershipMember.person_id == sarah.id).values(relationship="carer")
+    )  # type: ignore[call-overload]
+    session.commit()
+    assert (await people["Sarah"].say("/tried"))[0].text == "أي فكرة جرّبتم؟"

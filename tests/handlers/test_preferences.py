@@ -211,3 +211,30 @@ def test_parse_time(text, expected):
 )
 def test_parse_range(text, expected):
     assert parse_range(text) == expected
+
+
+async def test_settings_in_the_middle_of_joining_does_not_skip_the_first_time_questions(amina, session):
+    """Amina sends /settings at the second question and presses Done: quiet hours and her
+    involvement are still asked, and only then is she set up."""
+    await amina.press("English")
+    await amina.say("/settings")
+    replies = await amina.press("Done")
+    assert replies[-1].text.startswith("When should we not send you messages")
+    replies = await amina.press("No quiet hours")
+    assert "How would you like to be involved in Yusuf Haddad's learning partnership?" in replies[-1].text
+    replies = await amina.press("Just keep me informed")
+    assert replies[-1].text.startswith("All set, thank you! Here is how we will keep in touch:")
+    assert _person(session, "Amina Haddad").onboarded_at is not None
+
+
+async def test_settings_mid_join_asks_only_what_the_menu_did_not(amina, session):
+    await amina.press("English")
+    await amina.say("/settings")
+    await amina.press("Quiet hours")
+    await amina.press("No quiet hours")
+    replies = await amina.press("Done")
+    assert "How would you like to be involved in Yusuf Haddad's learning partnership?" in replies[-1].text
+    await amina.press("Just keep me informed")
+    await amina.say("/settings")
+    replies = await amina.press("Done")
+    assert replies[-1].text == "Saved. You can come back with /settings at any time."

@@ -6,7 +6,7 @@ A loopback LibreTranslate (tests/fakes) answers "[<lang>] <text>" and counts its
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.i18n import LANGUAGES, Speaker
 from storage.db import session_scope
@@ -144,3 +144,18 @@ async def test_when_the_server_fails_the_original_goes_out_with_a_note(people, l
         in carlos.text
     )
     assert "translation" in caplog.text.lower()
+
+
+async def test_text_is_labelled_with_the_language_it_was_written_in(people, session):
+    """Amina chose Arabic but writes to Emma in English: the reply is English, passed on as written
+    (not labelled Arabic and left untranslated)."""
+    emma, amina = people["Emma"], people["Amina"]
+    await _highlights(emma)
+    await amina.say("Thank you, see you Monday")
+    seen = emma.last.text
+    assert "Thank you, see you Monday" in seen
+    assert "[en]" not in seen and "Arabic" not in seen
+    replies = session.exec(
+        select(Message).where(Message.kind == MessageKind.REPLY, col(Message.author_id).is_not(None))
+    ).all()
+    assert [(r.text, r.language) for r in replies] == [("Thank you, see you Monday", "en")]

@@ -97,7 +97,7 @@ async def busy(people):
     await emma.say("We planted beans.")
     await emma.press("Send")
     await emma.say("/acks")
-    await emma.press("Nudge 3")
+    await emma.press(next(label for label in emma.buttons() if label.startswith("Nudge 3 · #")))
     await emma.say("/postcard")
     await emma.press("Yusuf Haddad")
     for answer in ["Counting stairs", "Count the stairs together.", "Touching makes numbers real."]:

@@ -250,6 +250,5 @@ def test_a_dashboard_sign_in_is_audited(db, school):
             session=session, person_id=person, token_hash="h", now=at, until=at + timedelta(hours=8)
         )
     with session_scope(db) as session:
-        assert [(e.action, e.actor_id, e.via) for e in entries(session=session)] == [
-            ("signed_in", person, "dashboard")
-        ]
+        signed_in = [e for e in entries(session=session) if e.action == "signed_in"]
+        assert [(e.actor_id, e.via) for e in signed_in] == [(person, "dashboard")]

@@ -40,10 +40,15 @@ def record(
 
 
 def entries(
-    *, session: Session, subject_id: int | None = None, since: datetime | None = None, limit: int = 200
+    *,
+    session: Session,
+    subject_id: int | None = None,
+    since: datetime | None = None,
+    limit: int = 200,
+    offset: int = 0,
 ) -> list[AuditEntry]:
-    """The newest entries first, optionally about one person and since a time."""
-    query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
+    """The newest entries first, optionally about one person and since a time; `offset` pages on."""
+    query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).offset(offset).limit(limit)
     if subject_id is not None:
         query = query.where(AuditEntry.subject_id == subject_id)
     if since is not None:

@@ -16,8 +16,9 @@ from storage import audit
 from storage.audit import Action
 from storage.db import session_scope
 from storage.ids import id_of
-from storage.models import AuditEntry, Person, utcnow
+from storage.models import AuditEntry, Message, MessageKind, MessagePhoto, Person, Role, School, utcnow
 from storage.people import find_people
+from storage.school import add_person
 from tests.web.conftest import csrf_of, sign_in
 from tests.web.test_accessibility import check
 
@@ -79,8 +80,11 @@ async def test_the_audit_log_shows_the_export_and_sign_ins_and_is_itself_audited
 async def test_the_audit_log_is_paged_by_100(people, others, web, db):
     await sign_in(web, others["Grace"])
     with session_scope(db) as session:
+        grace = id_of(find_people(session=session, name="Grace Hall")[0])
         for _ in range(150):
-            audit.record(session=session, action=Action.VIEWED_PARTNERSHIP, at=utcnow(), via="chat")
+            audit.record(
+                session=session, action=Action.VIEWED_PARTNERSHIP, at=utcnow(), actor_id=grace, via="chat"
+            )
     first = await web.get("/dashboard/audit")
     assert first.text.count("<tr><td>") == 100
     assert 'href="/dashboard/audit?page=2" rel="next"' in first.text
@@ -117,3 +121,41 @@ async def test_the_pages_have_the_accessibility_basics(people, others, web, db):
             got = await web.get(path)
             assert got.status_code == 200, path
             check(got.text, language)
+
+
+async def test_the_zip_holds_the_persons_photos(people, others, web, db):
+    amina = _person(db, "Amina Haddad")
+    with session_scope(db) as session:
+        written = Message(author_id=amina, kind=MessageKind.POSTCARD_FROM_HOME, text="-", language="ar")
+        session.add(written)
+        session.flush()
+        session.add(
+            MessagePhoto(
+                message_id=id_of(written), filename="stairs.jpg", content_type="image/jpeg", data=b"JPEG"
+            )
+        )
+    await sign_in(web, others["Grace"])
+    listed = await web.get("/dashboard/people", params={"q": "Amina Haddad"})
+    got = await web.post(f"/dashboard/people/{amina}/export", data={"csrf": csrf_of(listed.text)})
+    archive = zipfile.ZipFile(io.BytesIO(got.content))
+    [photo] = [name for name in archive.namelist() if name.startswith("photos/")]
+    assert photo.endswith("stairs.jpg") and archive.read(photo) == b"JPEG"
+
+
+async def test_a_leader_sees_and_exports_only_their_own_schools_people(people, others, web, db, session):
+    with session_scope(db) as writing:
+        hillside = School(name="Hillside")
+        writing.add(hillside)
+        writing.flush()
+        zed = add_person(
+            session=writing, person=Person(school_id=id_of(hillside), name="Zed Stone", role=Role.LEADER)
+        )
+        zed_id = id_of(zed)
+        audit.record(session=writing, action=Action.EXPORTED, at=utcnow(), actor_id=zed_id, subject_id=zed_id)
+    await sign_in(web, others["Grace"])
+    searched = await web.get("/dashboard/people", params={"q": "zed"})
+    assert "Zed Stone" not in searched.text and "No one has that name." in searched.text
+    refused = await web.post(f"/dashboard/people/{zed_id}/export", data={"csrf": csrf_of(searched.text)})
+    assert refused.status_code == 404
+    shown = await web.get("/dashboard/audit")
+    assert "Zed Stone" not in shown.text and "Downloaded everything" not in shown.text

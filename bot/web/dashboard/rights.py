@@ -137,7 +137,8 @@ class RightsPages:
         )
 
     def _audit(self, request: Request, number: int) -> Response:
-        """The newest entries, PER_PAGE at a time, with names in place of ids; reading it is recorded."""
+        """The newest entries about the leader's school, PER_PAGE at a time, with names in place of
+        ids; reading it is recorded."""
         viewer = self.dashboard.viewer(request)
         if viewer is None:
             return self.dashboard.signed_out()
@@ -152,7 +153,12 @@ class RightsPages:
                 actor_id=id_of(viewer.person),
                 via="dashboard",
             )
-            found = audit.entries(session=session, limit=PER_PAGE + 1, offset=(number - 1) * PER_PAGE)
+            found = audit.entries(
+                session=session,
+                school_id=viewer.person.school_id,
+                limit=PER_PAGE + 1,
+                offset=(number - 1) * PER_PAGE,
+            )
             ids = {i for e in found[:PER_PAGE] for i in (e.actor_id, e.subject_id) if i is not None}
             names = {i: p.name for i, p in people_by_id(session=session, person_ids=sorted(ids)).items()}
         rows = [

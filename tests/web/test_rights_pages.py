@@ -95,6 +95,8 @@ async def test_the_audit_log_is_paged_by_100(people, others, web, db):
 
 async def test_other_staff_and_a_missing_csrf_token_are_refused(people, others, web, db, session):
     amina = _person(db, "Amina Haddad")
+    assert (await web.get("/dashboard/audit")).status_code == 401  # families have no dashboard session
+    assert (await web.post(f"/dashboard/people/{amina}/export", data={})).status_code == 403
     await sign_in(web, people["Emma"])
     messages = await web.get("/dashboard/messages")
     assert 'href="/dashboard/people"' not in messages.text and 'href="/dashboard/audit"' not in messages.text

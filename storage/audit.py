@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from storage.models import AuditEntry
+from storage.models import AuditEntry, Person
 
 
 class Action(StrEnum):
@@ -40,10 +41,23 @@ def record(
 
 
 def entries(
-    *, session: Session, subject_id: int | None = None, since: datetime | None = None, limit: int = 200
+    *,
+    session: Session,
+    subject_id: int | None = None,
+    since: datetime | None = None,
+    limit: int = 200,
+    offset: int = 0,
+    school_id: int | None = None,
 ) -> list[AuditEntry]:
-    """The newest entries first, optionally about one person and since a time."""
-    query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
+    """The newest entries first, optionally about one person, since a time, or where the one who
+    acted or the one it was about is of one school (a leader reads their school's only); `offset`
+    pages on."""
+    query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).offset(offset).limit(limit)
+    if school_id is not None:
+        of_school = select(Person.id).where(Person.school_id == school_id)
+        query = query.where(
+            or_(col(AuditEntry.actor_id).in_(of_school), col(AuditEntry.subject_id).in_(of_school))
+        )
     if subject_id is not None:
         query = query.where(AuditEntry.subject_id == subject_id)
     if since is not None:

@@ -362,3 +362,12 @@ def members_onboarded_before(*, session: Session, before: datetime) -> list[Pers
             .order_by(col(Person.id))
         ).all()
     )
+
+
+def school_people(*, session: Session, school_id: int, name: str = "", limit: int = 200) -> list[Person]:
+    """A school's people by name, those whose name contains `name` (case-insensitive in every
+    script, so compared here rather than by the database's LIKE), at most `limit`."""
+    wanted = name.strip().casefold()
+    query = select(Person).where(Person.school_id == school_id).order_by(col(Person.name))
+    people = session.exec(query).all()
+    return [p for p in people if wanted in p.name.casefold()][:limit]

@@ -37,6 +37,7 @@ from bot.web.dashboard.mail_link import mail_link_routes
 from bot.web.dashboard.postcard import postcard_routes
 from bot.web.dashboard.reach import reach_routes
 from bot.web.dashboard.render import HEADERS, STATIC_DIR, field, page
+from bot.web.dashboard.rights import rights_routes
 from bot.web.dashboard.roster import roster_routes
 from bot.web.dashboard.setup import setup_routes
 from bot.web.signing import BadToken, Signer
@@ -117,6 +118,7 @@ class Dashboard:
                     *setup_routes(self),
                     *roster_routes(self),
                     *invites_routes(self),
+                    *rights_routes(self),
                     Route("/students", self.students, methods=["GET"]),
                     Route("/students/{student_id:int}", self.partnership, methods=["GET"]),
                     Route("/students/{student_id:int}/photos/{message_id:int}", self.photo, methods=["GET"]),

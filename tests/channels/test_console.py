@@ -81,7 +81,8 @@ def test_a_scripted_console_conversation_in_arabic(tmp_path):
     code = re.search(r"[a-z2-7]{4}(?:-[a-z2-7]{2,4}){6}", table).group(0)
     chat = _cli(tmp_path, "chat", stdin=f"/start {code}\n3\n2\n3\n1\n4\n2\n3\n/settings\n6\n")
     assert chat.returncode == 0, chat.stderr
-    welcome = Speaker("ar")._("Welcome, {name}! You are now connected with the school.")
+    # Amina is Yusuf's mother on the roster: Arabic speaks to her as a woman.
+    welcome = Speaker("ar").pgettext("female", "Welcome, {name}! You are now connected with the school.")
     assert welcome.format(name="Amina Haddad") in chat.stdout
     assert "  3) العربية" in chat.stdout
     lines = chat.stdout.splitlines()

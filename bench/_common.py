@@ -17,8 +17,10 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, insert, make_url, text
 from sqlalchemy.exc import OperationalError
 
+from bot.app import App
 from bot.events import Content
-from storage.db import make_engine, upgrade
+from bot.messages.fanout import send_highlights
+from storage.db import make_engine, session_scope, upgrade
 from storage.models import (
     ChannelAccount,
     ClassGroup,
@@ -34,6 +36,7 @@ from storage.models import (
     Role,
     School,
     Student,
+    utcnow,
 )
 
 #: partnerbot's languages (bot.i18n.LANGUAGES); recipients are spread evenly over them.
@@ -352,3 +355,21 @@ def percentile(samples: Sequence[float], fraction: float) -> float:
 
 def median(samples: Sequence[float]) -> float:
     return statistics.median(samples)
+
+
+async def teacher_highlight(app: App, teacher_id: int, text: str) -> None:
+    """The teacher's highlight to the first class, as her turn sends it; the dispatcher is woken."""
+    with session_scope(app.db) as session:
+        author, group = session.get(Person, teacher_id), session.get(ClassGroup, 1)
+        assert author is not None
+        assert group is not None
+        await send_highlights(
+            session=session,
+            translator=app.translation,
+            author=author,
+            group=group,
+            text=text,
+            now=utcnow(),
+            channels=app.channel_names,
+        )
+    app.dispatcher.wake()

@@ -16,14 +16,13 @@ from dataclasses import dataclass
 
 from sqlmodel import select
 
-from bench._common import Figure, parser, populate, print_figures, sqlite_database
+from bench._common import Figure, parser, populate, print_figures, sqlite_database, teacher_highlight
 from bot.app import build_app
 from bot.channels.telegram.adapter import TelegramChannel
-from bot.messages.fanout import send_highlights
 from bot.settings import Settings
 from bot.translation.backends import NoTranslator
 from storage.db import make_engine, session_scope
-from storage.models import ClassGroup, Delivery, DeliveryStatus, Person, utcnow
+from storage.models import Delivery, DeliveryStatus
 from tests.fakes.telegram import FakeTelegram
 
 FAMILIES = 100
@@ -133,20 +132,7 @@ async def _school(url: str) -> AsyncIterator[tuple[FakeTelegram, Gate, Callable[
         serving = asyncio.create_task(app.serve_forever())
 
         async def broadcast() -> None:
-            with session_scope(db) as session:
-                author, group = session.get(Person, roster.teacher_id), session.get(ClassGroup, 1)
-                assert author is not None
-                assert group is not None
-                await send_highlights(
-                    session=session,
-                    translator=app.translation,
-                    author=author,
-                    group=group,
-                    text=HIGHLIGHT,
-                    now=utcnow(),
-                    channels=app.channel_names,
-                )
-            app.dispatcher.wake()
+            await teacher_highlight(app, roster.teacher_id, HIGHLIGHT)
 
         try:
             await api.wait_for(lambda: api.calls_to("getUpdates"), timeout_s=30)  # polling started

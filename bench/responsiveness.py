@@ -12,14 +12,20 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from bench._common import Figure, parser, percentile, populate, print_figures, sqlite_database
+from bench._common import (
+    Figure,
+    parser,
+    percentile,
+    populate,
+    print_figures,
+    sqlite_database,
+    teacher_highlight,
+)
 from bot.app import build_app
 from bot.channels.telegram.adapter import TelegramChannel
-from bot.messages.fanout import send_highlights
 from bot.settings import Settings
 from bot.translation.backends import NoTranslator
-from storage.db import make_engine, session_scope
-from storage.models import ClassGroup, Person, utcnow
+from storage.db import make_engine
 from tests.fakes.telegram import FakeTelegram
 
 PRIVATE_CHAT = "70{pid:07d}"
@@ -95,21 +101,8 @@ async def measure(url: str, plan: Plan) -> list[Figure]:
             await _press(api, chats[0])  # polling has started
             async with lag.phase() as fanout_lag:
                 start = time.perf_counter()
-                with session_scope(db) as session:  # as the teacher's turn does
-                    author, group = session.get(Person, roster.teacher_id), session.get(ClassGroup, 1)
-                    assert author is not None
-                    assert group is not None
-                    await send_highlights(
-                        session=session,
-                        translator=app.translation,
-                        author=author,
-                        group=group,
-                        text=HIGHLIGHT,
-                        now=utcnow(),
-                        channels=app.channel_names,
-                    )
+                await teacher_highlight(app, roster.teacher_id, HIGHLIGHT)  # as the teacher's turn does
                 fanout_s = time.perf_counter() - start
-            app.dispatcher.wake()
             sent_before = len(api.calls_to("sendMessage"))
             paced_start = time.monotonic()
             singles: list[float] = []

@@ -12,17 +12,25 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from bench._common import Figure, median, parser, percentile, populate, print_figures, sqlite_database
+from bench._common import (
+    Figure,
+    median,
+    parser,
+    percentile,
+    populate,
+    print_figures,
+    sqlite_database,
+    teacher_highlight,
+)
 from bot.app import App, build_app
 from bot.channels.base import Channel
 from bot.channels.slack.adapter import SlackChannel
 from bot.channels.telegram.adapter import TelegramChannel
-from bot.messages.fanout import send_highlights
 from bot.settings import Settings
 from bot.translation.backends import NoTranslator
 from storage.accounts import get_or_create_account, link_account
 from storage.db import make_engine, session_scope
-from storage.models import ClassGroup, Person, utcnow
+from storage.models import Person, utcnow
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
 
@@ -53,24 +61,6 @@ def _link_teacher(db_url: str, teacher_id: int) -> None:
         account = get_or_create_account(session=session, channel="slack", address=TEACHER)
         link_account(session=session, account=account, person=person, at=utcnow())
     db.dispose()
-
-
-async def _highlight(app: App, teacher_id: int, text: str) -> None:
-    """The teacher's highlight to the class, as her turn sends it."""
-    with session_scope(app.db) as session:
-        author, group = session.get(Person, teacher_id), session.get(ClassGroup, 1)
-        assert author is not None
-        assert group is not None
-        await send_highlights(
-            session=session,
-            translator=app.translation,
-            author=author,
-            group=group,
-            text=text,
-            now=utcnow(),
-            channels=app.channel_names,
-        )
-    app.dispatcher.wake()
 
 
 async def _envelope(slack: FakeSlack, n: int) -> tuple[str, float, float]:
@@ -116,7 +106,7 @@ async def measure_acks(url: str, plan: Plan) -> list[Figure]:
         try:
             await slack.connected(timeout_s=30)
             await _envelope(slack, 0)  # connected, users.info cached, as after the first minute
-            await _highlight(app, roster.teacher_id, HIGHLIGHT)
+            await teacher_highlight(app, roster.teacher_id, HIGHLIGHT)
             sent_before = len(api.calls_to("sendMessage"))
             start = time.monotonic()
             results = []
@@ -168,7 +158,7 @@ async def measure_home(url: str, plan: Plan) -> list[Figure]:
         app, serving = await _serving(settings, {"slack": channel}, url)  # families unreachable: no Telegram
         try:
             for n in range(plan.home_messages):
-                await _highlight(app, roster.teacher_id, f"{HIGHLIGHT} ({n})")
+                await teacher_highlight(app, roster.teacher_id, f"{HIGHLIGHT} ({n})")
             await slack.connected(timeout_s=30)
             timings = []
             for _ in range(5):

@@ -99,6 +99,9 @@ async def test_in_arabic_the_page_is_right_to_left_with_the_postcard_translated(
     assert AR._("Shared goals") in html
     assert "[ar] Counting stairs" in html
     assert f'<p class="text" lang="ar" dir="auto">{ANSWER}</p>' in html  # already in Arabic: shown as is
+    mother = AR.relationship("mother")
+    assert mother != "mother"
+    assert f"({mother})" in html and "(mother)" not in html  # the roster's word, in the reader's language
 
 
 async def test_a_teacher_cannot_open_another_class_s_student_by_changing_the_address(loop, others, web, db):

@@ -193,8 +193,17 @@ class FakeTelegram(UpdateFactory):
         port = sock.getsockname()[1]
         fake.base_url = f"http://127.0.0.1:{port}/bot"
         fake.base_file_url = f"http://127.0.0.1:{port}/file/bot"
+        # Connections kept alive 75 s, as nginx does: uvicorn's 5 s equals httpx's keep-alive expiry,
+        # so a connection idle just that long (a process waiting on SQLite's writer lock) could be
+        # closed under the next request: "Server disconnected without sending a response", which
+        # the adapter rightly records as ambiguous (sent, perhaps) and a count at the fake misses.
         config = uvicorn.Config(
-            fake._app(), log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=1
+            fake._app(),
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+            timeout_keep_alive=75,
         )
         server = _Server(config)
         serving = asyncio.create_task(server.serve(sockets=[sock]))
